@@ -1,0 +1,61 @@
+/* mod_tokenauth: signed, expiring tokens for Apache httpd 2.4 (see SPEC.md).
+ * This file is the module record and its table of contents; the work is done in
+ * ta_config.c (directives), ta_access.c (AuthType token) and ta_usercache.c. */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_request.h"
+#include "mod_auth.h"
+
+#include "ta_access.h"
+#include "ta_config.h"
+#include "ta_usercache.h"
+
+/* Say once per start which key signs, so rotations can be followed in the log. */
+static int ta_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    for (server_rec *v = s; v; v = v->next) {
+        const ta_server_conf *sc = ta_server_config(v);
+        if (sc->keys && (v == s || sc->keys != ta_server_config(s)->keys))
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, v,
+                         "TA00001: %zu key(s) loaded from %s; signing with kid %s",
+                         ta_keyset_count(sc->keys), sc->key_file,
+                         ta_key_kid(ta_keyset_at(sc->keys, 0)));
+    }
+    return OK;
+}
+
+static void ta_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_status_t rv = ta_usercache_init(pchild);
+
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "TA00006: cannot create the user cache");
+}
+
+static void ta_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_post_config(ta_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(ta_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    /* take the token out of the query early, before authentication and before any logger */
+    ap_hook_header_parser(ta_collect_credentials, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    /* AuthType token */
+    ap_hook_check_authn(ta_check_token, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
+    /* private, no-referrer answers for token-authenticated requests */
+    ap_hook_fixups(ta_secure_response, NULL, NULL, APR_HOOK_LAST);
+}
+
+AP_DECLARE_MODULE(tokenauth) = {
+    STANDARD20_MODULE_STUFF,
+    ta_create_dir_conf,
+    ta_merge_dir_conf,
+    ta_create_server_conf,
+    ta_merge_server_conf,
+    ta_directives,
+    ta_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

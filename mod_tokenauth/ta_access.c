@@ -1,0 +1,279 @@
+/* AuthType token. Credentials are collected (and scrubbed from the query) in header_parser,
+ * before authentication and before any logger sees the request; check_authn then verifies
+ * what was collected. */
+#include "ta_access.h"
+#include "ta_config.h"
+#include "ta_credential.h"
+#include "ta_usercache.h"
+
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+APLOG_USE_MODULE(tokenauth);
+extern module AP_MODULE_DECLARE_DATA tokenauth_module;
+
+static int is_token_auth(request_rec *r)
+{
+    const char *t = ap_auth_type(r);
+
+    return t && strcasecmp(t, "token") == 0;
+}
+
+static const char *query_param(const ta_dir_conf *dc)
+{
+    return dc->query_param ? dc->query_param : TA_DEFAULT_QUERY_PARAM;
+}
+
+/* The note of this request, creating it when asked. */
+static ta_request *note_of(request_rec *r, int create)
+{
+    ta_request *n = ap_get_module_config(r->request_config, &tokenauth_module);
+
+    if (n == NULL && create) {
+        n = apr_pcalloc(r->pool, sizeof(*n));
+        ap_set_module_config(r->request_config, &tokenauth_module, n);
+    }
+    return n;
+}
+
+/* The note that holds this request's credentials: its own, or that of the main request or
+ * of the request it was redirected from (sub-requests skip header_parser). */
+static ta_request *find_note(const request_rec *r)
+{
+    for (const request_rec *q = r; q; q = q->main ? q->main : q->prev) {
+        ta_request *n = ap_get_module_config(q->request_config, &tokenauth_module);
+        if (n)
+            return n;
+    }
+    return NULL;
+}
+
+const ta_request *ta_request_identity(const request_rec *r)
+{
+    const ta_request *n = ap_get_module_config(r->request_config, &tokenauth_module);
+
+    return n && n->verified ? n : NULL;
+}
+
+/* Keep the first found token of one source; a repeated one refuses the whole request. */
+static int take(request_rec *r, ta_request *n, ta_cred_result res, const char *v, size_t vlen,
+                ta_source src)
+{
+    if (res == TA_CRED_NONE)
+        return 0;
+    n->source = src;
+    if (res == TA_CRED_REPEATED)
+        n->refusal = TA_TOKEN_REPEATED;
+    else
+        n->token = apr_pstrmemdup(r->pool, v, vlen);
+    return 1;
+}
+
+/* Replace the query token by REDACTED wherever the request keeps its query. */
+static void redact_query(request_rec *r, const char *param)
+{
+    const char *old = r->args;
+    char *clean = apr_palloc(r->pool, ta_query_redact_bufsize(old));
+    const char *at;
+
+    if (ta_query_redact(old, param, clean) == 0)
+        return;
+    at = ap_strstr_c(r->the_request, old);
+    if (at && at > r->the_request && at[-1] == '?')
+        r->the_request = apr_pstrcat(r->pool, apr_pstrmemdup(r->pool, r->the_request,
+                                                              (apr_size_t)(at - r->the_request)),
+                                     clean, at + strlen(old), NULL);
+    at = r->unparsed_uri ? ap_strstr_c(r->unparsed_uri, old) : NULL;
+    if (at && at > r->unparsed_uri && at[-1] == '?')
+        r->unparsed_uri = apr_pstrcat(r->pool, apr_pstrmemdup(r->pool, r->unparsed_uri,
+                                                               (apr_size_t)(at - r->unparsed_uri)),
+                                      clean, at + strlen(old), NULL);
+    r->parsed_uri.query = clean;
+    r->args = clean;
+}
+
+int ta_collect_credentials(request_rec *r)
+{
+    const ta_dir_conf *dc;
+    ta_request *n;
+    const char *v = NULL;
+    size_t vlen = 0;
+
+    if (!is_token_auth(r))
+        return DECLINED;
+    dc = ta_dir_config(r);
+    n = note_of(r, 1);
+    /* Precedence across sources: bearer, then query, then cookie; the rest are ignored. */
+    if ((dc->sources & TA_SRC_BEARER) &&
+        take(r, n, ta_cred_bearer(apr_table_get(r->headers_in, "Authorization"), &v, &vlen), v,
+             vlen, TA_FROM_BEARER))
+        ;
+    else if ((dc->sources & TA_SRC_QUERY) && r->args &&
+             take(r, n, ta_cred_query(r->args, query_param(dc), &v, &vlen), v, vlen,
+                  TA_FROM_QUERY))
+        ;
+    else if (dc->sources & TA_SRC_COOKIE)
+        take(r, n,
+             ta_cred_cookie(apr_table_get(r->headers_in, "Cookie"),
+                            dc->cookie ? dc->cookie : TA_DEFAULT_COOKIE, &v, &vlen),
+             v, vlen, TA_FROM_COOKIE);
+    if (dc->redact && r->args)
+        redact_query(r, query_param(dc));
+    return DECLINED;
+}
+
+/* A browser asks for HTML; it is better served by the login page than by a bare 401. */
+static int wants_html(request_rec *r)
+{
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+
+    return accept && ap_strcasestr(accept, "text/html") != NULL;
+}
+
+/* Answer a request without a valid token: 302 to the login page for browsers, else 401 with
+ * a Bearer challenge and a small JSON body (written here, as the error page would be HTML). */
+static int refuse(request_rec *r, const ta_request *n, ta_token_status why)
+{
+    const ta_dir_conf *dc = ta_dir_config(r);
+    int sent = n && (n->token || n->refusal);
+    const char *realm = ap_auth_name(r) ? ap_auth_name(r) : "";
+    const char *challenge;
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00002: token refused: %s (source %s)",
+                  sent ? ta_token_status_name(why) : "no_token",
+                  !n ? "none" : n->source == TA_FROM_BEARER ? "bearer"
+                  : n->source == TA_FROM_QUERY ? "query"
+                  : n->source == TA_FROM_COOKIE ? "cookie" : "none");
+    if (dc->login_url && wants_html(r)) {
+        apr_table_setn(r->headers_out, "Location",
+                       apr_pstrcat(r->pool, dc->login_url, strchr(dc->login_url, '?') ? "&" : "?",
+                                   "return=", ap_escape_urlencoded(r->pool, r->uri), NULL));
+        apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+        return HTTP_MOVED_TEMPORARILY;
+    }
+    challenge = apr_psprintf(r->pool, "Bearer realm=\"%s\"%s",
+                             ap_escape_quotes(r->pool, realm),
+                             sent ? ", error=\"invalid_token\"" : "");
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate", challenge);
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (r->main)
+        return HTTP_UNAUTHORIZED;
+    ap_discard_request_body(r);
+    r->status = HTTP_UNAUTHORIZED;
+    ap_set_content_type(r, "application/json");
+    ap_rputs(sent ? "{\"error\":\"invalid_token\"}\n" : "{\"error\":\"unauthorized\"}\n", r);
+    return DONE;
+}
+
+/* The user must still exist with the uid the token was issued for. */
+static ta_token_status check_user(request_rec *r, const ta_claims *c)
+{
+    unsigned long uid;
+    ta_user_status st = ta_usercache_uid(c->sub, &uid);
+
+    if (st == TA_USER_ERROR) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00004: user database look-up failed");
+        return TA_TOKEN_INTERNAL;
+    }
+    if (st == TA_USER_UNKNOWN)
+        return TA_TOKEN_UNKNOWN_USER;
+    return uid == c->uid ? TA_TOKEN_OK : TA_TOKEN_UID_MISMATCH;
+}
+
+/* Every rule of SPEC §3 for the collected token, in order; fills n->claims. */
+static ta_token_status verify(request_rec *r, const ta_server_conf *sc, const ta_dir_conf *dc,
+                              ta_request *n, ta_claims *c)
+{
+    ta_token_status st;
+
+    if (n->refusal)
+        return n->refusal;
+    st = ta_token_verify(sc->keys, sc->issuer ? sc->issuer : TA_DEFAULT_ISSUER, n->token,
+                         strlen(n->token), (long long)apr_time_sec(r->request_time), c);
+    if (st != TA_TOKEN_OK)
+        return st;
+    if (c->kind == TA_KIND_SESSION && n->source == TA_FROM_QUERY && !dc->query_sessions)
+        return TA_TOKEN_QUERY_SESSION;
+    st = ta_token_check_request(c, r->uri, r->method_number == M_GET);
+    if (st != TA_TOKEN_OK)
+        return st;
+    return check_user(r, c);
+}
+
+/* Publish the identity: r->user, AUTH_TYPE and the TOKENAUTH_* environment. */
+static void accept_identity(request_rec *r, const ta_request *n, const ta_claims *c)
+{
+    ta_request *own = note_of(r, 1);
+
+    /* A sub-request keeps its own copy, so that its own sub-requests find the token too. */
+    own->token = n->token;
+    own->source = n->source;
+    r->user = apr_pstrdup(r->pool, c->sub);
+    r->ap_auth_type = "token";
+    apr_table_setn(r->subprocess_env, "TOKENAUTH_UID", apr_psprintf(r->pool, "%lu", c->uid));
+    apr_table_setn(r->subprocess_env, "TOKENAUTH_KIND", ta_kind_name(c->kind));
+    apr_table_setn(r->subprocess_env, "TOKENAUTH_EXPIRES",
+                   apr_psprintf(r->pool, "%lld", c->exp));
+    own->claims = *c;
+    own->verified = 1;
+}
+
+int ta_check_token(request_rec *r)
+{
+    const ta_server_conf *sc;
+    ta_request *n;
+    ta_claims c;
+    ta_token_status st;
+
+    if (!is_token_auth(r))
+        return DECLINED;
+    sc = ta_server_config(r->server);
+    if (sc->keys == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "TA00003: AuthType token is used but no TokenAuthKeyFile is set");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    n = find_note(r);
+    if (n == NULL) /* no header_parser ran for this request: collect now */
+        ta_collect_credentials(r), n = note_of(r, 1);
+    if (n->token == NULL && !n->refusal)
+        return refuse(r, n, TA_TOKEN_MALFORMED);
+    st = verify(r, sc, ta_dir_config(r), n, &c);
+    if (st == TA_TOKEN_INTERNAL)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    if (st != TA_TOKEN_OK)
+        return refuse(r, n, st);
+    accept_identity(r, n, &c);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "TA00005: %s token of %s accepted (kid %s)",
+                  ta_kind_name(c.kind), c.sub, c.kid);
+    return OK;
+}
+
+/* Add "private" to a Cache-Control value that does not already forbid shared caching. */
+static const char *privatise(apr_pool_t *p, const char *cc)
+{
+    if (cc == NULL || *cc == '\0')
+        return "private";
+    if (ap_strcasestr(cc, "private") || ap_strcasestr(cc, "no-store"))
+        return cc;
+    return apr_pstrcat(p, "private, ", cc, NULL);
+}
+
+int ta_secure_response(request_rec *r)
+{
+    const ta_request *n = ta_request_identity(r);
+
+    if (n == NULL && r->main)
+        n = ta_request_identity(r->main);
+    if (n == NULL)
+        return DECLINED;
+    /* err_headers_out: kept on error responses too (a 404 under a token is private as well). */
+    apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
+    apr_table_setn(r->err_headers_out, "Cache-Control",
+                   privatise(r->pool, apr_table_get(r->headers_out, "Cache-Control")));
+    apr_table_unset(r->headers_out, "Cache-Control");
+    return DECLINED;
+}

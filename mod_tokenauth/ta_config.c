@@ -1,0 +1,288 @@
+/* Directives, and the create/merge functions of both configuration scopes. */
+#include "ta_config.h"
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "http_log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+APLOG_USE_MODULE(tokenauth);
+extern module AP_MODULE_DECLARE_DATA tokenauth_module;
+
+const ta_dir_conf *ta_dir_config(const request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &tokenauth_module);
+}
+
+const ta_server_conf *ta_server_config(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &tokenauth_module);
+}
+
+void *ta_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    return apr_pcalloc(p, sizeof(ta_server_conf));
+}
+
+void *ta_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const ta_server_conf *base = basev, *add = addv;
+    ta_server_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->key_file = add->key_file ? add->key_file : base->key_file;
+    c->keys = add->keys ? add->keys : base->keys;
+    c->issuer = add->issuer ? add->issuer : base->issuer;
+    c->pam_service = add->pam_service ? add->pam_service : base->pam_service;
+    return c;
+}
+
+void *ta_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    ta_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    (void)dir;
+    c->sources = TA_SRC_ALL;
+    c->session_ttl = TA_DEFAULT_SESSION_TTL;
+    c->url_ttl = TA_DEFAULT_URL_TTL;
+    c->url_ttl_max = TA_DEFAULT_URL_TTL_MAX;
+    c->redact = 1;
+    return c;
+}
+
+void *ta_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const ta_dir_conf *base = basev, *add = addv;
+    ta_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->sources = add->sources_set ? add->sources : base->sources;
+    c->sources_set = add->sources_set || base->sources_set;
+    c->query_sessions = add->query_sessions_set ? add->query_sessions : base->query_sessions;
+    c->query_sessions_set = add->query_sessions_set || base->query_sessions_set;
+    c->query_param = add->query_param ? add->query_param : base->query_param;
+    c->cookie = add->cookie ? add->cookie : base->cookie;
+    c->session_ttl = add->session_ttl_set ? add->session_ttl : base->session_ttl;
+    c->session_ttl_set = add->session_ttl_set || base->session_ttl_set;
+    c->url_ttl = add->url_ttl_set ? add->url_ttl : base->url_ttl;
+    c->url_ttl_max = add->url_ttl_set ? add->url_ttl_max : base->url_ttl_max;
+    c->url_ttl_set = add->url_ttl_set || base->url_ttl_set;
+    c->login_url = add->login_url ? add->login_url : base->login_url;
+    c->redact = add->redact_set ? add->redact : base->redact;
+    c->redact_set = add->redact_set || base->redact_set;
+    return c;
+}
+
+static ta_server_conf *server_conf_of(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config, &tokenauth_module);
+}
+
+/* Wipe the keys with the configuration pool that holds them. */
+static apr_status_t free_keys(void *ks)
+{
+    ta_keyset_free(ks);
+    return APR_SUCCESS;
+}
+
+/* TokenAuthKeyFile: read and check the keys now, so that a bad file stops configtest with
+ * the directive's file and line. */
+static const char *set_key_file(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    ta_server_conf *sc = server_conf_of(cmd);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    char err[256];
+    ta_keyset *ks = NULL;
+    ta_keys_status st;
+
+    (void)dummy;
+    if (path == NULL)
+        return apr_psprintf(cmd->pool, "TokenAuthKeyFile: invalid path %s", arg);
+    st = ta_keys_load(path, geteuid() == 0, &ks, err, sizeof(err));
+    if (st != TA_KEYS_OK)
+        return apr_psprintf(cmd->pool, "TokenAuthKeyFile %s: %s", path, err);
+    apr_pool_cleanup_register(cmd->pool, ks, free_keys, apr_pool_cleanup_null);
+    sc->key_file = path;
+    sc->keys = ks;
+    return NULL;
+}
+
+static const char *set_issuer(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    (void)dummy;
+    if (*arg == '\0' || strlen(arg) > 256)
+        return "TokenAuthIssuer takes a non-empty string of at most 256 bytes";
+    server_conf_of(cmd)->issuer = arg;
+    return NULL;
+}
+
+static const char *set_pam_service(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    (void)dummy;
+    if (*arg == '\0' || strchr(arg, '/'))
+        return "TokenAuthPAMService takes a PAM service name";
+    server_conf_of(cmd)->pam_service = arg;
+    return NULL;
+}
+
+/* Parse a lifetime in seconds: a positive decimal integer of at most ten years. */
+static const char *parse_ttl(cmd_parms *cmd, const char *arg, long long *out)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(arg, &end, 10);
+    if (errno || end == arg || *end || v <= 0 || v > TA_TTL_LIMIT)
+        return apr_psprintf(cmd->pool, "%s: \"%s\" is not a number of seconds between 1 and %lld",
+                            cmd->directive->directive, arg, TA_TTL_LIMIT);
+    *out = v;
+    return NULL;
+}
+
+static const char *set_session_ttl(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    ta_dir_conf *dc = dcv;
+    const char *err = parse_ttl(cmd, arg, &dc->session_ttl);
+
+    dc->session_ttl_set = 1;
+    return err;
+}
+
+static const char *set_url_ttl(cmd_parms *cmd, void *dcv, const char *def, const char *max)
+{
+    ta_dir_conf *dc = dcv;
+    const char *err;
+
+    if ((err = parse_ttl(cmd, def, &dc->url_ttl)) || (err = parse_ttl(cmd, max, &dc->url_ttl_max)))
+        return err;
+    if (dc->url_ttl > dc->url_ttl_max)
+        return "TokenAuthURLTokenTTL: the default must not exceed the max";
+    dc->url_ttl_set = 1;
+    return NULL;
+}
+
+/* TokenAuthSources query cookie bearer: one or more, each once. */
+static const char *set_sources(cmd_parms *cmd, void *dcv, const char *args)
+{
+    ta_dir_conf *dc = dcv;
+    int mask = 0;
+
+    while (*args) {
+        const char *w = ap_getword_conf(cmd->temp_pool, &args);
+        int bit = !strcasecmp(w, "query") ? TA_SRC_QUERY
+                  : !strcasecmp(w, "cookie") ? TA_SRC_COOKIE
+                  : !strcasecmp(w, "bearer") ? TA_SRC_BEARER : 0;
+        if (*w == '\0')
+            break;
+        if (bit == 0)
+            return apr_psprintf(cmd->pool,
+                                "TokenAuthSources: unknown source \"%s\" (query, cookie, bearer)", w);
+        if (mask & bit)
+            return apr_psprintf(cmd->pool, "TokenAuthSources: \"%s\" given twice", w);
+        mask |= bit;
+    }
+    if (mask == 0)
+        return "TokenAuthSources needs at least one of query, cookie, bearer";
+    dc->sources = mask;
+    dc->sources_set = 1;
+    return NULL;
+}
+
+static const char *set_query_sessions(cmd_parms *cmd, void *dcv, int on)
+{
+    ta_dir_conf *dc = dcv;
+
+    (void)cmd;
+    dc->query_sessions = on;
+    dc->query_sessions_set = 1;
+    return NULL;
+}
+
+static const char *set_redact(cmd_parms *cmd, void *dcv, int on)
+{
+    ta_dir_conf *dc = dcv;
+
+    (void)cmd;
+    dc->redact = on;
+    dc->redact_set = 1;
+    return NULL;
+}
+
+/* A query parameter or cookie name: a token of RFC 7230 tchar, at most 64 bytes. */
+static const char *check_name(cmd_parms *cmd, const char *arg)
+{
+    static const char tchar[] = "!#$%&'*+-.^_`|~";
+
+    if (*arg == '\0' || strlen(arg) > 64)
+        return apr_psprintf(cmd->pool, "%s: a name of 1 to 64 characters is required",
+                            cmd->directive->directive);
+    for (const char *p = arg; *p; p++)
+        if (!apr_isalnum(*p) && !strchr(tchar, *p))
+            return apr_psprintf(cmd->pool, "%s: \"%s\" is not a valid name",
+                                cmd->directive->directive, arg);
+    return NULL;
+}
+
+static const char *set_query_param(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    const char *err = check_name(cmd, arg);
+
+    if (err == NULL && (strchr(arg, '&') || strchr(arg, '=')))
+        err = "TokenAuthQueryParam: the name must not contain '&' or '='";
+    if (err == NULL)
+        ((ta_dir_conf *)dcv)->query_param = arg;
+    return err;
+}
+
+static const char *set_cookie(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    const char *err = check_name(cmd, arg);
+
+    if (err == NULL)
+        ((ta_dir_conf *)dcv)->cookie = arg;
+    return err;
+}
+
+/* TokenAuthLoginURL: a local path or an absolute http(s) URL, without control characters. */
+static const char *set_login_url(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    (void)cmd;
+    for (const char *p = arg; *p; p++)
+        if (apr_iscntrl(*p) || *p == ' ')
+            return "TokenAuthLoginURL must not contain spaces or control characters";
+    if (arg[0] != '/' && strncasecmp(arg, "https://", 8) && strncasecmp(arg, "http://", 7))
+        return "TokenAuthLoginURL takes a local path or an http(s) URL";
+    ((ta_dir_conf *)dcv)->login_url = arg;
+    return NULL;
+}
+
+#define DIR_SCOPE (RSRC_CONF | ACCESS_CONF)
+
+const command_rec ta_directives[] = {
+    AP_INIT_TAKE1("TokenAuthKeyFile", set_key_file, NULL, RSRC_CONF,
+                  "key file: one 'KID SECRET' per line; the first key signs"),
+    AP_INIT_TAKE1("TokenAuthIssuer", set_issuer, NULL, RSRC_CONF,
+                  "iss claim written and required (default tokenauth)"),
+    AP_INIT_TAKE1("TokenAuthPAMService", set_pam_service, NULL, RSRC_CONF,
+                  "PAM service of the login handler (default tokenauth)"),
+    AP_INIT_RAW_ARGS("TokenAuthSources", set_sources, NULL, DIR_SCOPE,
+                     "where to look for a token: query cookie bearer"),
+    AP_INIT_FLAG("TokenAuthQuerySessions", set_query_sessions, NULL, DIR_SCOPE,
+                 "also accept session tokens from the query string (default Off)"),
+    AP_INIT_TAKE1("TokenAuthQueryParam", set_query_param, NULL, DIR_SCOPE,
+                  "query parameter that carries a token (default token)"),
+    AP_INIT_TAKE1("TokenAuthCookie", set_cookie, NULL, DIR_SCOPE,
+                  "cookie that carries a token (default tokenauth)"),
+    AP_INIT_TAKE1("TokenAuthSessionTTL", set_session_ttl, NULL, DIR_SCOPE,
+                  "lifetime of login tokens in seconds (default 86400)"),
+    AP_INIT_TAKE2("TokenAuthURLTokenTTL", set_url_ttl, NULL, DIR_SCOPE,
+                  "default and max lifetime of minted tokens in seconds (default 300 604800)"),
+    AP_INIT_TAKE1("TokenAuthLoginURL", set_login_url, NULL, DIR_SCOPE,
+                  "where browsers without a valid token are sent"),
+    AP_INIT_FLAG("TokenAuthRedact", set_redact, NULL, DIR_SCOPE,
+                 "remove query tokens before anything logs them (default On)"),
+    {NULL},
+};

@@ -1,0 +1,62 @@
+/* mod_tokenauth configuration: every directive of SPEC §2 that exists so far. */
+#ifndef TA_CONFIG_H
+#define TA_CONFIG_H
+
+#include "httpd.h"
+#include "http_config.h"
+
+#include "ta_keys.h"
+
+/* Token sources, a bitmask (TokenAuthSources). */
+#define TA_SRC_QUERY  0x1
+#define TA_SRC_COOKIE 0x2
+#define TA_SRC_BEARER 0x4
+#define TA_SRC_ALL (TA_SRC_QUERY | TA_SRC_COOKIE | TA_SRC_BEARER)
+
+#define TA_DEFAULT_ISSUER "tokenauth"
+#define TA_DEFAULT_PAM_SERVICE "tokenauth"
+#define TA_DEFAULT_QUERY_PARAM "token"
+#define TA_DEFAULT_COOKIE "tokenauth"
+#define TA_DEFAULT_SESSION_TTL 86400
+#define TA_DEFAULT_URL_TTL 300
+#define TA_DEFAULT_URL_TTL_MAX 604800
+#define TA_TTL_LIMIT (10LL * 366 * 86400) /* no lifetime beyond ten years */
+
+/* Server scope. */
+typedef struct {
+    const char *key_file;       /* TokenAuthKeyFile, as written */
+    ta_keyset *keys;            /* its keys, loaded while the directive is read */
+    const char *issuer;         /* TokenAuthIssuer */
+    const char *pam_service;    /* TokenAuthPAMService */
+} ta_server_conf;
+
+/* Directory scope (also settable at server level as the default). */
+typedef struct {
+    int sources;                /* TokenAuthSources */
+    unsigned int sources_set:1;
+    int query_sessions;         /* TokenAuthQuerySessions */
+    unsigned int query_sessions_set:1;
+    const char *query_param;    /* TokenAuthQueryParam */
+    const char *cookie;         /* TokenAuthCookie */
+    long long session_ttl;      /* TokenAuthSessionTTL */
+    unsigned int session_ttl_set:1;
+    long long url_ttl;          /* TokenAuthURLTokenTTL default */
+    long long url_ttl_max;      /* TokenAuthURLTokenTTL max */
+    unsigned int url_ttl_set:1;
+    const char *login_url;      /* TokenAuthLoginURL */
+    int redact;                 /* TokenAuthRedact */
+    unsigned int redact_set:1;
+} ta_dir_conf;
+
+extern const command_rec ta_directives[];
+
+void *ta_create_server_conf(apr_pool_t *p, server_rec *s);
+void *ta_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
+void *ta_create_dir_conf(apr_pool_t *p, char *dir);
+void *ta_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+
+/* The effective per-request and per-server configuration. */
+const ta_dir_conf *ta_dir_config(const request_rec *r);
+const ta_server_conf *ta_server_config(const server_rec *s);
+
+#endif
