@@ -21,7 +21,7 @@ static int ta_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         const ta_server_conf *sc = ta_server_config(v);
         if (sc->keys && (v == s || sc->keys != ta_server_config(s)->keys))
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, v,
-                         "TA00001: %zu key(s) loaded from %s; signing with kid %s",
+                         "TA00001: %" APR_SIZE_T_FMT " key(s) loaded from %s; signing with kid %s",
                          ta_keyset_count(sc->keys), sc->key_file,
                          ta_key_kid(ta_keyset_at(sc->keys, 0)));
     }

@@ -58,10 +58,28 @@ const ta_request *ta_request_identity(const request_rec *r)
     return n && n->verified ? n : NULL;
 }
 
-/* Keep the first found token of one source; a repeated one refuses the whole request. */
-static int take(request_rec *r, ta_request *n, ta_cred_result res, const char *v, size_t vlen,
-                ta_source src)
+/* Look for a token in one source; 1 when the source held any (then the search stops). A
+ * repeated token refuses the whole request. */
+static int search_source(request_rec *r, const ta_dir_conf *dc, ta_request *n, ta_source src)
 {
+    const char *v = NULL;
+    size_t vlen = 0;
+    ta_cred_result res;
+
+    switch (src) {
+    case TA_FROM_BEARER:
+        res = ta_cred_bearer(apr_table_get(r->headers_in, "Authorization"), &v, &vlen);
+        break;
+    case TA_FROM_QUERY:
+        res = r->args ? ta_cred_query(r->args, query_param(dc), &v, &vlen) : TA_CRED_NONE;
+        break;
+    case TA_FROM_COOKIE:
+        res = ta_cred_cookie(apr_table_get(r->headers_in, "Cookie"),
+                             dc->cookie ? dc->cookie : TA_DEFAULT_COOKIE, &v, &vlen);
+        break;
+    default:
+        return 0;
+    }
     if (res == TA_CRED_NONE)
         return 0;
     n->source = src;
@@ -99,27 +117,16 @@ int ta_collect_credentials(request_rec *r)
 {
     const ta_dir_conf *dc;
     ta_request *n;
-    const char *v = NULL;
-    size_t vlen = 0;
 
     if (!is_token_auth(r))
         return DECLINED;
     dc = ta_dir_config(r);
     n = note_of(r, 1);
     /* Precedence across sources: bearer, then query, then cookie; the rest are ignored. */
-    if ((dc->sources & TA_SRC_BEARER) &&
-        take(r, n, ta_cred_bearer(apr_table_get(r->headers_in, "Authorization"), &v, &vlen), v,
-             vlen, TA_FROM_BEARER))
-        ;
-    else if ((dc->sources & TA_SRC_QUERY) && r->args &&
-             take(r, n, ta_cred_query(r->args, query_param(dc), &v, &vlen), v, vlen,
-                  TA_FROM_QUERY))
-        ;
-    else if (dc->sources & TA_SRC_COOKIE)
-        take(r, n,
-             ta_cred_cookie(apr_table_get(r->headers_in, "Cookie"),
-                            dc->cookie ? dc->cookie : TA_DEFAULT_COOKIE, &v, &vlen),
-             v, vlen, TA_FROM_COOKIE);
+    if (!((dc->sources & TA_SRC_BEARER) && search_source(r, dc, n, TA_FROM_BEARER)) &&
+        !((dc->sources & TA_SRC_QUERY) && search_source(r, dc, n, TA_FROM_QUERY)) &&
+        (dc->sources & TA_SRC_COOKIE))
+        search_source(r, dc, n, TA_FROM_COOKIE);
     if (dc->redact && r->args)
         redact_query(r, query_param(dc));
     return DECLINED;
@@ -216,7 +223,7 @@ static void accept_identity(request_rec *r, const ta_request *n, const ta_claims
     apr_table_setn(r->subprocess_env, "TOKENAUTH_UID", apr_psprintf(r->pool, "%lu", c->uid));
     apr_table_setn(r->subprocess_env, "TOKENAUTH_KIND", ta_kind_name(c->kind));
     apr_table_setn(r->subprocess_env, "TOKENAUTH_EXPIRES",
-                   apr_psprintf(r->pool, "%lld", c->exp));
+                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)c->exp));
     own->claims = *c;
     own->verified = 1;
 }

@@ -136,8 +136,8 @@ static const char *parse_ttl(cmd_parms *cmd, const char *arg, long long *out)
     errno = 0;
     v = strtoll(arg, &end, 10);
     if (errno || end == arg || *end || v <= 0 || v > TA_TTL_LIMIT)
-        return apr_psprintf(cmd->pool, "%s: \"%s\" is not a number of seconds between 1 and %lld",
-                            cmd->directive->directive, arg, TA_TTL_LIMIT);
+        return apr_psprintf(cmd->pool, "%s: \"%s\" is not a number of seconds between 1 and %" APR_INT64_T_FMT,
+                            cmd->directive->directive, arg, (apr_int64_t)TA_TTL_LIMIT);
     *out = v;
     return NULL;
 }

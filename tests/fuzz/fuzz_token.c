@@ -1,0 +1,244 @@
+/* libFuzzer target: ta_token_verify and ta_token_decode_unverified.
+ *
+ * Random bytes almost never carry a valid HMAC, so on raw input the fuzzer would only ever
+ * exercise the shape and header checks. The first input byte therefore picks a mode:
+ *
+ *   mode 0  raw:     the rest is the token, verified as it is (also mode 3).
+ *   mode 1  signed:  the rest is a JSON payload (or "HEADER\0PAYLOAD"); the harness encodes it
+ *                    and signs it properly, so every claim check after the MAC is reached.
+ *   mode 2  resign:  the rest is "header.payload" in base64url as the attacker wrote it; the
+ *                    harness appends the right MAC, so the strict decoding and JSON parsing of
+ *                    MAC-covered parts is reached with malformed encodings too.
+ *
+ * Bit 2 of the first byte picks which of the two keys signs (modes 1 and 2).
+ * Invariants checked: the status is one ta_token_verify may return and has a name; the claims
+ * are zeroed on refusal; on acceptance they are sane (sub, kind, scope, times, jti, kid) and
+ * survive a round trip through ta_token_issue; a properly signed token is never refused for
+ * its shape, header, key or MAC; decode_unverified returns exactly what was encoded. */
+#include "ta_b64.h"
+#include "ta_keys.h"
+#include "ta_token.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ISSUER "tokenauth"
+#define NOW 1700000000LL
+#define INPUT_MAX 8192 /* the -max_len of `make fuzz`; larger reproducers are cut */
+
+/* Test keys only: two keys, so rotation (verify with the second) is covered. */
+static const char KEY_FILE[] = "# fuzz keys\n"
+                               "fuzz-1 naW-MLlt94sDut2pDDpqqxhvHVzf3QLnopq7mhTBTNk\n"
+                               "\n"
+                               "fuzz-2 4ZjnhGuGFAIYENa4AGTG56sUiwyOXiRS1sUb7vJn3-I\n";
+
+static ta_keyset *keys;
+
+#define CHECK(cond)                                                                            \
+    do {                                                                                       \
+        if (!(cond)) {                                                                         \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);       \
+            abort();                                                                           \
+        }                                                                                      \
+    } while (0)
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    char err[256];
+
+    (void)argc;
+    (void)argv;
+    if (ta_keys_parse(KEY_FILE, sizeof(KEY_FILE) - 1, &keys, err, sizeof(err)) != TA_KEYS_OK ||
+        ta_keyset_count(keys) != 2) {
+        fprintf(stderr, "fuzz_token: key set: %s\n", err);
+        abort();
+    }
+    return 0;
+}
+
+/* Append base64url(data) to out at *pos; out has room (callers size it). */
+static void put_b64(char *out, size_t *pos, const void *data, size_t n)
+{
+    *pos += ta_b64url_encode(data, n, out + *pos);
+}
+
+/* Append "." and the MAC of out[0..*pos) under k. */
+static void put_mac(const ta_key *k, char *out, size_t *pos)
+{
+    unsigned char mac[TA_MAC_LEN];
+
+    CHECK(ta_key_mac(k, out, *pos, mac) == 0);
+    out[(*pos)++] = '.';
+    put_b64(out, pos, mac, sizeof(mac));
+}
+
+static int all_zero(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < n; i++)
+        if (b[i])
+            return 0;
+    return 1;
+}
+
+/* An accepted token's claims must be what the rules promise. */
+static void check_accepted(const ta_claims *c, const ta_key *signer)
+{
+    size_t jn = strlen(c->jti);
+
+    CHECK(ta_sub_valid(c->sub));
+    CHECK(c->uid <= 4294967294UL);
+    CHECK(c->iat >= 0 && c->iat <= NOW + TA_IAT_LEEWAY);
+    CHECK(c->exp > NOW && c->exp <= TA_TIME_MAX);
+    CHECK(jn >= TA_JTI_MIN && jn <= TA_JTI_MAX);
+    CHECK(ta_kind_name(c->kind) != NULL);
+    if (c->kind == TA_KIND_SESSION)
+        CHECK(c->scope[0] == '\0');
+    else
+        CHECK(ta_scope_valid(c->scope));
+    CHECK(ta_keyset_find(keys, c->kid, strlen(c->kid)) != NULL);
+    if (signer)
+        CHECK(strcmp(c->kid, ta_key_kid(signer)) == 0);
+}
+
+/* Whatever verify accepts, issue must be able to sign again, and verify must accept that
+ * with the same claims (signed by the first key). */
+static void check_round_trip(const ta_claims *c)
+{
+    static char tok[TA_TOKEN_MAX_LEN + 1];
+    ta_claims again;
+    ta_token_status st = ta_token_issue(keys, ISSUER, c, tok, sizeof(tok));
+
+    if (st == TA_TOKEN_TOO_LONG)
+        return; /* the original may have used a shorter header than ours */
+    CHECK(st == TA_TOKEN_OK);
+    CHECK(ta_token_verify(keys, ISSUER, tok, strlen(tok), NOW, &again) == TA_TOKEN_OK);
+    CHECK(strcmp(again.kid, ta_key_kid(ta_keyset_at(keys, 0))) == 0);
+    CHECK(strcmp(again.sub, c->sub) == 0 && again.uid == c->uid);
+    CHECK(again.iat == c->iat && again.exp == c->exp && again.kind == c->kind);
+    CHECK(strcmp(again.jti, c->jti) == 0 && strcmp(again.scope, c->scope) == 0);
+}
+
+/* Verify tok[0..len) from a heap copy of exactly len bytes, so any over-read is caught. */
+static ta_token_status verify(const char *tok, size_t len, const ta_key *signer)
+{
+    char *copy = malloc(len ? len : 1);
+    char *hdr = NULL, *pay = NULL;
+    ta_claims c;
+    ta_token_status st;
+    int dec;
+
+    CHECK(copy != NULL);
+    memcpy(copy, tok, len);
+    st = ta_token_verify(keys, ISSUER, copy, len, NOW, &c);
+    CHECK(st < TA_TOKEN_REPEATED); /* only the token-level statuses */
+    CHECK(strcmp(ta_token_status_name(st), "unknown") != 0);
+    if (st == TA_TOKEN_OK) {
+        check_accepted(&c, signer);
+        check_round_trip(&c);
+    }
+    else {
+        CHECK(all_zero(&c, sizeof(c)));
+    }
+
+    dec = ta_token_decode_unverified(copy, len, &hdr, &pay);
+    if (dec == 0)
+        CHECK(hdr != NULL && pay != NULL);
+    else
+        CHECK(hdr == NULL && pay == NULL);
+    /* Claims were read, so both parts decoded. */
+    if (st == TA_TOKEN_OK || (st > TA_TOKEN_BAD_PAYLOAD && st < TA_TOKEN_NO_MEMORY))
+        CHECK(dec == 0);
+    free(hdr);
+    free(pay);
+    free(copy);
+    return st;
+}
+
+/* Mode 1: encode and sign the given header (or ours) and payload. */
+static void fuzz_signed(const ta_key *k, const uint8_t *data, size_t size)
+{
+    static char tok[2 * INPUT_MAX];
+    char defhdr[128];
+    const uint8_t *nul = memchr(data, '\0', size);
+    const uint8_t *h, *p;
+    size_t hlen, plen, pos = 0;
+    ta_token_status st;
+    char *dh = NULL, *dp = NULL;
+
+    if (nul) {
+        h = data;
+        hlen = (size_t)(nul - data);
+        p = nul + 1;
+        plen = size - hlen - 1;
+    }
+    else {
+        hlen = (size_t)snprintf(defhdr, sizeof(defhdr),
+                                "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}",
+                                ta_key_kid(k));
+        h = (const uint8_t *)defhdr;
+        p = data;
+        plen = size;
+    }
+    put_b64(tok, &pos, h, hlen);
+    tok[pos++] = '.';
+    put_b64(tok, &pos, p, plen);
+    put_mac(k, tok, &pos);
+    st = verify(tok, pos, k);
+
+    /* Our own header over any payload: never refused before the payload is looked at. */
+    if (!nul && pos <= TA_TOKEN_MAX_LEN) {
+        if (plen == 0)
+            CHECK(st == TA_TOKEN_MALFORMED);
+        else
+            CHECK(st == TA_TOKEN_OK || st >= TA_TOKEN_BAD_PAYLOAD);
+    }
+    if (!nul && pos > TA_TOKEN_MAX_LEN)
+        CHECK(st == TA_TOKEN_TOO_LONG);
+
+    /* What was encoded decodes back byte for byte. */
+    if (hlen && plen && pos <= TA_TOKEN_MAX_LEN) {
+        CHECK(ta_token_decode_unverified(tok, pos, &dh, &dp) == 0);
+        CHECK(memcmp(dh, h, hlen) == 0 && dh[hlen] == '\0');
+        CHECK(memcmp(dp, p, plen) == 0 && dp[plen] == '\0');
+        free(dh);
+        free(dp);
+    }
+}
+
+/* Mode 2: the given "header.payload" text with the right MAC appended. */
+static void fuzz_resign(const ta_key *k, const uint8_t *data, size_t size)
+{
+    static char tok[INPUT_MAX + 64];
+    size_t pos = size;
+
+    memcpy(tok, data, size);
+    put_mac(k, tok, &pos);
+    verify(tok, pos, k);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const ta_key *k;
+
+    if (size == 0)
+        return 0;
+    if (size > INPUT_MAX)
+        size = INPUT_MAX;
+    k = ta_keyset_at(keys, (data[0] >> 2) & 1);
+    switch (data[0] & 3) {
+    case 1:
+        fuzz_signed(k, data + 1, size - 1);
+        break;
+    case 2:
+        fuzz_resign(k, data + 1, size - 1);
+        break;
+    default:
+        verify((const char *)data + 1, size - 1, NULL);
+        break;
+    }
+    return 0;
+}
