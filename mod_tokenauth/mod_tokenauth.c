@@ -2,8 +2,10 @@
  * This file is the module record and its table of contents; the work is done in
  * ta_config.c (directives), ta_access.c (AuthType token) and ta_usercache.c. */
 #include "httpd.h"
+#include "apr_strings.h"
 #include "http_config.h"
 #include "http_log.h"
+#include "http_core.h"
 #include "http_request.h"
 #include "mod_auth.h"
 
@@ -11,15 +13,36 @@
 #include "ta_config.h"
 #include "ta_usercache.h"
 
+/* Refuse to start without keys: every part of the module needs them, and finding out at the
+ * first request (as a 500) is too late. check_config runs for "apachectl configtest" too. */
+static int ta_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    for (server_rec *v = s; v; v = v->next) {
+        if (ta_server_config(v)->keys == NULL) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, v,
+                         "TA00007: mod_tokenauth is loaded but no TokenAuthKeyFile is set%s%s%s",
+                         v->defn_name ? " for the virtual host at " : " (server-wide)",
+                         v->defn_name ? v->defn_name : "",
+                         v->defn_name ? apr_psprintf(ptemp, ":%d", v->defn_line_number) : "");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
 /* Say once per start which key signs, so rotations can be followed in the log. */
 static int ta_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     (void)pconf;
     (void)plog;
     (void)ptemp;
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
     for (server_rec *v = s; v; v = v->next) {
         const ta_server_conf *sc = ta_server_config(v);
-        if (sc->keys && (v == s || sc->keys != ta_server_config(s)->keys))
+        if (v == s || sc->keys != ta_server_config(s)->keys)
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, v,
                          "TA00001: %" APR_SIZE_T_FMT " key(s) loaded from %s; signing with kid %s",
                          ta_keyset_count(sc->keys), sc->key_file,
@@ -39,6 +62,7 @@ static void ta_child_init(apr_pool_t *pchild, server_rec *s)
 static void ta_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_check_config(ta_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(ta_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(ta_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     /* take the token out of the query early, before authentication and before any logger */
