@@ -284,5 +284,5 @@ const command_rec ta_directives[] = {
                   "where browsers without a valid token are sent"),
     AP_INIT_FLAG("TokenAuthRedact", set_redact, NULL, DIR_SCOPE,
                  "remove query tokens before anything logs them (default On)"),
-    {NULL},
+    {NULL, {NULL}, NULL, 0, 0, NULL},
 };
