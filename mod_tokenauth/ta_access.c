@@ -90,27 +90,47 @@ static int search_source(request_rec *r, const ta_dir_conf *dc, ta_request *n, t
     return 1;
 }
 
-/* Replace the query token by REDACTED wherever the request keeps its query. */
+/* The query of s (after its first '?', up to end) with every param value replaced by REDACTED;
+ * s itself when there is nothing to redact. */
+static char *redact_span(apr_pool_t *p, char *s, const char *end, const char *param)
+{
+    const char *q = s ? strchr(s, '?') : NULL;
+    char *query, *clean;
+
+    if (q == NULL || q >= end)
+        return s;
+    query = apr_pstrmemdup(p, q + 1, (apr_size_t)(end - q - 1));
+    clean = apr_palloc(p, ta_query_redact_bufsize(query));
+    if (ta_query_redact(query, param, clean) == 0)
+        return s;
+    return apr_pstrcat(p, apr_pstrmemdup(p, s, (apr_size_t)(q + 1 - s)), clean, end, NULL);
+}
+
+/* Scrub the token from every place the request keeps its query: the request line (%r), the
+ * unparsed URI and r->args (%q, QUERY_STRING). Each is scrubbed on its own, so that a query
+ * rewritten by an earlier module cannot leave the original in the request line. */
 static void redact_query(request_rec *r, const char *param)
 {
-    const char *old = r->args;
-    char *clean = apr_palloc(r->pool, ta_query_redact_bufsize(old));
-    const char *at;
+    const char *line_end = r->the_request ? strrchr(r->the_request, ' ') : NULL;
+    const char *uri_end;
 
-    if (ta_query_redact(old, param, clean) == 0)
-        return;
-    at = ap_strstr_c(r->the_request, old);
-    if (at && at > r->the_request && at[-1] == '?')
-        r->the_request = apr_pstrcat(r->pool, apr_pstrmemdup(r->pool, r->the_request,
-                                                              (apr_size_t)(at - r->the_request)),
-                                     clean, at + strlen(old), NULL);
-    at = r->unparsed_uri ? ap_strstr_c(r->unparsed_uri, old) : NULL;
-    if (at && at > r->unparsed_uri && at[-1] == '?')
-        r->unparsed_uri = apr_pstrcat(r->pool, apr_pstrmemdup(r->pool, r->unparsed_uri,
-                                                               (apr_size_t)(at - r->unparsed_uri)),
-                                      clean, at + strlen(old), NULL);
-    r->parsed_uri.query = clean;
-    r->args = clean;
+    if (r->the_request) {
+        if (line_end == NULL || line_end < strchr(r->the_request, ' ') + 1 ||
+            strncmp(line_end + 1, "HTTP/", 5) != 0)
+            line_end = r->the_request + strlen(r->the_request); /* no protocol part */
+        r->the_request = redact_span(r->pool, r->the_request, line_end, param);
+    }
+    if (r->unparsed_uri) {
+        uri_end = strchr(r->unparsed_uri, '#');
+        if (uri_end == NULL)
+            uri_end = r->unparsed_uri + strlen(r->unparsed_uri);
+        r->unparsed_uri = redact_span(r->pool, r->unparsed_uri, uri_end, param);
+    }
+    if (r->args) {
+        char *clean = apr_palloc(r->pool, ta_query_redact_bufsize(r->args));
+        if (ta_query_redact(r->args, param, clean) > 0)
+            r->args = r->parsed_uri.query = clean;
+    }
 }
 
 int ta_collect_credentials(request_rec *r)
@@ -127,7 +147,7 @@ int ta_collect_credentials(request_rec *r)
         !((dc->sources & TA_SRC_QUERY) && search_source(r, dc, n, TA_FROM_QUERY)) &&
         (dc->sources & TA_SRC_COOKIE))
         search_source(r, dc, n, TA_FROM_COOKIE);
-    if (dc->redact && r->args)
+    if (dc->redact)
         redact_query(r, query_param(dc));
     return DECLINED;
 }
