@@ -5,6 +5,7 @@
 #include "apr_strings.h"
 #include "http_config.h"
 #include "http_log.h"
+#include "http_protocol.h"
 #include "http_core.h"
 #include "http_request.h"
 #include "mod_auth.h"
@@ -69,8 +70,12 @@ static void ta_register_hooks(apr_pool_t *p)
     ap_hook_header_parser(ta_collect_credentials, NULL, NULL, APR_HOOK_REALLY_FIRST);
     /* AuthType token */
     ap_hook_check_authn(ta_check_token, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
+    /* a Bearer challenge when Require refuses the token's user */
+    ap_hook_note_auth_failure(ta_auth_failure_challenge, NULL, NULL, APR_HOOK_MIDDLE);
     /* private, no-referrer answers for token-authenticated requests */
     ap_hook_fixups(ta_secure_response, NULL, NULL, APR_HOOK_LAST);
+    /* scrub requests that failed before header_parser, before mod_log_config writes them */
+    ap_hook_log_transaction(ta_redact_for_log, NULL, NULL, APR_HOOK_REALLY_FIRST);
 }
 
 AP_DECLARE_MODULE(tokenauth) = {

@@ -152,6 +152,34 @@ int ta_collect_credentials(request_rec *r)
     return DECLINED;
 }
 
+int ta_redact_for_log(request_rec *r)
+{
+    const ta_dir_conf *dc = ta_dir_config(r);
+
+    /* A request that ended before header_parser (say, a 403 while Apache mapped the URL to
+     * the file system) was never scrubbed, and its location may not even be known. Scrub what
+     * the loggers read, with the configuration the request got so far. Only such early
+     * failures: a successful request elsewhere keeps its own "token" parameter in the log. */
+    if (note_of(r, 0) || (r->status >= 200 && r->status < 400) || !dc->redact)
+        return DECLINED;
+    redact_query(r, query_param(dc));
+    return DECLINED;
+}
+
+int ta_auth_failure_challenge(request_rec *r, const char *auth_type)
+{
+    const char *realm = ap_auth_name(r) ? ap_auth_name(r) : "";
+
+    if (auth_type == NULL || strcasecmp(auth_type, "token") != 0)
+        return DECLINED;
+    /* A valid token that a Require line refused (RFC 6750 §3.1: insufficient_scope). */
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   apr_psprintf(r->pool, "Bearer realm=\"%s\", error=\"insufficient_scope\"",
+                                ap_escape_quotes(r->pool, realm)));
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    return OK;
+}
+
 /* A browser asks for HTML; it is better served by the login page than by a bare 401. */
 static int wants_html(request_rec *r)
 {

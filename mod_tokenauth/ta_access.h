@@ -27,6 +27,12 @@ int ta_check_token(request_rec *r);
 /* fixups: Referrer-Policy and Cache-Control on token-authenticated responses. */
 int ta_secure_response(request_rec *r);
 
+/* log_transaction, before the loggers: scrub requests that failed before header_parser. */
+int ta_redact_for_log(request_rec *r);
+
+/* note_auth_failure: the Bearer challenge when a Require line refuses a token's user. */
+int ta_auth_failure_challenge(request_rec *r, const char *auth_type);
+
 /* The verified identity of r (or of the request it came from), or NULL. */
 const ta_request *ta_request_identity(const request_rec *r);
 

@@ -6,6 +6,7 @@
 #include "http_log.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -75,6 +76,23 @@ void *ta_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     return c;
 }
 
+/* A configuration error as one self-contained line: "Directive (file:line): what is wrong".
+ * httpd prints its own "Syntax error on line N" above it; ours must stand alone in a log. */
+static const char *cfg_error(cmd_parms *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    const char *what;
+
+    va_start(ap, fmt);
+    what = apr_pvsprintf(cmd->pool, fmt, ap);
+    va_end(ap);
+    if (cmd->directive == NULL)
+        return what;
+    return apr_psprintf(cmd->pool, "%s (%s:%d): %s", cmd->directive->directive,
+                        cmd->directive->filename ? cmd->directive->filename : "?",
+                        cmd->directive->line_num, what);
+}
+
 static ta_server_conf *server_conf_of(cmd_parms *cmd)
 {
     return ap_get_module_config(cmd->server->module_config, &tokenauth_module);
@@ -99,10 +117,10 @@ static const char *set_key_file(cmd_parms *cmd, void *dummy, const char *arg)
 
     (void)dummy;
     if (path == NULL)
-        return apr_psprintf(cmd->pool, "TokenAuthKeyFile: invalid path %s", arg);
+        return cfg_error(cmd, "invalid path %s", arg);
     st = ta_keys_load(path, geteuid() == 0, &ks, err, sizeof(err));
     if (st != TA_KEYS_OK)
-        return apr_psprintf(cmd->pool, "TokenAuthKeyFile %s: %s", path, err);
+        return cfg_error(cmd, "%s: %s", path, err);
     apr_pool_cleanup_register(cmd->pool, ks, free_keys, apr_pool_cleanup_null);
     sc->key_file = path;
     sc->keys = ks;
@@ -113,7 +131,7 @@ static const char *set_issuer(cmd_parms *cmd, void *dummy, const char *arg)
 {
     (void)dummy;
     if (*arg == '\0' || strlen(arg) > 256)
-        return "TokenAuthIssuer takes a non-empty string of at most 256 bytes";
+        return cfg_error(cmd, "takes a non-empty string of at most 256 bytes");
     server_conf_of(cmd)->issuer = arg;
     return NULL;
 }
@@ -122,7 +140,7 @@ static const char *set_pam_service(cmd_parms *cmd, void *dummy, const char *arg)
 {
     (void)dummy;
     if (*arg == '\0' || strchr(arg, '/'))
-        return "TokenAuthPAMService takes a PAM service name";
+        return cfg_error(cmd, "takes a PAM service name");
     server_conf_of(cmd)->pam_service = arg;
     return NULL;
 }
@@ -136,8 +154,8 @@ static const char *parse_ttl(cmd_parms *cmd, const char *arg, long long *out)
     errno = 0;
     v = strtoll(arg, &end, 10);
     if (errno || end == arg || *end || v <= 0 || v > TA_TTL_LIMIT)
-        return apr_psprintf(cmd->pool, "%s: \"%s\" is not a number of seconds between 1 and %" APR_INT64_T_FMT,
-                            cmd->directive->directive, arg, (apr_int64_t)TA_TTL_LIMIT);
+        return cfg_error(cmd, "\"%s\" is not a number of seconds between 1 and %" APR_INT64_T_FMT,
+                         arg, (apr_int64_t)TA_TTL_LIMIT);
     *out = v;
     return NULL;
 }
@@ -159,7 +177,7 @@ static const char *set_url_ttl(cmd_parms *cmd, void *dcv, const char *def, const
     if ((err = parse_ttl(cmd, def, &dc->url_ttl)) || (err = parse_ttl(cmd, max, &dc->url_ttl_max)))
         return err;
     if (dc->url_ttl > dc->url_ttl_max)
-        return "TokenAuthURLTokenTTL: the default must not exceed the max";
+        return cfg_error(cmd, "the default must not exceed the max");
     dc->url_ttl_set = 1;
     return NULL;
 }
@@ -178,14 +196,13 @@ static const char *set_sources(cmd_parms *cmd, void *dcv, const char *args)
         if (*w == '\0')
             break;
         if (bit == 0)
-            return apr_psprintf(cmd->pool,
-                                "TokenAuthSources: unknown source \"%s\" (query, cookie, bearer)", w);
+            return cfg_error(cmd, "unknown source \"%s\" (query, cookie, bearer)", w);
         if (mask & bit)
-            return apr_psprintf(cmd->pool, "TokenAuthSources: \"%s\" given twice", w);
+            return cfg_error(cmd, "\"%s\" given twice", w);
         mask |= bit;
     }
     if (mask == 0)
-        return "TokenAuthSources needs at least one of query, cookie, bearer";
+        return cfg_error(cmd, "needs at least one of query, cookie, bearer");
     dc->sources = mask;
     dc->sources_set = 1;
     return NULL;
@@ -217,12 +234,10 @@ static const char *check_name(cmd_parms *cmd, const char *arg)
     static const char tchar[] = "!#$%&'*+-.^_`|~";
 
     if (*arg == '\0' || strlen(arg) > 64)
-        return apr_psprintf(cmd->pool, "%s: a name of 1 to 64 characters is required",
-                            cmd->directive->directive);
+        return cfg_error(cmd, "a name of 1 to 64 characters is required");
     for (const char *p = arg; *p; p++)
         if (!apr_isalnum(*p) && !strchr(tchar, *p))
-            return apr_psprintf(cmd->pool, "%s: \"%s\" is not a valid name",
-                                cmd->directive->directive, arg);
+            return cfg_error(cmd, "\"%s\" is not a valid name", arg);
     return NULL;
 }
 
@@ -231,7 +246,7 @@ static const char *set_query_param(cmd_parms *cmd, void *dcv, const char *arg)
     const char *err = check_name(cmd, arg);
 
     if (err == NULL && (strchr(arg, '&') || strchr(arg, '=')))
-        err = "TokenAuthQueryParam: the name must not contain '&' or '='";
+        err = cfg_error(cmd, "the name must not contain '&' or '='");
     if (err == NULL)
         ((ta_dir_conf *)dcv)->query_param = arg;
     return err;
@@ -249,12 +264,11 @@ static const char *set_cookie(cmd_parms *cmd, void *dcv, const char *arg)
 /* TokenAuthLoginURL: a local path or an absolute http(s) URL, without control characters. */
 static const char *set_login_url(cmd_parms *cmd, void *dcv, const char *arg)
 {
-    (void)cmd;
     for (const char *p = arg; *p; p++)
         if (apr_iscntrl(*p) || *p == ' ')
-            return "TokenAuthLoginURL must not contain spaces or control characters";
+            return cfg_error(cmd, "must not contain spaces or control characters");
     if (arg[0] != '/' && strncasecmp(arg, "https://", 8) && strncasecmp(arg, "http://", 7))
-        return "TokenAuthLoginURL takes a local path or an http(s) URL";
+        return cfg_error(cmd, "takes a local path or an http(s) URL");
     ((ta_dir_conf *)dcv)->login_url = arg;
     return NULL;
 }

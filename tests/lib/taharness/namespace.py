@@ -1,0 +1,107 @@
+"""A private mount namespace in which copies of /etc/passwd, /etc/shadow, /etc/group,
+/etc/gshadow and /etc/pam.d, and a private /home, hide the real ones.
+
+Test users must be visible to Apache, to the tokenauth CLI and (later) to PAM, but must never
+touch the host. A long-lived holder process owns the namespace; every command that must see
+the users is started inside it with nsenter. The copies are edited from outside, through
+their real paths under the work directory: a bind mount shows the same inode, so an edit made
+in place (never by rename, which cannot replace a mount point) is seen inside at once."""
+
+import grp
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import select
+from pathlib import Path
+
+SHADOW_FILES = ("shadow", "gshadow")  # root:shadow 0640, as on Debian
+ETC_FILES = ("passwd", "shadow", "group", "gshadow")
+READY_TIMEOUT = 10
+
+
+class MountNamespace:
+    """Holder process plus the directory of copies it mounts over the originals."""
+
+    def __init__(self, workdir: Path):
+        self.etc = Path(workdir) / "etc"
+        self.home = Path(workdir) / "home"
+        self.holder = None
+
+    @property
+    def pid(self) -> int:
+        return self.holder.pid
+
+    def start(self) -> "MountNamespace":
+        self._copy_etc()
+        self.home.mkdir(mode=0o755)
+        os.chmod(self.home, 0o755)
+        self._start_holder()
+        return self
+
+    def _copy_etc(self) -> None:
+        """Copies keep owner and mode, so PAM and NSS see what they expect."""
+        self.etc.mkdir(mode=0o755)
+        os.chmod(self.etc, 0o755)
+        for name in ETC_FILES:
+            src = Path("/etc") / name
+            if not src.exists():
+                continue
+            dst = self.etc / name
+            shutil.copy2(src, dst)
+            if name in SHADOW_FILES:
+                os.chown(dst, 0, grp.getgrnam("shadow").gr_gid)
+                os.chmod(dst, 0o640)
+        shutil.copytree("/etc/pam.d", self.etc / "pam.d", symlinks=True)
+
+    def _mount_script(self) -> str:
+        binds = [(self.etc / n, "/etc/" + n) for n in ETC_FILES if (self.etc / n).exists()]
+        binds += [(self.etc / "pam.d", "/etc/pam.d"), (self.home, "/home")]
+        cmds = ["mount --bind %s %s" % (shlex.quote(str(s)), shlex.quote(d)) for s, d in binds]
+        return "set -e; %s; echo ready; exec sleep infinity" % "; ".join(cmds)
+
+    def _start_holder(self) -> None:
+        """unshare with private propagation: our mounts never leak back to the host."""
+        self.holder = subprocess.Popen(
+            ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+             self._mount_script()],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        ready, _, _ = select.select([self.holder.stdout], [], [], READY_TIMEOUT)
+        line = self.holder.stdout.readline() if ready else b""
+        if line.strip() != b"ready":
+            self.stop()
+            raise RuntimeError("namespace holder failed: %r %s" % (line, self._holder_stderr()))
+
+    def _holder_stderr(self) -> str:
+        try:
+            return self.holder.stderr.read().decode(errors="replace")
+        except (OSError, ValueError):
+            return ""
+
+    def command(self, argv, env=None) -> list:
+        """argv prefixed so that it runs inside the namespace. env, when given, is set with
+        env(1) after nsenter, so nsenter itself does not run with e.g. an ASan preload."""
+        prefix = ["nsenter", "--target", str(self.pid), "--mount", "--"]
+        if env:
+            prefix += ["env"] + ["%s=%s" % kv for kv in env.items()]
+        return prefix + [str(a) for a in argv]
+
+    def run(self, argv, env=None, timeout=30, check=False, **kw) -> subprocess.CompletedProcess:
+        """Run to completion inside the namespace; text output captured."""
+        kw.setdefault("stdout", subprocess.PIPE)
+        kw.setdefault("stderr", subprocess.PIPE)
+        return subprocess.run(self.command(argv, env), timeout=timeout, check=check, text=True,
+                              **kw)
+
+    def popen(self, argv, env=None, **kw) -> subprocess.Popen:
+        """Start inside the namespace. nsenter without --pid execs the command, so the
+        returned process is the command itself."""
+        return subprocess.Popen(self.command(argv, env), **kw)
+
+    def stop(self) -> None:
+        """Killing the holder ends the namespace once nothing else runs in it."""
+        if self.holder is None or self.holder.poll() is not None:
+            return
+        self.holder.send_signal(signal.SIGKILL)
+        self.holder.wait(timeout=10)
