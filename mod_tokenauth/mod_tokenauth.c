@@ -78,13 +78,6 @@ static void ta_register_hooks(apr_pool_t *p)
     ap_hook_log_transaction(ta_redact_for_log, NULL, NULL, APR_HOOK_REALLY_FIRST);
 }
 
-AP_DECLARE_MODULE(tokenauth) = {
-    STANDARD20_MODULE_STUFF,
-    ta_create_dir_conf,
-    ta_merge_dir_conf,
-    ta_create_server_conf,
-    ta_merge_server_conf,
-    ta_directives,
-    ta_register_hooks,
-    AP_MODULE_FLAG_NONE
-};
+AP_DECLARE_MODULE(tokenauth) = {STANDARD20_MODULE_STUFF, ta_create_dir_conf,   ta_merge_dir_conf,
+                                ta_create_server_conf,   ta_merge_server_conf, ta_directives,
+                                ta_register_hooks,       AP_MODULE_FLAG_NONE};

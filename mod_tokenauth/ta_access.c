@@ -199,9 +199,11 @@ static int refuse(request_rec *r, const ta_request *n, ta_token_status why)
 
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00002: token refused: %s (source %s)",
                   sent ? ta_token_status_name(why) : "no_token",
-                  !n ? "none" : n->source == TA_FROM_BEARER ? "bearer"
-                  : n->source == TA_FROM_QUERY ? "query"
-                  : n->source == TA_FROM_COOKIE ? "cookie" : "none");
+                  !n                            ? "none"
+                  : n->source == TA_FROM_BEARER ? "bearer"
+                  : n->source == TA_FROM_QUERY  ? "query"
+                  : n->source == TA_FROM_COOKIE ? "cookie"
+                                                : "none");
     if (dc->login_url && wants_html(r)) {
         apr_table_setn(r->headers_out, "Location",
                        apr_pstrcat(r->pool, dc->login_url, strchr(dc->login_url, '?') ? "&" : "?",
@@ -209,8 +211,7 @@ static int refuse(request_rec *r, const ta_request *n, ta_token_status why)
         apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
         return HTTP_MOVED_TEMPORARILY;
     }
-    challenge = apr_psprintf(r->pool, "Bearer realm=\"%s\"%s",
-                             ap_escape_quotes(r->pool, realm),
+    challenge = apr_psprintf(r->pool, "Bearer realm=\"%s\"%s", ap_escape_quotes(r->pool, realm),
                              sent ? ", error=\"invalid_token\"" : "");
     apr_table_setn(r->err_headers_out, "WWW-Authenticate", challenge);
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");

@@ -11,10 +11,10 @@ typedef enum { TA_FROM_NONE = 0, TA_FROM_BEARER, TA_FROM_QUERY, TA_FROM_COOKIE }
 
 /* What the access checker learned about a request; later handlers read it. */
 typedef struct {
-    const char *token;          /* the raw token, NULL when none was found */
+    const char *token; /* the raw token, NULL when none was found */
     ta_source source;
-    ta_token_status refusal;    /* TA_TOKEN_REPEATED when a source held several */
-    int verified;               /* claims below are valid */
+    ta_token_status refusal; /* TA_TOKEN_REPEATED when a source held several */
+    int verified;            /* claims below are valid */
     ta_claims claims;
 } ta_request;
 

@@ -190,9 +190,10 @@ static const char *set_sources(cmd_parms *cmd, void *dcv, const char *args)
 
     while (*args) {
         const char *w = ap_getword_conf(cmd->temp_pool, &args);
-        int bit = !strcasecmp(w, "query") ? TA_SRC_QUERY
+        int bit = !strcasecmp(w, "query")    ? TA_SRC_QUERY
                   : !strcasecmp(w, "cookie") ? TA_SRC_COOKIE
-                  : !strcasecmp(w, "bearer") ? TA_SRC_BEARER : 0;
+                  : !strcasecmp(w, "bearer") ? TA_SRC_BEARER
+                                             : 0;
         if (*w == '\0')
             break;
         if (bit == 0)

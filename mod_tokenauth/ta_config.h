@@ -8,7 +8,7 @@
 #include "ta_keys.h"
 
 /* Token sources, a bitmask (TokenAuthSources). */
-#define TA_SRC_QUERY  0x1
+#define TA_SRC_QUERY 0x1
 #define TA_SRC_COOKIE 0x2
 #define TA_SRC_BEARER 0x4
 #define TA_SRC_ALL (TA_SRC_QUERY | TA_SRC_COOKIE | TA_SRC_BEARER)
@@ -24,28 +24,28 @@
 
 /* Server scope. */
 typedef struct {
-    const char *key_file;       /* TokenAuthKeyFile, as written */
-    ta_keyset *keys;            /* its keys, loaded while the directive is read */
-    const char *issuer;         /* TokenAuthIssuer */
-    const char *pam_service;    /* TokenAuthPAMService */
+    const char *key_file;    /* TokenAuthKeyFile, as written */
+    ta_keyset *keys;         /* its keys, loaded while the directive is read */
+    const char *issuer;      /* TokenAuthIssuer */
+    const char *pam_service; /* TokenAuthPAMService */
 } ta_server_conf;
 
 /* Directory scope (also settable at server level as the default). */
 typedef struct {
-    int sources;                /* TokenAuthSources */
-    unsigned int sources_set:1;
-    int query_sessions;         /* TokenAuthQuerySessions */
-    unsigned int query_sessions_set:1;
-    const char *query_param;    /* TokenAuthQueryParam */
-    const char *cookie;         /* TokenAuthCookie */
-    long long session_ttl;      /* TokenAuthSessionTTL */
-    unsigned int session_ttl_set:1;
-    long long url_ttl;          /* TokenAuthURLTokenTTL default */
-    long long url_ttl_max;      /* TokenAuthURLTokenTTL max */
-    unsigned int url_ttl_set:1;
-    const char *login_url;      /* TokenAuthLoginURL */
-    int redact;                 /* TokenAuthRedact */
-    unsigned int redact_set:1;
+    int sources; /* TokenAuthSources */
+    unsigned int sources_set : 1;
+    int query_sessions; /* TokenAuthQuerySessions */
+    unsigned int query_sessions_set : 1;
+    const char *query_param; /* TokenAuthQueryParam */
+    const char *cookie;      /* TokenAuthCookie */
+    long long session_ttl;   /* TokenAuthSessionTTL */
+    unsigned int session_ttl_set : 1;
+    long long url_ttl;     /* TokenAuthURLTokenTTL default */
+    long long url_ttl_max; /* TokenAuthURLTokenTTL max */
+    unsigned int url_ttl_set : 1;
+    const char *login_url; /* TokenAuthLoginURL */
+    int redact;            /* TokenAuthRedact */
+    unsigned int redact_set : 1;
 } ta_dir_conf;
 
 extern const command_rec ta_directives[];

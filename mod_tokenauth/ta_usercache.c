@@ -15,7 +15,7 @@ typedef struct {
     apr_time_t expires;
 } entry;
 
-static apr_pool_t *cache_pool;      /* holds the table; cleared when it fills up */
+static apr_pool_t *cache_pool; /* holds the table; cleared when it fills up */
 static apr_hash_t *cache;
 static apr_thread_mutex_t *cache_lock;
 

@@ -45,8 +45,8 @@ static void split_item(const char *s, size_t n, int trim, item *it)
 }
 
 /* Count the items named name in a list separated by any of seps. */
-static ta_cred_result find_in_list(const char *list, const char *seps, int trim,
-                                   const char *name, const char **val, size_t *vlen)
+static ta_cred_result find_in_list(const char *list, const char *seps, int trim, const char *name,
+                                   const char **val, size_t *vlen)
 {
     size_t want = strlen(name);
     int found = 0;
@@ -72,14 +72,12 @@ static ta_cred_result find_in_list(const char *list, const char *seps, int trim,
     return found ? TA_CRED_ONE : TA_CRED_NONE;
 }
 
-ta_cred_result ta_cred_query(const char *query, const char *name, const char **val,
-                             size_t *vlen)
+ta_cred_result ta_cred_query(const char *query, const char *name, const char **val, size_t *vlen)
 {
     return find_in_list(query, "&", 0, name, val, vlen);
 }
 
-ta_cred_result ta_cred_cookie(const char *header, const char *name, const char **val,
-                              size_t *vlen)
+ta_cred_result ta_cred_cookie(const char *header, const char *name, const char **val, size_t *vlen)
 {
     return find_in_list(header, ";,", 1, name, val, vlen);
 }

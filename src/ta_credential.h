@@ -7,19 +7,17 @@
 
 /* Result of a search in one source. */
 typedef enum {
-    TA_CRED_NONE = 0,   /* the source holds no token */
-    TA_CRED_ONE,        /* exactly one: *val, *vlen point into the input */
-    TA_CRED_REPEATED,   /* more than one: refused as a whole */
+    TA_CRED_NONE = 0, /* the source holds no token */
+    TA_CRED_ONE,      /* exactly one: *val, *vlen point into the input */
+    TA_CRED_REPEATED, /* more than one: refused as a whole */
 } ta_cred_result;
 
 /* Raw query string "a=1&token=X&b": the parameter whose raw name is name. */
-ta_cred_result ta_cred_query(const char *query, const char *name, const char **val,
-                             size_t *vlen);
+ta_cred_result ta_cred_query(const char *query, const char *name, const char **val, size_t *vlen);
 
 /* A Cookie header value "a=1; tokenauth=X" (several Cookie headers merged by ", " count as
  * one list). */
-ta_cred_result ta_cred_cookie(const char *header, const char *name, const char **val,
-                              size_t *vlen);
+ta_cred_result ta_cred_cookie(const char *header, const char *name, const char **val, size_t *vlen);
 
 /* An Authorization header value "Bearer X" (scheme case-insensitive). Another scheme is
  * TA_CRED_NONE; a list of credentials (merged repeated headers) is TA_CRED_REPEATED. */

@@ -18,7 +18,7 @@
 
 struct ta_key {
     char kid[TA_KID_MAX + 1];
-    EVP_MAC_CTX *mac;   /* keyed once; each MAC works on a duplicate */
+    EVP_MAC_CTX *mac; /* keyed once; each MAC works on a duplicate */
 };
 
 struct ta_keyset {
@@ -194,8 +194,8 @@ static ta_keys_status add_line(ta_keyset *ks, const char *p, const char *end, un
     if (slen < TA_SECRET_MIN) {
         OPENSSL_cleanse(secret, sizeof(secret));
         return fail(TA_KEYS_SHORT_SECRET, err, errlen,
-                    "line %u: SECRET decodes to %zu bytes, at least %d are required", lineno,
-                    slen, TA_SECRET_MIN);
+                    "line %u: SECRET decodes to %zu bytes, at least %d are required", lineno, slen,
+                    TA_SECRET_MIN);
     }
     k = &ks->keys[ks->n];
     memcpy(k->kid, f[0], flen[0]);
@@ -208,8 +208,7 @@ static ta_keys_status add_line(ta_keyset *ks, const char *p, const char *end, un
     return TA_KEYS_OK;
 }
 
-ta_keys_status ta_keys_parse(const char *buf, size_t len, ta_keyset **out, char *err,
-                             size_t errlen)
+ta_keys_status ta_keys_parse(const char *buf, size_t len, ta_keyset **out, char *err, size_t errlen)
 {
     ta_keyset *ks;
     const char *p = buf, *end = buf + len;
@@ -251,8 +250,8 @@ ta_keys_status ta_keys_parse(const char *buf, size_t len, ta_keyset **out, char 
     return TA_KEYS_OK;
 }
 
-ta_keys_status ta_keys_load(const char *path, int require_root_owner, ta_keyset **out,
-                            char *err, size_t errlen)
+ta_keys_status ta_keys_load(const char *path, int require_root_owner, ta_keyset **out, char *err,
+                            size_t errlen)
 {
     struct stat st;
     char *buf;

@@ -5,27 +5,27 @@
 
 #include <stddef.h>
 
-#define TA_KID_MAX 64             /* a KID is 1..64 of A-Za-z0-9._- */
-#define TA_SECRET_MIN 32          /* decoded secret bytes, at least */
-#define TA_SECRET_MAX 1024        /* decoded secret bytes, at most */
+#define TA_KID_MAX 64      /* a KID is 1..64 of A-Za-z0-9._- */
+#define TA_SECRET_MIN 32   /* decoded secret bytes, at least */
+#define TA_SECRET_MAX 1024 /* decoded secret bytes, at most */
 #define TA_KEYFILE_MAX (64 * 1024)
 #define TA_KEYS_MAX 256
-#define TA_MAC_LEN 32             /* HMAC-SHA256 */
+#define TA_MAC_LEN 32 /* HMAC-SHA256 */
 
 typedef enum {
     TA_KEYS_OK = 0,
     TA_KEYS_NO_MEMORY,
-    TA_KEYS_OPEN_FAILED,      /* missing or unreadable */
+    TA_KEYS_OPEN_FAILED, /* missing or unreadable */
     TA_KEYS_NOT_REGULAR,
     TA_KEYS_TOO_LARGE,
-    TA_KEYS_INSECURE_MODE,    /* readable or writable by group or others */
+    TA_KEYS_INSECURE_MODE, /* readable or writable by group or others */
     TA_KEYS_NOT_ROOT_OWNED,
-    TA_KEYS_SYNTAX,           /* a line that is not "KID SECRET" */
+    TA_KEYS_SYNTAX, /* a line that is not "KID SECRET" */
     TA_KEYS_BAD_KID,
-    TA_KEYS_BAD_SECRET,       /* not strict base64url */
+    TA_KEYS_BAD_SECRET, /* not strict base64url */
     TA_KEYS_SHORT_SECRET,
     TA_KEYS_DUP_KID,
-    TA_KEYS_EMPTY,            /* no key at all */
+    TA_KEYS_EMPTY, /* no key at all */
     TA_KEYS_TOO_MANY,
     TA_KEYS_CRYPTO_FAILED,
 } ta_keys_status;
@@ -43,8 +43,8 @@ ta_keys_status ta_keys_parse(const char *buf, size_t len, ta_keyset **out, char 
 
 /* Read and parse a key file, refusing one that group or others may read or write, and, when
  * require_root_owner, one not owned by root. */
-ta_keys_status ta_keys_load(const char *path, int require_root_owner, ta_keyset **out,
-                            char *err, size_t errlen);
+ta_keys_status ta_keys_load(const char *path, int require_root_owner, ta_keyset **out, char *err,
+                            size_t errlen);
 
 /* Wipe and free; NULL is fine. */
 void ta_keyset_free(ta_keyset *ks);

@@ -176,8 +176,8 @@ ta_token_status ta_token_issue(const ta_keyset *ks, const char *issuer, const ta
     size_t pos = 0;
 
     if (k == NULL || ta_kind_name(c->kind) == NULL || !ta_sub_valid(c->sub) ||
-        strlen(issuer) > TA_ISSUER_MAX || c->iat < 0 || c->exp < 0 ||
-        c->iat > TA_TIME_MAX || c->exp > TA_TIME_MAX)
+        strlen(issuer) > TA_ISSUER_MAX || c->iat < 0 || c->exp < 0 || c->iat > TA_TIME_MAX ||
+        c->exp > TA_TIME_MAX)
         return TA_TOKEN_INTERNAL;
     if ((c->kind == TA_KIND_SESSION) != (c->scope[0] == '\0') ||
         (c->kind != TA_KIND_SESSION && !ta_scope_valid(c->scope)))
@@ -309,8 +309,7 @@ static ta_token_status check_mac(const ta_key *k, const char *t, const jws_parts
     size_t glen = 0;
     ta_token_status rc = TA_TOKEN_BAD_MAC;
 
-    if (j->slen != 43 || ta_b64url_decode(j->s, j->slen, got, &glen) != 0 ||
-        glen != TA_MAC_LEN)
+    if (j->slen != 43 || ta_b64url_decode(j->s, j->slen, got, &glen) != 0 || glen != TA_MAC_LEN)
         return TA_TOKEN_BAD_MAC;
     if (ta_key_mac(k, t, j->hlen + 1 + j->plen, want) != 0)
         rc = TA_TOKEN_INTERNAL;
@@ -434,15 +433,14 @@ static ta_token_status check_kind_scope(json_t *cl, ta_claims *c)
 }
 
 /* The claim rules, in order. */
-static ta_token_status check_claims(json_t *cl, const char *issuer, long long now,
-                                    ta_claims *c)
+static ta_token_status check_claims(json_t *cl, const char *issuer, long long now, ta_claims *c)
 {
     ta_token_status rc;
 
     if ((rc = check_issuer(cl, issuer)) != TA_TOKEN_OK ||
         (rc = check_subject(cl, c)) != TA_TOKEN_OK || (rc = check_uid(cl, c)) != TA_TOKEN_OK ||
-        (rc = check_times(cl, now, c)) != TA_TOKEN_OK ||
-        (rc = check_jti(cl, c)) != TA_TOKEN_OK || (rc = check_kind_scope(cl, c)) != TA_TOKEN_OK)
+        (rc = check_times(cl, now, c)) != TA_TOKEN_OK || (rc = check_jti(cl, c)) != TA_TOKEN_OK ||
+        (rc = check_kind_scope(cl, c)) != TA_TOKEN_OK)
         return rc;
     return TA_TOKEN_OK;
 }
@@ -479,8 +477,7 @@ done:
     return rc;
 }
 
-ta_token_status ta_token_check_request(const ta_claims *c, const char *path,
-                                       int is_get_or_head)
+ta_token_status ta_token_check_request(const ta_claims *c, const char *path, int is_get_or_head)
 {
     if (c->kind == TA_KIND_SESSION)
         return TA_TOKEN_OK;

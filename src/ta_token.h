@@ -6,14 +6,14 @@
 #include <stddef.h>
 #include "ta_keys.h"
 
-#define TA_TOKEN_MAX_LEN 4095     /* "under 4 KiB" */
+#define TA_TOKEN_MAX_LEN 4095 /* "under 4 KiB" */
 #define TA_SUB_MAX 256
-#define TA_JTI_MIN 22             /* 128 bits in base64url */
+#define TA_JTI_MIN 22 /* 128 bits in base64url */
 #define TA_JTI_MAX 128
 #define TA_SCOPE_MAX 2048
 #define TA_ISSUER_MAX 256
-#define TA_IAT_LEEWAY 60          /* seconds an iat may lie in the future */
-#define TA_TIME_MAX 9007199254740992LL  /* 2^53 */
+#define TA_IAT_LEEWAY 60               /* seconds an iat may lie in the future */
+#define TA_TIME_MAX 9007199254740992LL /* 2^53 */
 
 typedef enum {
     TA_KIND_NONE = 0,
@@ -27,28 +27,28 @@ typedef enum {
 typedef enum {
     TA_TOKEN_OK = 0,
     TA_TOKEN_TOO_LONG,
-    TA_TOKEN_MALFORMED,      /* not three base64url parts */
-    TA_TOKEN_BAD_HEADER,     /* header not a JSON object, duplicate keys, bad typ/kid, crit */
-    TA_TOKEN_BAD_ALG,        /* alg is not exactly HS256 */
+    TA_TOKEN_MALFORMED,  /* not three base64url parts */
+    TA_TOKEN_BAD_HEADER, /* header not a JSON object, duplicate keys, bad typ/kid, crit */
+    TA_TOKEN_BAD_ALG,    /* alg is not exactly HS256 */
     TA_TOKEN_UNKNOWN_KID,
     TA_TOKEN_BAD_MAC,
-    TA_TOKEN_BAD_PAYLOAD,    /* claims not a JSON object, or duplicate keys */
+    TA_TOKEN_BAD_PAYLOAD, /* claims not a JSON object, or duplicate keys */
     TA_TOKEN_BAD_ISSUER,
     TA_TOKEN_BAD_SUBJECT,
     TA_TOKEN_BAD_UID,
-    TA_TOKEN_BAD_TIME,       /* iat/exp/nbf missing or not integers in [0, 2^53] */
+    TA_TOKEN_BAD_TIME, /* iat/exp/nbf missing or not integers in [0, 2^53] */
     TA_TOKEN_EXPIRED,
     TA_TOKEN_FUTURE_IAT,
     TA_TOKEN_BAD_JTI,
     TA_TOKEN_BAD_KIND,
-    TA_TOKEN_BAD_SCOPE,      /* scope missing, present on a session, or not a clean path */
+    TA_TOKEN_BAD_SCOPE, /* scope missing, present on a session, or not a clean path */
     TA_TOKEN_NO_MEMORY,
     TA_TOKEN_INTERNAL,
     /* request-level refusals */
-    TA_TOKEN_REPEATED,       /* one source held more than one token */
-    TA_TOKEN_QUERY_SESSION,  /* a session token in the query without TokenAuthQuerySessions */
+    TA_TOKEN_REPEATED,      /* one source held more than one token */
+    TA_TOKEN_QUERY_SESSION, /* a session token in the query without TokenAuthQuerySessions */
     TA_TOKEN_OUT_OF_SCOPE,
-    TA_TOKEN_BAD_METHOD,     /* url/share tokens allow GET and HEAD only */
+    TA_TOKEN_BAD_METHOD, /* url/share tokens allow GET and HEAD only */
     TA_TOKEN_UNKNOWN_USER,
     TA_TOKEN_UID_MISMATCH,
     TA_TOKEN_REVOKED,
@@ -99,8 +99,7 @@ ta_token_status ta_token_verify(const ta_keyset *ks, const char *issuer, const c
 
 /* The scope and method rules for url/share tokens (session tokens pass). path is the
  * normalised request path. */
-ta_token_status ta_token_check_request(const ta_claims *c, const char *path,
-                                       int is_get_or_head);
+ta_token_status ta_token_check_request(const ta_claims *c, const char *path, int is_get_or_head);
 
 /* Decode the header and claims of a token without verifying anything (for `inspect`).
  * *header and *payload are malloc'd, NUL-terminated; free with free(). 0 or -1. */

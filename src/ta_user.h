@@ -7,7 +7,7 @@
 typedef enum {
     TA_USER_OK = 0,
     TA_USER_UNKNOWN,
-    TA_USER_ERROR,   /* NSS failed: not the same as "no such user" */
+    TA_USER_ERROR, /* NSS failed: not the same as "no such user" */
 } ta_user_status;
 
 typedef struct {

@@ -193,8 +193,7 @@ static int cmd_inspect(int argc, char **argv)
     ta_claims c;
     ta_token_status st;
 
-    if (parse_args(argc, argv, &a) != 0 || a.token == NULL || a.user || a.ttl || a.kind ||
-        a.scope)
+    if (parse_args(argc, argv, &a) != 0 || a.token == NULL || a.user || a.ttl || a.kind || a.scope)
         return usage();
     if (ta_token_decode_unverified(a.token, strlen(a.token), &hdr, &pay) != 0) {
         puts("verifies: no (malformed)");
