@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <openssl/core_names.h>
@@ -16,9 +17,21 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+/* {"alg":"HS256","typ":"JWT","kid":""} is 36 bytes; with the KID, base64url and NUL: */
+#define HEADER_B64_MAX TA_B64URL_BUFSIZE(36 + TA_KID_MAX)
+
+/* Keyed HMAC contexts kept for reuse: duplicating a context costs about twice the MAC of a
+ * token, re-initialising one with its own key costs little. */
+#define MAC_POOL 16
+
 struct ta_key {
     char kid[TA_KID_MAX + 1];
-    EVP_MAC_CTX *mac; /* keyed once; each MAC works on a duplicate */
+    char header_b64[HEADER_B64_MAX];
+    size_t header_b64_len;
+    EVP_MAC_CTX *mac;            /* keyed once; the template of every context below */
+    pthread_mutex_t pool_lock;   /* MACs run on many threads at once */
+    EVP_MAC_CTX *pool[MAC_POOL]; /* ready (initialised) contexts */
+    size_t pooled;
 };
 
 struct ta_keyset {
@@ -80,8 +93,14 @@ void ta_keyset_free(ta_keyset *ks)
 {
     if (ks == NULL)
         return;
-    for (size_t i = 0; i < ks->n; i++)
-        EVP_MAC_CTX_free(ks->keys[i].mac); /* the HMAC provider cleanses its key copy */
+    for (size_t i = 0; i < ks->n; i++) {
+        ta_key *k = &ks->keys[i];
+        /* the HMAC provider cleanses its key copies */
+        for (size_t j = 0; j < k->pooled; j++)
+            EVP_MAC_CTX_free(k->pool[j]);
+        EVP_MAC_CTX_free(k->mac);
+        pthread_mutex_destroy(&k->pool_lock);
+    }
     OPENSSL_clear_free(ks, sizeof(*ks));
 }
 
@@ -110,16 +129,62 @@ const char *ta_key_kid(const ta_key *k)
     return k->kid;
 }
 
-int ta_key_mac(const ta_key *k, const void *data, size_t len, unsigned char *mac)
+const char *ta_key_header_b64(const ta_key *k, size_t *len)
 {
-    EVP_MAC_CTX *c = EVP_MAC_CTX_dup(k->mac);
+    *len = k->header_b64_len;
+    return k->header_b64;
+}
+
+/* Encode the header we issue for k (KIDs need no JSON escaping). */
+static void make_header(ta_key *k)
+{
+    char json[36 + TA_KID_MAX + 1];
+    int n =
+        snprintf(json, sizeof(json), "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}", k->kid);
+
+    k->header_b64_len = ta_b64url_encode((const unsigned char *)json, (size_t)n, k->header_b64);
+}
+
+/* A ready context for k: from the pool, or a fresh duplicate of the template. */
+static EVP_MAC_CTX *take_ctx(ta_key *k)
+{
+    EVP_MAC_CTX *c = NULL;
+
+    if (pthread_mutex_lock(&k->pool_lock) == 0) {
+        if (k->pooled)
+            c = k->pool[--k->pooled];
+        pthread_mutex_unlock(&k->pool_lock);
+    }
+    return c ? c : EVP_MAC_CTX_dup(k->mac);
+}
+
+/* Re-initialise c with its own key and keep it for the next MAC, or free it. */
+static void give_ctx(ta_key *k, EVP_MAC_CTX *c)
+{
+    if (EVP_MAC_init(c, NULL, 0, NULL) && pthread_mutex_lock(&k->pool_lock) == 0) {
+        if (k->pooled < MAC_POOL) {
+            k->pool[k->pooled++] = c;
+            c = NULL;
+        }
+        pthread_mutex_unlock(&k->pool_lock);
+    }
+    EVP_MAC_CTX_free(c);
+}
+
+int ta_key_mac(const ta_key *kc, const void *data, size_t len, unsigned char *mac)
+{
+    ta_key *k = (ta_key *)kc; /* the pool changes; the key does not */
+    EVP_MAC_CTX *c = take_ctx(k);
     size_t outl = 0;
     int ok;
 
     if (c == NULL)
         return -1;
     ok = EVP_MAC_update(c, data, len) && EVP_MAC_final(c, mac, &outl, TA_MAC_LEN);
-    EVP_MAC_CTX_free(c);
+    if (ok)
+        give_ctx(k, c);
+    else
+        EVP_MAC_CTX_free(c);
     return ok && outl == TA_MAC_LEN ? 0 : -1;
 }
 
@@ -185,7 +250,7 @@ static ta_keys_status add_line(ta_keyset *ks, const char *p, const char *end, un
         return fail(TA_KEYS_TOO_MANY, err, errlen, "line %u: more than %d keys", lineno,
                     TA_KEYS_MAX);
     if (ta_b64url_decoded_max(flen[1]) > sizeof(secret) ||
-        ta_b64url_decode(f[1], flen[1], secret, &slen) != 0) {
+        ta_b64url_decode(f[1], flen[1], secret, &slen) != 0 || slen > TA_SECRET_MAX) {
         OPENSSL_cleanse(secret, sizeof(secret));
         return fail(TA_KEYS_BAD_SECRET, err, errlen,
                     "line %u: SECRET must be unpadded base64url of at most %d bytes", lineno,
@@ -200,10 +265,16 @@ static ta_keys_status add_line(ta_keyset *ks, const char *p, const char *end, un
     k = &ks->keys[ks->n];
     memcpy(k->kid, f[0], flen[0]);
     k->kid[flen[0]] = '\0';
+    make_header(k);
     k->mac = keyed_hmac(secret, slen);
     OPENSSL_cleanse(secret, sizeof(secret));
     if (k->mac == NULL)
         return fail(TA_KEYS_CRYPTO_FAILED, err, errlen, "line %u: cannot set up HMAC", lineno);
+    if (pthread_mutex_init(&k->pool_lock, NULL) != 0) {
+        EVP_MAC_CTX_free(k->mac);
+        k->mac = NULL;
+        return fail(TA_KEYS_NO_MEMORY, err, errlen, "line %u: cannot create a lock", lineno);
+    }
     ks->n++;
     return TA_KEYS_OK;
 }

@@ -59,6 +59,10 @@ const ta_key *ta_keyset_find(const ta_keyset *ks, const char *kid, size_t kidlen
 
 const char *ta_key_kid(const ta_key *k);
 
+/* The base64url of the JWS header we issue with this key, {"alg":"HS256","typ":"JWT","kid":KID}:
+ * a token whose header is exactly these bytes passes every header rule for this key. */
+const char *ta_key_header_b64(const ta_key *k, size_t *len);
+
 /* HMAC-SHA256 of data under the key into mac[TA_MAC_LEN]. Thread-safe. 0 or -1. */
 int ta_key_mac(const ta_key *k, const void *data, size_t len, unsigned char *mac);
 

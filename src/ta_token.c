@@ -2,6 +2,7 @@
  * the JSON parser never sees bytes an attacker could not have signed. */
 #include "ta_token.h"
 #include "ta_b64.h"
+#include "ta_jobject.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -169,9 +170,11 @@ ta_token_status ta_token_issue(const ta_keyset *ks, const char *issuer, const ta
 {
     const ta_key *k = ta_keyset_at(ks, 0);
     char jti[TA_JTI_MAX + 1];
-    char *hjson = NULL, *pjson = NULL;
+    char *pjson = NULL;
+    const char *hb64;
+    size_t hlen;
     unsigned char mac[TA_MAC_LEN];
-    json_t *h = NULL, *p = NULL;
+    json_t *p = NULL;
     ta_token_status rc = TA_TOKEN_INTERNAL;
     size_t pos = 0;
 
@@ -186,18 +189,19 @@ ta_token_status ta_token_issue(const ta_keyset *ks, const char *issuer, const ta
         memcpy(jti, c->jti, sizeof(jti));
     else if (ta_token_new_jti(jti) != 0)
         return TA_TOKEN_INTERNAL;
-    h = json_pack("{s:s, s:s, s:s}", "alg", "HS256", "typ", "JWT", "kid", ta_key_kid(k));
     p = claims_to_json(issuer, c, jti);
-    hjson = h ? json_dumps(h, JSON_COMPACT) : NULL;
     pjson = p ? json_dumps(p, JSON_COMPACT) : NULL;
-    if (hjson == NULL || pjson == NULL) {
+    if (pjson == NULL) {
         rc = TA_TOKEN_NO_MEMORY;
         goto done;
     }
     if (outlen > TA_TOKEN_MAX_LEN + 1)
         outlen = TA_TOKEN_MAX_LEN + 1;
-    if (append_b64(out, outlen, &pos, hjson, strlen(hjson)) != 0 || pos + 1 >= outlen)
+    hb64 = ta_key_header_b64(k, &hlen);
+    if (hlen + 2 >= outlen)
         goto too_long;
+    memcpy(out, hb64, hlen);
+    pos = hlen;
     out[pos++] = '.';
     if (append_b64(out, outlen, &pos, pjson, strlen(pjson)) != 0)
         goto too_long;
@@ -216,9 +220,7 @@ done:
     if (rc != TA_TOKEN_OK && outlen)
         out[0] = '\0';
     OPENSSL_cleanse(mac, sizeof(mac));
-    free(hjson);
     free(pjson);
-    json_decref(h);
     json_decref(p);
     return rc;
 }
@@ -251,55 +253,75 @@ static ta_token_status check_shape(const char *t, size_t len, jws_parts *j)
     return TA_TOKEN_OK;
 }
 
-/* Decode one base64url part and parse it as a JSON object with unique keys. */
-static json_t *decode_object(const char *part, size_t n)
+/* Decode one base64url part into buf and parse it as a JSON object with unique keys. */
+static int decode_object(const char *part, size_t n, unsigned char *buf, ta_jobject *o)
 {
-    unsigned char buf[PART_BUF];
     size_t blen;
-    json_t *o;
 
-    if (ta_b64url_decoded_max(n) > sizeof(buf) || ta_b64url_decode(part, n, buf, &blen) != 0)
-        return NULL;
-    o = json_loadb((const char *)buf, blen, JSON_REJECT_DUPLICATES, NULL);
-    if (o && !json_is_object(o)) {
-        json_decref(o);
-        o = NULL;
-    }
-    return o;
+    if (ta_b64url_decoded_max(n) > PART_BUF || ta_b64url_decode(part, n, buf, &blen) != 0)
+        return -1;
+    return ta_jobject_parse((const char *)buf, blen, o);
+}
+
+/* 1 when the member key is a string equal to want. */
+static int string_is(const ta_jobject *o, const char *key, const char *want)
+{
+    const ta_jfield *f = ta_jobject_get(o, key);
+
+    return f && f->type == TA_JV_STRING && f->slen == strlen(want) &&
+           memcmp(f->str, want, f->slen) == 0;
 }
 
 /* Rule: header alg exactly "HS256" (never "none", never another). */
-static ta_token_status check_alg(json_t *hdr)
+static ta_token_status check_alg(const ta_jobject *hdr)
 {
-    json_t *alg = json_object_get(hdr, "alg");
-
-    if (!json_is_string(alg) || json_string_length(alg) != 5 ||
-        strcmp(json_string_value(alg), "HS256") != 0)
-        return TA_TOKEN_BAD_ALG;
-    return TA_TOKEN_OK;
+    return string_is(hdr, "alg", "HS256") ? TA_TOKEN_OK : TA_TOKEN_BAD_ALG;
 }
 
 /* Rule: typ, when present, is "JWT"; no "crit" extensions we would have to understand. */
-static ta_token_status check_header_fields(json_t *hdr)
+static ta_token_status check_header_fields(const ta_jobject *hdr)
 {
-    json_t *typ = json_object_get(hdr, "typ");
-
-    if (typ && !(json_is_string(typ) && strcmp(json_string_value(typ), "JWT") == 0))
+    if (ta_jobject_get(hdr, "typ") && !string_is(hdr, "typ", "JWT"))
         return TA_TOKEN_BAD_HEADER;
-    if (json_object_get(hdr, "crit"))
+    if (ta_jobject_get(hdr, "crit"))
         return TA_TOKEN_BAD_HEADER;
     return TA_TOKEN_OK;
 }
 
 /* Rule: kid names a key of the key file. */
-static ta_token_status find_key(const ta_keyset *ks, json_t *hdr, const ta_key **key)
+static ta_token_status find_key(const ta_keyset *ks, const ta_jobject *hdr, const ta_key **key)
 {
-    json_t *kid = json_object_get(hdr, "kid");
+    const ta_jfield *kid = ta_jobject_get(hdr, "kid");
 
-    if (!json_is_string(kid))
+    if (kid == NULL || kid->type != TA_JV_STRING)
         return TA_TOKEN_BAD_HEADER;
-    *key = ta_keyset_find(ks, json_string_value(kid), json_string_length(kid));
+    *key = ta_keyset_find(ks, kid->str, kid->slen);
     return *key ? TA_TOKEN_OK : TA_TOKEN_UNKNOWN_KID;
+}
+
+/* The header rules. Our own header for one of our keys is recognised byte for byte (it
+ * passes every rule by construction, and nothing is parsed before the MAC); any other header
+ * is decoded and checked rule by rule. */
+static ta_token_status check_header(const ta_keyset *ks, const jws_parts *j, const ta_key **key)
+{
+    unsigned char buf[PART_BUF];
+    ta_jobject hdr;
+    ta_token_status rc;
+
+    for (size_t i = 0; i < ta_keyset_count(ks); i++) {
+        size_t hl;
+        const char *hb = ta_key_header_b64(ta_keyset_at(ks, i), &hl);
+        if (hl == j->hlen && memcmp(hb, j->h, hl) == 0) {
+            *key = ta_keyset_at(ks, i);
+            return TA_TOKEN_OK;
+        }
+    }
+    if (decode_object(j->h, j->hlen, buf, &hdr) != 0)
+        return TA_TOKEN_BAD_HEADER;
+    if ((rc = check_alg(&hdr)) == TA_TOKEN_OK && (rc = check_header_fields(&hdr)) == TA_TOKEN_OK)
+        rc = find_key(ks, &hdr, key);
+    ta_jobject_release(&hdr);
+    return rc;
 }
 
 /* Rule: the MAC over "header.payload" matches, compared in constant time. */
@@ -320,59 +342,45 @@ static ta_token_status check_mac(const ta_key *k, const char *t, const jws_parts
 }
 
 /* Rule: iss is a string equal to ours. */
-static ta_token_status check_issuer(json_t *cl, const char *issuer)
+static ta_token_status check_issuer(const ta_jobject *cl, const char *issuer)
 {
-    json_t *iss = json_object_get(cl, "iss");
-
-    if (!json_is_string(iss) || json_string_length(iss) != strlen(issuer) ||
-        strcmp(json_string_value(iss), issuer) != 0)
-        return TA_TOKEN_BAD_ISSUER;
-    return TA_TOKEN_OK;
+    return string_is(cl, "iss", issuer) ? TA_TOKEN_OK : TA_TOKEN_BAD_ISSUER;
 }
 
-/* Copy a string claim of at most max bytes, rejecting embedded NULs. */
-static int copy_string_claim(json_t *v, char *dst, size_t max)
+/* Copy a string member of at most max bytes, rejecting embedded NULs. */
+static int copy_string_claim(const ta_jfield *f, char *dst, size_t max)
 {
-    size_t n;
-
-    if (!json_is_string(v))
+    if (f == NULL || f->type != TA_JV_STRING || f->slen > max || memchr(f->str, '\0', f->slen))
         return -1;
-    n = json_string_length(v);
-    if (n > max || strlen(json_string_value(v)) != n)
-        return -1;
-    memcpy(dst, json_string_value(v), n + 1);
+    memcpy(dst, f->str, f->slen);
+    dst[f->slen] = '\0';
     return 0;
 }
 
 /* Rule: sub is a plausible username. */
-static ta_token_status check_subject(json_t *cl, ta_claims *c)
+static ta_token_status check_subject(const ta_jobject *cl, ta_claims *c)
 {
-    if (copy_string_claim(json_object_get(cl, "sub"), c->sub, TA_SUB_MAX) != 0 ||
+    if (copy_string_claim(ta_jobject_get(cl, "sub"), c->sub, TA_SUB_MAX) != 0 ||
         !ta_sub_valid(c->sub))
         return TA_TOKEN_BAD_SUBJECT;
     return TA_TOKEN_OK;
 }
 
-/* An integer claim in [0, max]; floats, strings and negatives are refused. */
-static int get_bounded_int(json_t *v, long long max, long long *out)
+/* An integer member in [0, max]; floats, strings and negatives are refused. */
+static int get_bounded_int(const ta_jfield *f, long long max, long long *out)
 {
-    json_int_t x;
-
-    if (!json_is_integer(v))
+    if (f == NULL || f->type != TA_JV_INT || f->num < 0 || f->num > max)
         return -1;
-    x = json_integer_value(v);
-    if (x < 0 || x > max)
-        return -1;
-    *out = (long long)x;
+    *out = f->num;
     return 0;
 }
 
 /* Rule: uid is an integer that can be a uid (not the (uid_t)-1 sentinel). */
-static ta_token_status check_uid(json_t *cl, ta_claims *c)
+static ta_token_status check_uid(const ta_jobject *cl, ta_claims *c)
 {
     long long uid;
 
-    if (get_bounded_int(json_object_get(cl, "uid"), 4294967294LL, &uid) != 0)
+    if (get_bounded_int(ta_jobject_get(cl, "uid"), 4294967294LL, &uid) != 0)
         return TA_TOKEN_BAD_UID;
     c->uid = (unsigned long)uid;
     return TA_TOKEN_OK;
@@ -380,13 +388,13 @@ static ta_token_status check_uid(json_t *cl, ta_claims *c)
 
 /* Rules: iat and exp are integers in [0, 2^53]; exp is in the future; iat is at most 60 s
  * ahead of our clock; an nbf, when present, likewise. */
-static ta_token_status check_times(json_t *cl, long long now, ta_claims *c)
+static ta_token_status check_times(const ta_jobject *cl, long long now, ta_claims *c)
 {
-    json_t *nbf = json_object_get(cl, "nbf");
+    const ta_jfield *nbf = ta_jobject_get(cl, "nbf");
     long long nb = 0;
 
-    if (get_bounded_int(json_object_get(cl, "iat"), TA_TIME_MAX, &c->iat) != 0 ||
-        get_bounded_int(json_object_get(cl, "exp"), TA_TIME_MAX, &c->exp) != 0)
+    if (get_bounded_int(ta_jobject_get(cl, "iat"), TA_TIME_MAX, &c->iat) != 0 ||
+        get_bounded_int(ta_jobject_get(cl, "exp"), TA_TIME_MAX, &c->exp) != 0)
         return TA_TOKEN_BAD_TIME;
     if (nbf && get_bounded_int(nbf, TA_TIME_MAX, &nb) != 0)
         return TA_TOKEN_BAD_TIME;
@@ -398,11 +406,11 @@ static ta_token_status check_times(json_t *cl, long long now, ta_claims *c)
 }
 
 /* Rule: jti carries at least 128 bits: 22..128 URL-safe characters. */
-static ta_token_status check_jti(json_t *cl, ta_claims *c)
+static ta_token_status check_jti(const ta_jobject *cl, ta_claims *c)
 {
     size_t n;
 
-    if (copy_string_claim(json_object_get(cl, "jti"), c->jti, TA_JTI_MAX) != 0)
+    if (copy_string_claim(ta_jobject_get(cl, "jti"), c->jti, TA_JTI_MAX) != 0)
         return TA_TOKEN_BAD_JTI;
     n = strlen(c->jti);
     if (n < TA_JTI_MIN)
@@ -417,12 +425,14 @@ static ta_token_status check_jti(json_t *cl, ta_claims *c)
 }
 
 /* Rules: kind is session, url or share; url/share carry a clean scope, session none. */
-static ta_token_status check_kind_scope(json_t *cl, ta_claims *c)
+static ta_token_status check_kind_scope(const ta_jobject *cl, ta_claims *c)
 {
-    json_t *kind = json_object_get(cl, "kind");
-    json_t *scope = json_object_get(cl, "scope");
+    const ta_jfield *scope = ta_jobject_get(cl, "scope");
 
-    c->kind = json_is_string(kind) ? ta_kind_parse(json_string_value(kind)) : TA_KIND_NONE;
+    c->kind = string_is(cl, "kind", "session") ? TA_KIND_SESSION
+              : string_is(cl, "kind", "url")   ? TA_KIND_URL
+              : string_is(cl, "kind", "share") ? TA_KIND_SHARE
+                                               : TA_KIND_NONE;
     if (c->kind == TA_KIND_NONE)
         return TA_TOKEN_BAD_KIND;
     if (c->kind == TA_KIND_SESSION)
@@ -433,7 +443,8 @@ static ta_token_status check_kind_scope(json_t *cl, ta_claims *c)
 }
 
 /* The claim rules, in order. */
-static ta_token_status check_claims(json_t *cl, const char *issuer, long long now, ta_claims *c)
+static ta_token_status check_claims(const ta_jobject *cl, const char *issuer, long long now,
+                                    ta_claims *c)
 {
     ta_token_status rc;
 
@@ -448,31 +459,24 @@ static ta_token_status check_claims(json_t *cl, const char *issuer, long long no
 ta_token_status ta_token_verify(const ta_keyset *ks, const char *issuer, const char *token,
                                 size_t len, long long now, ta_claims *c)
 {
+    unsigned char buf[PART_BUF];
     jws_parts j;
-    json_t *hdr = NULL, *cl = NULL;
+    ta_jobject cl;
     const ta_key *key = NULL;
     ta_token_status rc;
 
     memset(c, 0, sizeof(*c));
-    if ((rc = check_shape(token, len, &j)) != TA_TOKEN_OK)
-        return rc;
-    if ((hdr = decode_object(j.h, j.hlen)) == NULL)
-        return TA_TOKEN_BAD_HEADER;
-    if ((rc = check_alg(hdr)) != TA_TOKEN_OK || (rc = check_header_fields(hdr)) != TA_TOKEN_OK ||
-        (rc = find_key(ks, hdr, &key)) != TA_TOKEN_OK ||
+    if ((rc = check_shape(token, len, &j)) != TA_TOKEN_OK ||
+        (rc = check_header(ks, &j, &key)) != TA_TOKEN_OK ||
         (rc = check_mac(key, token, &j)) != TA_TOKEN_OK)
-        goto done;
-    if ((cl = decode_object(j.p, j.plen)) == NULL) {
-        rc = TA_TOKEN_BAD_PAYLOAD;
-        goto done;
-    }
-    rc = check_claims(cl, issuer, now, c);
+        return rc;
+    if (decode_object(j.p, j.plen, buf, &cl) != 0)
+        return TA_TOKEN_BAD_PAYLOAD;
+    rc = check_claims(&cl, issuer, now, c);
+    ta_jobject_release(&cl);
     if (rc == TA_TOKEN_OK)
         memcpy(c->kid, ta_key_kid(key), strlen(ta_key_kid(key)) + 1);
-done:
-    json_decref(hdr);
-    json_decref(cl);
-    if (rc != TA_TOKEN_OK)
+    else
         memset(c, 0, sizeof(*c));
     return rc;
 }

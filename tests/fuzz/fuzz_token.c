@@ -12,9 +12,10 @@
  *
  * Bit 2 of the first byte picks which of the two keys signs (modes 1 and 2).
  * Invariants checked: the status is one ta_token_verify may return and has a name; the claims
- * are zeroed on refusal; on acceptance they are sane (sub, kind, scope, times, jti, kid) and
- * survive a round trip through ta_token_issue; a properly signed token is never refused for
- * its shape, header, key or MAC; decode_unverified returns exactly what was encoded. */
+ * are zeroed on refusal; on acceptance they are sane (sub, kind, scope, times, jti, kid),
+ * ta_token_check_request honours the scope and method, and they survive a round trip through
+ * ta_token_issue; a properly signed token is never refused for its shape, header, key or MAC;
+ * decode_unverified returns exactly what was encoded. */
 #include "ta_b64.h"
 #include "ta_keys.h"
 #include "ta_token.h"
@@ -36,12 +37,12 @@ static const char KEY_FILE[] = "# fuzz keys\n"
 
 static ta_keyset *keys;
 
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);       \
-            abort();                                                                           \
-        }                                                                                      \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -84,6 +85,33 @@ static int all_zero(const void *p, size_t n)
     return 1;
 }
 
+/* The request rules on paths derived from the token's own scope: session tokens pass
+ * everything; url/share tokens cover their scope (and what lies below a scope ending in '/')
+ * for GET/HEAD only, and nothing next to it. */
+static void check_request_rules(const ta_claims *c)
+{
+    static char path[TA_SCOPE_MAX + 8];
+    size_t n = strlen(c->scope);
+
+    if (c->kind == TA_KIND_SESSION) {
+        CHECK(ta_token_check_request(c, "/", 0) == TA_TOKEN_OK);
+        return;
+    }
+    CHECK(ta_token_check_request(c, c->scope, 1) == TA_TOKEN_OK);
+    CHECK(ta_token_check_request(c, c->scope, 0) == TA_TOKEN_BAD_METHOD);
+    memcpy(path, c->scope, n);
+    memcpy(path + n, "x", 2); /* a sibling name, or a child of a folder scope */
+    CHECK(ta_token_check_request(c, path, 1) ==
+          (c->scope[n - 1] == '/' ? TA_TOKEN_OK : TA_TOKEN_OUT_OF_SCOPE));
+    memcpy(path + n, "/x", 3); /* below a file scope: not covered */
+    if (c->scope[n - 1] != '/')
+        CHECK(ta_token_check_request(c, path, 1) == TA_TOKEN_OUT_OF_SCOPE);
+    if (n > 1) { /* the parent or a prefix */
+        path[n - 1] = '\0';
+        CHECK(ta_token_check_request(c, path, 1) == TA_TOKEN_OUT_OF_SCOPE);
+    }
+}
+
 /* An accepted token's claims must be what the rules promise. */
 static void check_accepted(const ta_claims *c, const ta_key *signer)
 {
@@ -102,6 +130,7 @@ static void check_accepted(const ta_claims *c, const ta_key *signer)
     CHECK(ta_keyset_find(keys, c->kid, strlen(c->kid)) != NULL);
     if (signer)
         CHECK(strcmp(c->kid, ta_key_kid(signer)) == 0);
+    check_request_rules(c);
 }
 
 /* Whatever verify accepts, issue must be able to sign again, and verify must accept that
@@ -176,9 +205,9 @@ static void fuzz_signed(const ta_key *k, const uint8_t *data, size_t size)
         plen = size - hlen - 1;
     }
     else {
-        hlen = (size_t)snprintf(defhdr, sizeof(defhdr),
-                                "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}",
-                                ta_key_kid(k));
+        hlen =
+            (size_t)snprintf(defhdr, sizeof(defhdr),
+                             "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}", ta_key_kid(k));
         h = (const uint8_t *)defhdr;
         p = data;
         plen = size;
