@@ -94,3 +94,19 @@ def test_apache_listens_on_loopback_only(server):
                          stdout=subprocess.PIPE, timeout=10).stdout.split()
     local = [w for w in out if w.endswith(":%d" % server.port)]
     assert local == ["127.0.0.1:%d" % server.port]
+
+
+def test_sanitizer_runtime_loaded_exactly_when_asked(server, http):
+    """`make asan` must really run Apache under ASan (TA_SANITIZE=1), and a plain run must
+    not: the children's memory maps hold the ASan runtime in the one case only."""
+    from taharness import sanitizers
+    http.get("/files/hello.txt")  # children are up
+    maps = ""
+    for pid in server.child_pids():
+        try:
+            with open("/proc/%d/maps" % pid) as f:
+                maps += f.read()
+        except FileNotFoundError:
+            continue
+    assert maps, "no Apache child found"
+    assert ("libasan" in maps) == sanitizers.enabled()
