@@ -11,7 +11,7 @@
 
 typedef enum {
     TA_JV_STRING = 1,
-    TA_JV_INT,   /* an integer that fits a long long */
+    TA_JV_INT,   /* an integer (a larger one than a long long holds is refused as a whole) */
     TA_JV_OTHER, /* anything else: real, true, false, null, array, object */
 } ta_jv_type;
 
