@@ -293,13 +293,18 @@ int ta_check_token(request_rec *r)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     n = find_note(r);
-    if (n == NULL) /* no header_parser ran for this request: collect now */
-        ta_collect_credentials(r), n = note_of(r, 1);
+    if (n == NULL) { /* no header_parser ran for this request: collect now */
+        ta_collect_credentials(r);
+        n = note_of(r, 1);
+    }
     if (n->token == NULL && !n->refusal)
         return refuse(r, n, TA_TOKEN_MALFORMED);
     st = verify(r, sc, ta_dir_config(r), n, &c);
-    if (st == TA_TOKEN_INTERNAL)
+    if (st == TA_TOKEN_INTERNAL || st == TA_TOKEN_NO_MEMORY) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00008: token check failed: %s",
+                      ta_token_status_name(st));
         return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if (st != TA_TOKEN_OK)
         return refuse(r, n, st);
     accept_identity(r, n, &c);
