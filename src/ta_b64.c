@@ -57,7 +57,7 @@ static int b64url_value(unsigned char c)
     return -1;
 }
 
-int ta_b64url_decode(const char *in, size_t n, unsigned char *out, size_t *outlen)
+int ta_b64url_decode(const char *in, size_t n, unsigned char *out, size_t outcap, size_t *outlen)
 {
     size_t rem = n % 4;
     size_t padded = n + (rem ? 4 - rem : 0);
@@ -65,7 +65,7 @@ int ta_b64url_decode(const char *in, size_t n, unsigned char *out, size_t *outle
     unsigned char *buf = stackbuf;
     int w;
 
-    if (rem == 1)
+    if (rem == 1 || ta_b64url_decoded_max(n) > outcap)
         return -1; /* a single trailing character cannot carry a whole byte */
     for (size_t i = 0; i < n; i++)
         if (b64url_value((unsigned char)in[i]) < 0)

@@ -20,8 +20,8 @@ size_t ta_b64url_encode(const unsigned char *in, size_t n, char *out);
 
 /* Decode exactly n characters of strict base64url: only A-Z a-z 0-9 - _, no padding, no
  * whitespace, and the unused low bits of the last character must be zero (so every byte
- * string has exactly one accepted encoding). out needs ta_b64url_decoded_max(n) bytes.
- * Returns 0 and sets *outlen, or -1 on any malformation. */
-int ta_b64url_decode(const char *in, size_t n, unsigned char *out, size_t *outlen);
+ * string has exactly one accepted encoding). Refused unless out's outcap bytes can hold
+ * ta_b64url_decoded_max(n). Returns 0 and sets *outlen, or -1. */
+int ta_b64url_decode(const char *in, size_t n, unsigned char *out, size_t outcap, size_t *outlen);
 
 #endif

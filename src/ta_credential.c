@@ -90,10 +90,12 @@ ta_cred_result ta_cred_bearer(const char *header, const char **val, size_t *vlen
         return TA_CRED_NONE;
     while (is_blank(*header))
         header++;
+    /* Repeated Authorization headers arrive merged with ", ". A list that holds a Bearer
+     * credential anywhere is refused as repeated, whichever scheme comes first. */
+    if (strchr(header, ',') && strcasestr(header, "bearer"))
+        return TA_CRED_REPEATED;
     if (strncasecmp(header, "Bearer", 6) != 0 || !is_blank(header[6]))
         return TA_CRED_NONE;
-    if (strchr(header, ','))
-        return TA_CRED_REPEATED; /* "Bearer a, Bearer b": repeated headers, merged */
     p = header + 6;
     while (is_blank(*p))
         p++;

@@ -20,7 +20,8 @@ ta_cred_result ta_cred_query(const char *query, const char *name, const char **v
 ta_cred_result ta_cred_cookie(const char *header, const char *name, const char **val, size_t *vlen);
 
 /* An Authorization header value "Bearer X" (scheme case-insensitive). Another scheme is
- * TA_CRED_NONE; a list of credentials (merged repeated headers) is TA_CRED_REPEATED. */
+ * TA_CRED_NONE; a list of credentials (merged repeated headers) that names Bearer anywhere
+ * is TA_CRED_REPEATED. */
 ta_cred_result ta_cred_bearer(const char *header, const char **val, size_t *vlen);
 
 /* Bytes that ta_query_redact may write for query, terminator included. */

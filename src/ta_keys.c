@@ -249,8 +249,8 @@ static ta_keys_status add_line(ta_keyset *ks, const char *p, const char *end, un
     if (ks->n == TA_KEYS_MAX)
         return fail(TA_KEYS_TOO_MANY, err, errlen, "line %u: more than %d keys", lineno,
                     TA_KEYS_MAX);
-    if (ta_b64url_decoded_max(flen[1]) > sizeof(secret) ||
-        ta_b64url_decode(f[1], flen[1], secret, &slen) != 0 || slen > TA_SECRET_MAX) {
+    if (ta_b64url_decode(f[1], flen[1], secret, sizeof(secret), &slen) != 0 ||
+        slen > TA_SECRET_MAX) {
         OPENSSL_cleanse(secret, sizeof(secret));
         return fail(TA_KEYS_BAD_SECRET, err, errlen,
                     "line %u: SECRET must be unpadded base64url of at most %d bytes", lineno,

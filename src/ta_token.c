@@ -178,6 +178,8 @@ ta_token_status ta_token_issue(const ta_keyset *ks, const char *issuer, const ta
     ta_token_status rc = TA_TOKEN_INTERNAL;
     size_t pos = 0;
 
+    if (outlen)
+        out[0] = '\0';
     if (k == NULL || ta_kind_name(c->kind) == NULL || !ta_sub_valid(c->sub) ||
         strlen(issuer) > TA_ISSUER_MAX || c->iat < 0 || c->exp < 0 || c->iat > TA_TIME_MAX ||
         c->exp > TA_TIME_MAX)
@@ -258,7 +260,7 @@ static int decode_object(const char *part, size_t n, unsigned char *buf, ta_jobj
 {
     size_t blen;
 
-    if (ta_b64url_decoded_max(n) > PART_BUF || ta_b64url_decode(part, n, buf, &blen) != 0)
+    if (ta_b64url_decode(part, n, buf, PART_BUF, &blen) != 0)
         return -1;
     return ta_jobject_parse((const char *)buf, blen, o);
 }
@@ -331,7 +333,8 @@ static ta_token_status check_mac(const ta_key *k, const char *t, const jws_parts
     size_t glen = 0;
     ta_token_status rc = TA_TOKEN_BAD_MAC;
 
-    if (j->slen != 43 || ta_b64url_decode(j->s, j->slen, got, &glen) != 0 || glen != TA_MAC_LEN)
+    if (j->slen != 43 || ta_b64url_decode(j->s, j->slen, got, sizeof(got), &glen) != 0 ||
+        glen != TA_MAC_LEN)
         return TA_TOKEN_BAD_MAC;
     if (ta_key_mac(k, t, j->hlen + 1 + j->plen, want) != 0)
         rc = TA_TOKEN_INTERNAL;
@@ -500,7 +503,7 @@ static char *decode_part(const char *part, size_t n)
 
     if (buf == NULL)
         return NULL;
-    if (ta_b64url_decode(part, n, (unsigned char *)buf, &blen) != 0) {
+    if (ta_b64url_decode(part, n, (unsigned char *)buf, ta_b64url_decoded_max(n), &blen) != 0) {
         free(buf);
         return NULL;
     }

@@ -27,7 +27,8 @@ typedef enum {
 typedef enum {
     TA_TOKEN_OK = 0,
     TA_TOKEN_TOO_LONG,
-    TA_TOKEN_MALFORMED,  /* not three base64url parts */
+    TA_TOKEN_MALFORMED,  /* not three non-empty dot-separated parts; a part that is not strict
+                          * base64url fails as that part (header, payload or MAC) */
     TA_TOKEN_BAD_HEADER, /* header not a JSON object, duplicate keys, bad typ/kid, crit */
     TA_TOKEN_BAD_ALG,    /* alg is not exactly HS256 */
     TA_TOKEN_UNKNOWN_KID,

@@ -149,7 +149,7 @@ static void op_b64_header(void)
     unsigned char buf[512];
     size_t n;
 
-    if (ta_b64url_decode(parts.h, parts.hlen, buf, &n) != 0)
+    if (ta_b64url_decode(parts.h, parts.hlen, buf, sizeof(buf), &n) != 0)
         die("decode");
     sink += n;
 }
@@ -159,7 +159,7 @@ static void op_b64_payload(void)
     unsigned char buf[1024];
     size_t n;
 
-    if (ta_b64url_decode(parts.p, parts.plen, buf, &n) != 0)
+    if (ta_b64url_decode(parts.p, parts.plen, buf, sizeof(buf), &n) != 0)
         die("decode");
     sink += n;
 }
@@ -169,7 +169,7 @@ static void op_b64_signature(void)
     unsigned char buf[64];
     size_t n;
 
-    if (ta_b64url_decode(parts.s, parts.slen, buf, &n) != 0)
+    if (ta_b64url_decode(parts.s, parts.slen, buf, sizeof(buf), &n) != 0)
         die("decode");
     sink += n;
 }
@@ -340,8 +340,9 @@ static void split_token(void)
     parts.plen = (size_t)(d2 - parts.p);
     parts.s = d2 + 1;
     parts.slen = strlen(parts.s);
-    if (ta_b64url_decode(parts.h, parts.hlen, parts.hjson, &parts.hjlen) != 0 ||
-        ta_b64url_decode(parts.p, parts.plen, parts.pjson, &parts.pjlen) != 0)
+    if (ta_b64url_decode(parts.h, parts.hlen, parts.hjson, sizeof(parts.hjson), &parts.hjlen) !=
+            0 ||
+        ta_b64url_decode(parts.p, parts.plen, parts.pjson, sizeof(parts.pjson), &parts.pjlen) != 0)
         die("token parts");
     hdr_obj = json_loadb((const char *)parts.hjson, parts.hjlen, 0, NULL);
     pay_obj = json_loadb((const char *)parts.pjson, parts.pjlen, 0, NULL);
@@ -359,7 +360,7 @@ static void setup(void)
 
     if (ta_keys_parse(KEY_FILE, strlen(KEY_FILE), &keys, err, sizeof(err)) != TA_KEYS_OK)
         die(err);
-    if (ta_b64url_decode(sp, strcspn(sp, "\n"), secret, &secret_len) != 0)
+    if (ta_b64url_decode(sp, strcspn(sp, "\n"), secret, sizeof(secret), &secret_len) != 0)
         die("bench secret");
     now = (long long)time(NULL);
 
@@ -411,7 +412,8 @@ static void setup(void)
         unsigned char x[1024], y[1024];
         size_t xn, yn;
         if (b64_table_decode(parts.p, parts.plen, x, &xn) != 0 ||
-            ta_b64url_decode(parts.p, parts.plen, y, &yn) != 0 || xn != yn || memcmp(x, y, xn) != 0)
+            ta_b64url_decode(parts.p, parts.plen, y, sizeof(y), &yn) != 0 || xn != yn ||
+            memcmp(x, y, xn) != 0)
             die("table decoder disagrees with ta_b64url_decode");
     }
 }

@@ -1,0 +1,744 @@
+/* The key file (SPEC §2, TokenAuthKeyFile): "KID SECRET" lines, comments and blank lines;
+ * KID is 1-64 of A-Za-z0-9._-; SECRET is unpadded base64url of at least 32 bytes whose decoded
+ * bytes are the HMAC key; the first key signs. Refusals name the line, never the secret. */
+#include "unit.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmpdir[64];
+
+/* "KID SECRET\n" with an nbytes secret of seed, appended to buf. */
+static void add_key_line(char *buf, size_t size, const char *kid, int seed, size_t nbytes)
+{
+    char *b64 = malloc(nbytes / 3 * 4 + 8);
+
+    assert_non_null(b64);
+    ut_secret_b64(seed, nbytes, b64);
+    snprintf(buf + strlen(buf), size - strlen(buf), "%s %s\n", kid, b64);
+    free(b64);
+}
+
+/* Parse text; err receives the message. */
+static ta_keys_status parse(const char *text, size_t len, char *err)
+{
+    ta_keyset *ks = NULL;
+    ta_keys_status st;
+
+    err[0] = '\0';
+    st = ta_keys_parse(text, len, &ks, err, UT_ERR_BUF);
+    if (st == TA_KEYS_OK)
+        assert_non_null(ks);
+    else
+        assert_null(ks);
+    ta_keyset_free(ks);
+    return st;
+}
+
+static ta_keys_status parse_str(const char *text, char *err)
+{
+    return parse(text, strlen(text), err);
+}
+
+/* A refusal of text with status want whose message names "line N". */
+static void assert_refused_at_line(const char *text, ta_keys_status want, unsigned line)
+{
+    char err[UT_ERR_BUF], tag[32];
+
+    assert_keys_status(parse_str(text, err), want);
+    snprintf(tag, sizeof(tag), "line %u:", line);
+    if (strstr(err, tag) == NULL)
+        fail_msg("message \"%s\" does not name %s", err, tag);
+}
+
+/* A valid 32-byte key line for kid. */
+static void good_line(char *buf, size_t size, const char *kid)
+{
+    add_key_line(buf, size, kid, 1, UT_SECRET_LEN);
+}
+
+static void test_keys_one_line_gives_one_key(void **state)
+{
+    char text[256] = "";
+    ta_keyset *ks;
+
+    (void)state;
+    good_line(text, sizeof(text), "k1");
+    ks = ut_keyset_parse(text);
+    assert_int_equal(ta_keyset_count(ks), 1);
+    assert_string_equal(ta_key_kid(ta_keyset_at(ks, 0)), "k1");
+    assert_null(ta_keyset_at(ks, 1));
+    ta_keyset_free(ks);
+}
+
+/* The decoded bytes, not the base64url text, are the HMAC key. */
+static void test_keys_mac_is_hmac_sha256_under_decoded_secret(void **state)
+{
+    static const char data[] = "header.payload";
+    unsigned char secret[UT_SECRET_LEN], want[EVP_MAX_MD_SIZE], got[TA_MAC_LEN];
+    unsigned wantlen = 0;
+    ta_keyset *ks = ut_keyset_one("k1", 7);
+
+    (void)state;
+    ut_secret(7, secret, sizeof(secret));
+    HMAC(EVP_sha256(), secret, sizeof(secret), (const unsigned char *)data, strlen(data), want,
+         &wantlen);
+    assert_int_equal(ta_key_mac(ta_keyset_at(ks, 0), data, strlen(data), got), 0);
+    assert_int_equal(wantlen, TA_MAC_LEN);
+    assert_memory_equal(got, want, TA_MAC_LEN);
+    ta_keyset_free(ks);
+}
+
+static void test_keys_comments_and_blank_lines_are_ignored(void **state)
+{
+    char text[512] = "# rotation: newest first\n\n   \n\t# indented comment\n";
+    ta_keyset *ks;
+
+    (void)state;
+    good_line(text, sizeof(text), "new");
+    strcat(text, "\n# old key, still verifies\n");
+    add_key_line(text, sizeof(text), "old", 2, UT_SECRET_LEN);
+    strcat(text, "\n");
+    ks = ut_keyset_parse(text);
+    assert_int_equal(ta_keyset_count(ks), 2);
+    assert_string_equal(ta_key_kid(ta_keyset_at(ks, 0)), "new");
+    assert_string_equal(ta_key_kid(ta_keyset_at(ks, 1)), "old");
+    ta_keyset_free(ks);
+}
+
+static void test_keys_crlf_line_endings_are_accepted(void **state)
+{
+    char a[128] = "", b[128] = "", text[512];
+    ta_keyset *ks;
+
+    (void)state;
+    good_line(a, sizeof(a), "k1");
+    add_key_line(b, sizeof(b), "k2", 2, UT_SECRET_LEN);
+    a[strlen(a) - 1] = '\0';
+    b[strlen(b) - 1] = '\0';
+    snprintf(text, sizeof(text), "# comment\r\n\r\n%s\r\n%s\r\n", a, b);
+    ks = ut_keyset_parse(text);
+    assert_int_equal(ta_keyset_count(ks), 2);
+    assert_string_equal(ta_key_kid(ta_keyset_at(ks, 1)), "k2");
+    ta_keyset_free(ks);
+}
+
+static void test_keys_last_line_without_newline_is_accepted(void **state)
+{
+    char text[128] = "";
+    ta_keyset *ks;
+
+    (void)state;
+    good_line(text, sizeof(text), "k1");
+    text[strlen(text) - 1] = '\0';
+    ks = ut_keyset_parse(text);
+    assert_int_equal(ta_keyset_count(ks), 1);
+    ta_keyset_free(ks);
+}
+
+static void test_keys_fields_may_be_separated_by_tabs_and_spaces(void **state)
+{
+    char b64[64], text[160];
+    ta_keyset *ks;
+
+    (void)state;
+    ut_secret_b64(1, UT_SECRET_LEN, b64);
+    snprintf(text, sizeof(text), "  k1 \t  %s \t\n", b64);
+    ks = ut_keyset_parse(text);
+    assert_string_equal(ta_key_kid(ta_keyset_at(ks, 0)), "k1");
+    ta_keyset_free(ks);
+}
+
+static void test_keys_find_matches_whole_kid_only(void **state)
+{
+    ta_keyset *ks = ut_keyset_one("k1", 1);
+
+    (void)state;
+    assert_non_null(ta_keyset_find(ks, "k1", 2));
+    assert_non_null(ta_keyset_find(ks, "k1x", 2)); /* kid need not be terminated */
+    assert_null(ta_keyset_find(ks, "k", 1));
+    assert_null(ta_keyset_find(ks, "k1x", 3));
+    assert_null(ta_keyset_find(ks, "K1", 2));
+    ta_keyset_free(ks);
+}
+
+static void test_keys_line_with_one_field_refused(void **state)
+{
+    char text[256] = "";
+
+    (void)state;
+    good_line(text, sizeof(text), "k1");
+    strcat(text, "k2\n");
+    assert_refused_at_line(text, TA_KEYS_SYNTAX, 2);
+}
+
+static void test_keys_line_with_three_fields_refused(void **state)
+{
+    char text[256] = "# keys\n";
+
+    (void)state;
+    good_line(text, sizeof(text), "k1");
+    text[strlen(text) - 1] = '\0';
+    strcat(text, " extra\n");
+    assert_refused_at_line(text, TA_KEYS_SYNTAX, 2);
+}
+
+static void test_keys_trailing_comment_on_key_line_refused(void **state)
+{
+    char text[256] = "";
+
+    (void)state;
+    good_line(text, sizeof(text), "k1");
+    text[strlen(text) - 1] = '\0';
+    strcat(text, " # main key\n");
+    assert_refused_at_line(text, TA_KEYS_SYNTAX, 1);
+}
+
+static void test_keys_kid_with_bad_characters_refused(void **state)
+{
+    static const char *const bad[] = {"k/1", "k:1", "k@1", "k+1", "k=1", "k\xc3\xa9", "k\"1"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[256] = "\n\n";
+        good_line(text, sizeof(text), bad[i]);
+        assert_refused_at_line(text, TA_KEYS_BAD_KID, 3);
+    }
+}
+
+static void test_keys_kid_of_all_allowed_characters_accepted(void **state)
+{
+    char text[256] = "";
+    ta_keyset *ks;
+
+    (void)state;
+    good_line(text, sizeof(text), "Az09._-");
+    ks = ut_keyset_parse(text);
+    assert_string_equal(ta_key_kid(ta_keyset_at(ks, 0)), "Az09._-");
+    ta_keyset_free(ks);
+}
+
+static void test_keys_kid_of_64_characters_accepted(void **state)
+{
+    char kid[65], text[256] = "";
+    ta_keyset *ks;
+
+    (void)state;
+    memset(kid, 'k', 64);
+    kid[64] = '\0';
+    good_line(text, sizeof(text), kid);
+    ks = ut_keyset_parse(text);
+    assert_string_equal(ta_key_kid(ta_keyset_at(ks, 0)), kid);
+    ta_keyset_free(ks);
+}
+
+static void test_keys_kid_of_65_characters_refused(void **state)
+{
+    char kid[66], text[256] = "";
+
+    (void)state;
+    memset(kid, 'k', 65);
+    kid[65] = '\0';
+    good_line(text, sizeof(text), kid);
+    assert_refused_at_line(text, TA_KEYS_BAD_KID, 1);
+}
+
+static void test_keys_secret_with_standard_base64_characters_refused(void **state)
+{
+    char b64[64], text[256];
+
+    (void)state;
+    ut_secret_b64(1, UT_SECRET_LEN, b64);
+    b64[5] = '+';
+    snprintf(text, sizeof(text), "# c\nk1 %s\n", b64);
+    assert_refused_at_line(text, TA_KEYS_BAD_SECRET, 2);
+    b64[5] = '/';
+    snprintf(text, sizeof(text), "# c\nk1 %s\n", b64);
+    assert_refused_at_line(text, TA_KEYS_BAD_SECRET, 2);
+}
+
+static void test_keys_padded_secret_refused(void **state)
+{
+    char b64[64], text[256];
+
+    (void)state;
+    ut_secret_b64(1, UT_SECRET_LEN, b64); /* 32 bytes: 43 characters, one '=' when padded */
+    assert_int_equal(strlen(b64), 43);
+    snprintf(text, sizeof(text), "k1 %s=\n", b64);
+    assert_refused_at_line(text, TA_KEYS_BAD_SECRET, 1);
+}
+
+/* 43 characters carry 258 bits for 256: the last two must be zero. */
+static void test_keys_secret_with_nonzero_trailing_bits_refused(void **state)
+{
+    char b64[64], text[256];
+    const char *abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    (void)state;
+    ut_secret_b64(1, UT_SECRET_LEN, b64);
+    b64[42] = abc[(strchr(abc, b64[42]) - abc) | 1];
+    snprintf(text, sizeof(text), "k1 %s\n", b64);
+    assert_refused_at_line(text, TA_KEYS_BAD_SECRET, 1);
+}
+
+static void test_keys_secret_of_31_bytes_refused(void **state)
+{
+    char text[256] = "";
+
+    (void)state;
+    add_key_line(text, sizeof(text), "k1", 1, 31);
+    assert_refused_at_line(text, TA_KEYS_SHORT_SECRET, 1);
+}
+
+static void test_keys_secret_of_32_bytes_accepted(void **state)
+{
+    char text[256] = "";
+    ta_keyset *ks;
+
+    (void)state;
+    add_key_line(text, sizeof(text), "k1", 1, 32);
+    ks = ut_keyset_parse(text);
+    assert_int_equal(ta_keyset_count(ks), 1);
+    ta_keyset_free(ks);
+}
+
+static void test_keys_secret_of_1024_bytes_accepted(void **state)
+{
+    char text[2048] = "";
+    ta_keyset *ks;
+
+    (void)state;
+    add_key_line(text, sizeof(text), "k1", 1, TA_SECRET_MAX);
+    ks = ut_keyset_parse(text);
+    assert_int_equal(ta_keyset_count(ks), 1);
+    ta_keyset_free(ks);
+}
+
+/* TA_SECRET_MAX is "decoded secret bytes, at most", and the message says so. */
+static void test_keys_secret_of_1025_bytes_refused(void **state)
+{
+    char text[2048] = "";
+
+    (void)state;
+    add_key_line(text, sizeof(text), "k1", 1, TA_SECRET_MAX + 1);
+    assert_refused_at_line(text, TA_KEYS_BAD_SECRET, 1);
+}
+
+static void test_keys_secret_of_1026_bytes_refused(void **state)
+{
+    char text[2048] = "";
+
+    (void)state;
+    add_key_line(text, sizeof(text), "k1", 1, TA_SECRET_MAX + 2);
+    assert_refused_at_line(text, TA_KEYS_BAD_SECRET, 1);
+}
+
+static void test_keys_duplicate_kid_refused(void **state)
+{
+    char text[512] = "";
+
+    (void)state;
+    good_line(text, sizeof(text), "k1");
+    add_key_line(text, sizeof(text), "k2", 2, UT_SECRET_LEN);
+    add_key_line(text, sizeof(text), "k1", 3, UT_SECRET_LEN);
+    assert_refused_at_line(text, TA_KEYS_DUP_KID, 3);
+}
+
+static void test_keys_more_than_256_keys_refused(void **state)
+{
+    size_t size = (TA_KEYS_MAX + 1) * 64;
+    char *text = calloc(1, size);
+    char kid[16];
+
+    (void)state;
+    assert_non_null(text);
+    for (int i = 0; i <= TA_KEYS_MAX; i++) {
+        snprintf(kid, sizeof(kid), "k%d", i);
+        add_key_line(text, size, kid, i, UT_SECRET_LEN);
+    }
+    assert_refused_at_line(text, TA_KEYS_TOO_MANY, TA_KEYS_MAX + 1);
+    free(text);
+}
+
+static void test_keys_empty_file_refused(void **state)
+{
+    char err[UT_ERR_BUF];
+
+    (void)state;
+    assert_keys_status(parse("", 0, err), TA_KEYS_EMPTY);
+}
+
+static void test_keys_file_of_only_comments_refused(void **state)
+{
+    char err[UT_ERR_BUF];
+
+    (void)state;
+    assert_keys_status(parse_str("# no keys yet\n\n   \n", err), TA_KEYS_EMPTY);
+}
+
+static void test_keys_nul_byte_refused(void **state)
+{
+    char text[256] = "";
+    char err[UT_ERR_BUF];
+    size_t len;
+
+    (void)state;
+    good_line(text, sizeof(text), "k1");
+    len = strlen(text);
+    memcpy(text + len, "#\0x\n", 4);
+    assert_keys_status(parse(text, len + 4, err), TA_KEYS_SYNTAX);
+}
+
+/* A valid key followed by comment lines up to exactly size bytes. */
+static char *padded_key_text(size_t size)
+{
+    char *text = malloc(size + 1);
+    size_t len;
+
+    assert_non_null(text);
+    text[0] = '\0';
+    good_line(text, size + 1, "k1");
+    len = strlen(text);
+    memset(text + len, '#', size - len);
+    for (size_t i = len + 79; i < size; i += 80)
+        text[i] = '\n';
+    text[size] = '\0';
+    return text;
+}
+
+static void test_keys_file_of_64_KiB_accepted(void **state)
+{
+    char *text = padded_key_text(TA_KEYFILE_MAX);
+    char err[UT_ERR_BUF];
+
+    (void)state;
+    assert_keys_status(parse(text, TA_KEYFILE_MAX, err), TA_KEYS_OK);
+    free(text);
+}
+
+static void test_keys_file_over_64_KiB_refused(void **state)
+{
+    char *text = padded_key_text(TA_KEYFILE_MAX + 1);
+    char err[UT_ERR_BUF];
+
+    (void)state;
+    assert_keys_status(parse(text, TA_KEYFILE_MAX + 1, err), TA_KEYS_TOO_LARGE);
+    free(text);
+}
+
+/* Each refusal of a line that holds a secret: the message has neither the secret nor a
+ * recognisable piece of it. */
+static void test_keys_error_message_never_contains_the_secret(void **state)
+{
+    char secret[2048], piece[9];
+    char text[4096], err[UT_ERR_BUF];
+    const char *const formats[] = {
+        "k1 %s extra\n", /* three fields */
+        "%s\n",          /* one field */
+        "k/1 %s\n",      /* bad KID */
+        "k1 %s=\n",      /* padded */
+        "k1 %s+\n",      /* not base64url */
+        "k1 %s k1\n",    /* three fields, secret in the middle */
+    };
+
+    (void)state;
+    ut_secret_b64(9, UT_SECRET_LEN, secret);
+    memcpy(piece, secret + 10, 8);
+    piece[8] = '\0';
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        snprintf(text, sizeof(text), formats[i], secret);
+        assert_int_not_equal(parse_str(text, err), TA_KEYS_OK);
+        assert_true(strstr(err, "line 1") != NULL);
+        if (strstr(err, piece))
+            fail_msg("message for \"%s\" leaks the secret: %s", formats[i], err);
+    }
+    /* short, overlong and duplicate: the secret of the refused line stays out too */
+    ut_secret_b64(9, 31, secret);
+    memcpy(piece, secret + 10, 8);
+    snprintf(text, sizeof(text), "k1 %s\n", secret);
+    assert_keys_status(parse_str(text, err), TA_KEYS_SHORT_SECRET);
+    assert_null(strstr(err, piece));
+    ut_secret_b64(9, 1100, secret);
+    memcpy(piece, secret + 10, 8);
+    snprintf(text, sizeof(text), "k1 %s\n", secret);
+    assert_keys_status(parse_str(text, err), TA_KEYS_BAD_SECRET);
+    assert_null(strstr(err, piece));
+    text[0] = '\0';
+    good_line(text, sizeof(text), "k1");
+    ut_secret_b64(9, UT_SECRET_LEN, secret);
+    memcpy(piece, secret + 10, 8);
+    snprintf(text + strlen(text), sizeof(text) - strlen(text), "k1 %s\n", secret);
+    assert_keys_status(parse_str(text, err), TA_KEYS_DUP_KID);
+    assert_null(strstr(err, piece));
+}
+
+/* --- ta_keys_load: the file itself ------------------------------------------------------ */
+
+/* tmpdir/name holding a valid key line, with this mode. Returns the path (static buffer). */
+static const char *write_key_file(const char *name, mode_t mode)
+{
+    static char path[128];
+    char text[256] = "";
+    int fd;
+
+    good_line(text, sizeof(text), "k1");
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    assert_int_equal(fchmod(fd, mode), 0);
+    assert_int_equal(close(fd), 0);
+    return path;
+}
+
+static ta_keys_status load(const char *path, int require_root_owner, char *err)
+{
+    ta_keyset *ks = NULL;
+    ta_keys_status st;
+
+    err[0] = '\0';
+    st = ta_keys_load(path, require_root_owner, &ks, err, UT_ERR_BUF);
+    if (st == TA_KEYS_OK)
+        assert_int_equal(ta_keyset_count(ks), 1);
+    else
+        assert_null(ks);
+    ta_keyset_free(ks);
+    return st;
+}
+
+static void assert_mode_refused(mode_t mode)
+{
+    char err[UT_ERR_BUF];
+    const char *path = write_key_file("keys", mode);
+
+    assert_keys_status(load(path, 0, err), TA_KEYS_INSECURE_MODE);
+    unlink(path);
+}
+
+static void test_keys_load_refuses_mode_0644(void **state)
+{
+    (void)state;
+    assert_mode_refused(0644);
+}
+
+static void test_keys_load_refuses_mode_0640(void **state)
+{
+    (void)state;
+    assert_mode_refused(0640);
+}
+
+static void test_keys_load_refuses_mode_0620(void **state)
+{
+    (void)state;
+    assert_mode_refused(0620);
+}
+
+static void test_keys_load_refuses_mode_0604(void **state)
+{
+    (void)state;
+    assert_mode_refused(0604);
+}
+
+static void test_keys_load_refuses_mode_0602(void **state)
+{
+    (void)state;
+    assert_mode_refused(0602);
+}
+
+static void test_keys_load_accepts_mode_0600(void **state)
+{
+    char err[UT_ERR_BUF];
+    const char *path = write_key_file("keys", 0600);
+
+    (void)state;
+    assert_keys_status(load(path, 1, err), TA_KEYS_OK);
+    unlink(path);
+}
+
+static void test_keys_load_accepts_mode_0400(void **state)
+{
+    char err[UT_ERR_BUF];
+    const char *path = write_key_file("keys", 0400);
+
+    (void)state;
+    assert_keys_status(load(path, 1, err), TA_KEYS_OK);
+    unlink(path);
+}
+
+static void test_keys_load_refuses_non_root_owner_when_asked(void **state)
+{
+    char err[UT_ERR_BUF];
+    const char *path = write_key_file("keys", 0600);
+
+    (void)state;
+    if (geteuid() != 0) {
+        unlink(path);
+        skip();
+    }
+    assert_int_equal(chown(path, 65534, 65534), 0);
+    assert_keys_status(load(path, 1, err), TA_KEYS_NOT_ROOT_OWNED);
+    unlink(path);
+}
+
+static void test_keys_load_accepts_non_root_owner_when_not_asked(void **state)
+{
+    char err[UT_ERR_BUF];
+    const char *path = write_key_file("keys", 0600);
+
+    (void)state;
+    if (geteuid() != 0) {
+        unlink(path);
+        skip();
+    }
+    assert_int_equal(chown(path, 65534, 65534), 0);
+    assert_keys_status(load(path, 0, err), TA_KEYS_OK);
+    unlink(path);
+}
+
+static void test_keys_load_refuses_missing_file(void **state)
+{
+    char err[UT_ERR_BUF], path[128];
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/absent", tmpdir);
+    assert_keys_status(load(path, 0, err), TA_KEYS_OPEN_FAILED);
+}
+
+static void test_keys_load_refuses_directory(void **state)
+{
+    char err[UT_ERR_BUF], path[128];
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/dir", tmpdir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_keys_status(load(path, 0, err), TA_KEYS_NOT_REGULAR);
+    rmdir(path);
+}
+
+static void test_keys_load_refuses_fifo(void **state)
+{
+    char err[UT_ERR_BUF], path[128];
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/fifo", tmpdir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_keys_status(load(path, 0, err), TA_KEYS_NOT_REGULAR);
+    unlink(path);
+}
+
+static void test_keys_load_refuses_file_over_64_KiB(void **state)
+{
+    char err[UT_ERR_BUF], path[128];
+    char *text = padded_key_text(TA_KEYFILE_MAX + 1);
+    int fd;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/big", tmpdir);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, TA_KEYFILE_MAX + 1), TA_KEYFILE_MAX + 1);
+    close(fd);
+    assert_keys_status(load(path, 0, err), TA_KEYS_TOO_LARGE);
+    unlink(path);
+    free(text);
+}
+
+static void test_keys_load_reports_line_of_a_bad_key(void **state)
+{
+    char err[UT_ERR_BUF], path[128];
+    const char text[] = "# keys\n\nk1 tooshort\n";
+    int fd;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/bad", tmpdir);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    assert_keys_status(load(path, 0, err), TA_KEYS_SHORT_SECRET);
+    assert_non_null(strstr(err, "line 3:"));
+    assert_null(strstr(err, "tooshort"));
+    unlink(path);
+}
+
+static int make_tmpdir(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/ta-unit-keys-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+/* Remove tmpdir with whatever a failed test left in it (files, FIFOs, empty directories). */
+static int remove_tmpdir(void **state)
+{
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    char path[sizeof(tmpdir) + sizeof(e->d_name) + 1];
+
+    (void)state;
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
+        if (unlink(path) != 0)
+            rmdir(path);
+    }
+    closedir(d);
+    return rmdir(tmpdir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keys_one_line_gives_one_key),
+        cmocka_unit_test(test_keys_mac_is_hmac_sha256_under_decoded_secret),
+        cmocka_unit_test(test_keys_comments_and_blank_lines_are_ignored),
+        cmocka_unit_test(test_keys_crlf_line_endings_are_accepted),
+        cmocka_unit_test(test_keys_last_line_without_newline_is_accepted),
+        cmocka_unit_test(test_keys_fields_may_be_separated_by_tabs_and_spaces),
+        cmocka_unit_test(test_keys_find_matches_whole_kid_only),
+        cmocka_unit_test(test_keys_line_with_one_field_refused),
+        cmocka_unit_test(test_keys_line_with_three_fields_refused),
+        cmocka_unit_test(test_keys_trailing_comment_on_key_line_refused),
+        cmocka_unit_test(test_keys_kid_with_bad_characters_refused),
+        cmocka_unit_test(test_keys_kid_of_all_allowed_characters_accepted),
+        cmocka_unit_test(test_keys_kid_of_64_characters_accepted),
+        cmocka_unit_test(test_keys_kid_of_65_characters_refused),
+        cmocka_unit_test(test_keys_secret_with_standard_base64_characters_refused),
+        cmocka_unit_test(test_keys_padded_secret_refused),
+        cmocka_unit_test(test_keys_secret_with_nonzero_trailing_bits_refused),
+        cmocka_unit_test(test_keys_secret_of_31_bytes_refused),
+        cmocka_unit_test(test_keys_secret_of_32_bytes_accepted),
+        cmocka_unit_test(test_keys_secret_of_1024_bytes_accepted),
+        cmocka_unit_test(test_keys_secret_of_1025_bytes_refused),
+        cmocka_unit_test(test_keys_secret_of_1026_bytes_refused),
+        cmocka_unit_test(test_keys_duplicate_kid_refused),
+        cmocka_unit_test(test_keys_more_than_256_keys_refused),
+        cmocka_unit_test(test_keys_empty_file_refused),
+        cmocka_unit_test(test_keys_file_of_only_comments_refused),
+        cmocka_unit_test(test_keys_nul_byte_refused),
+        cmocka_unit_test(test_keys_file_of_64_KiB_accepted),
+        cmocka_unit_test(test_keys_file_over_64_KiB_refused),
+        cmocka_unit_test(test_keys_error_message_never_contains_the_secret),
+        cmocka_unit_test(test_keys_load_refuses_mode_0644),
+        cmocka_unit_test(test_keys_load_refuses_mode_0640),
+        cmocka_unit_test(test_keys_load_refuses_mode_0620),
+        cmocka_unit_test(test_keys_load_refuses_mode_0604),
+        cmocka_unit_test(test_keys_load_refuses_mode_0602),
+        cmocka_unit_test(test_keys_load_accepts_mode_0600),
+        cmocka_unit_test(test_keys_load_accepts_mode_0400),
+        cmocka_unit_test(test_keys_load_refuses_non_root_owner_when_asked),
+        cmocka_unit_test(test_keys_load_accepts_non_root_owner_when_not_asked),
+        cmocka_unit_test(test_keys_load_refuses_missing_file),
+        cmocka_unit_test(test_keys_load_refuses_directory),
+        cmocka_unit_test(test_keys_load_refuses_fifo),
+        cmocka_unit_test(test_keys_load_refuses_file_over_64_KiB),
+        cmocka_unit_test(test_keys_load_reports_line_of_a_bad_key),
+    };
+
+    return cmocka_run_group_tests_name("keys", tests, make_tmpdir, remove_tmpdir);
+}
