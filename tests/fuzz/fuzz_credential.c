@@ -148,7 +148,10 @@ static void fuzz_bearer(const char *h)
 
     while (*p == ' ' || *p == '\t')
         p++;
-    if (strncasecmp(p, "bearer", 6) != 0 || (p[6] != ' ' && p[6] != '\t'))
+    /* A merged list (a comma) that names Bearer anywhere is refused as repeated. */
+    if (strchr(h, ',') && strcasestr(h, "bearer"))
+        CHECK(r == TA_CRED_REPEATED);
+    else if (strncasecmp(p, "bearer", 6) != 0 || (p[6] != ' ' && p[6] != '\t'))
         CHECK(r == TA_CRED_NONE);
     if (r != TA_CRED_ONE)
         return;
