@@ -10,6 +10,7 @@
  * redacted query fits ta_query_redact_bufsize exactly as allocated, equals the input when
  * nothing was redacted, keeps every separator, no longer yields the original value, and
  * redacting it again changes nothing. */
+#include "fuzz.h"
 #include "ta_credential.h"
 
 #include <stdint.h>
@@ -17,14 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 #define NAME_MAX_LEN 64
 

@@ -14,6 +14,7 @@
  *     fallback maps real/true/false/null/array/object to OTHER and keeps every key);
  *     on -1 nothing is owned; ta_jobject_release leaves an empty view.
  * The input is parsed from a heap copy of exactly its length, so any over-read is caught. */
+#include "fuzz.h"
 #include "ta_jobject.h"
 
 #include <stdint.h>
@@ -22,14 +23,6 @@
 #include <string.h>
 
 #include <jansson.h>
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 /* 1 when p[0..n) lies within buf[0..len). */
 static int within(const char *p, size_t n, const char *buf, size_t len)

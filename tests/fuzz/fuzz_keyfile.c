@@ -4,20 +4,13 @@
  * message, leaving *out NULL, or succeeds with 1..TA_KEYS_MAX keys whose KIDs are valid,
  * distinct and found again by ta_keyset_find, and whose MACs work and are deterministic.
  * (MACs of different keys are not compared: two KIDs may share a secret.) */
+#include "fuzz.h"
 #include "ta_keys.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 #define ERRLEN 128
 

@@ -17,6 +17,7 @@
  * ta_token_issue; a properly signed token is never refused for its shape, header, key or MAC;
  * decode_unverified returns exactly what was encoded. */
 #include "ta_b64.h"
+#include "fuzz.h"
 #include "ta_keys.h"
 #include "ta_token.h"
 
@@ -36,14 +37,6 @@ static const char KEY_FILE[] = "# fuzz keys\n"
                                "fuzz-2 4ZjnhGuGFAIYENa4AGTG56sUiwyOXiRS1sUb7vJn3-I\n";
 
 static ta_keyset *keys;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
