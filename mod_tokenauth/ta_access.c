@@ -147,6 +147,16 @@ int ta_collect_credentials(request_rec *r)
         !((dc->sources & TA_SRC_QUERY) && search_source(r, dc, n, TA_FROM_QUERY)) &&
         (dc->sources & TA_SRC_COOKIE))
         search_source(r, dc, n, TA_FROM_COOKIE);
+    if (n->token == NULL && !n->refusal && r->prev) {
+        /* An internal redirect (an ErrorDocument, say) carries the scrubbed query: keep the
+         * credential of the request it came from. */
+        const ta_request *from = find_note(r->prev);
+        if (from) {
+            n->token = from->token;
+            n->source = from->source;
+            n->refusal = from->refusal;
+        }
+    }
     if (dc->redact)
         redact_query(r, query_param(dc));
     return DECLINED;

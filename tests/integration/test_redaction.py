@@ -147,3 +147,23 @@ def test_redact_off_leaves_the_token_in_the_log(apache_factory, mint):
     assert '"GET /files/hello.txt?token=%s&probe=%s HTTP/1.1"' % (token, p) in line
     assert ' q="?token=%s&probe=%s"' % (token, p) in line
     assert ' uq="/files/hello.txt?token=%s&probe=%s"' % (token, p) in line
+
+
+def test_error_document_in_token_location_served_for_query_token(apache_factory, mint):
+    """An ErrorDocument is an internal redirect whose query no longer holds the (scrubbed)
+    token; it is served with the credential of the request it came from (still held to that
+    token's scope, here all of the site), and nothing logs the token."""
+    url_token = mint("alice", kind="url", scope="/")
+    srv = apache_factory("errordoc", extra=[
+        "ErrorDocument 404 /errors/notfound.html",
+        '<Location /errors>\n    AuthType token\n    AuthName "errors"\n'
+        '    Require valid-user\n</Location>'], start=False)
+    # Another location than /files: Apache re-runs authentication for the error document.
+    (srv.paths.docroot / "errors").mkdir(mode=0o755)
+    (srv.paths.docroot / "errors" / "notfound.html").write_text("custom 404\n")
+    srv.start()
+    with Client(srv.base_url) as c:
+        r = c.get("/files/missing.txt?token=" + url_token)
+    assert r.status_code == 404
+    assert r.text == "custom 404\n"
+    assert url_token not in srv.paths.access_log.read_text()
