@@ -12,6 +12,8 @@
 
 #include "ta_access.h"
 #include "ta_config.h"
+#include "ta_handlers.h"
+#include "ta_helperctl.h"
 #include "ta_usercache.h"
 
 /* Refuse to start without keys: every part of the module needs them, and finding out at the
@@ -33,14 +35,16 @@ static int ta_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     return OK;
 }
 
-/* Say once per start which key signs, so rotations can be followed in the log. */
+/* Start the privileged helper, and say once per start which key signs, so that rotations
+ * can be followed in the log. */
 static int ta_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
-    (void)pconf;
     (void)plog;
     (void)ptemp;
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
         return OK;
+    if (ta_helper_start(pconf, s) != OK)
+        return HTTP_INTERNAL_SERVER_ERROR;
     for (server_rec *v = s; v; v = v->next) {
         const ta_server_conf *sc = ta_server_config(v);
         if (v == s || sc->keys != ta_server_config(s)->keys)
@@ -74,6 +78,8 @@ static void ta_register_hooks(apr_pool_t *p)
     ap_hook_note_auth_failure(ta_auth_failure_challenge, NULL, NULL, APR_HOOK_MIDDLE);
     /* private, no-referrer answers for token-authenticated requests */
     ap_hook_fixups(ta_secure_response, NULL, NULL, APR_HOOK_LAST);
+    /* the handlers of SPEC §4 */
+    ap_hook_handler(ta_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* scrub requests that failed before header_parser, before mod_log_config writes them */
     ap_hook_log_transaction(ta_redact_for_log, NULL, NULL, APR_HOOK_REALLY_FIRST);
 }

@@ -2,6 +2,7 @@
 #include "ta_config.h"
 
 #include "apr_lib.h"
+#include "apr_file_io.h"
 #include "apr_strings.h"
 #include "http_log.h"
 
@@ -38,6 +39,7 @@ void *ta_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->keys = add->keys ? add->keys : base->keys;
     c->issuer = add->issuer ? add->issuer : base->issuer;
     c->pam_service = add->pam_service ? add->pam_service : base->pam_service;
+    c->login_page = add->login_page ? add->login_page : base->login_page;
     return c;
 }
 
@@ -133,6 +135,54 @@ static const char *set_issuer(cmd_parms *cmd, void *dummy, const char *arg)
     if (*arg == '\0' || strlen(arg) > 256)
         return cfg_error(cmd, "takes a non-empty string of at most 256 bytes");
     server_conf_of(cmd)->issuer = arg;
+    return NULL;
+}
+
+/* A page used when no TokenAuthLoginTemplate is set: plain, accessible, no script. */
+static const char builtin_login_page[] =
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in</title>"
+    "</head>\n<body><main><h1>Sign in</h1><p role=\"alert\">{{message}}</p>\n"
+    "<form method=\"post\" action=\"{{action}}\">"
+    "<input type=\"hidden\" name=\"return\" value=\"{{return}}\">\n"
+    "<p><label for=\"u\">User name</label> <input id=\"u\" name=\"username\" "
+    "autocomplete=\"username\" required></p>\n"
+    "<p><label for=\"p\">Password</label> <input id=\"p\" name=\"password\" "
+    "type=\"password\" autocomplete=\"current-password\" required></p>\n"
+    "<p><button type=\"submit\">Sign in</button></p></form></main></body></html>\n";
+
+const char *ta_login_template(const server_rec *s)
+{
+    const ta_server_conf *sc = ta_server_config(s);
+
+    return sc->login_page ? sc->login_page : builtin_login_page;
+}
+
+/* TokenAuthLoginTemplate: read now, so a missing file stops configtest. */
+static const char *set_login_template(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_file_t *f = NULL;
+    apr_finfo_t fi;
+    char *buf;
+    apr_size_t n;
+
+    (void)dummy;
+    if (path == NULL || apr_file_open(&f, path, APR_READ, 0, cmd->pool) != APR_SUCCESS ||
+        apr_file_info_get(&fi, APR_FINFO_SIZE, f) != APR_SUCCESS)
+        return cfg_error(cmd, "cannot read %s", arg);
+    if (fi.size > 65536) {
+        apr_file_close(f);
+        return cfg_error(cmd, "%s is larger than 64 KiB", path);
+    }
+    n = (apr_size_t)fi.size;
+    buf = apr_palloc(cmd->pool, n + 1);
+    if (apr_file_read_full(f, buf, n, &n) != APR_SUCCESS) {
+        apr_file_close(f);
+        return cfg_error(cmd, "cannot read %s", path);
+    }
+    apr_file_close(f);
+    buf[n] = '\0';
+    server_conf_of(cmd)->login_page = buf;
     return NULL;
 }
 
@@ -283,6 +333,8 @@ const command_rec ta_directives[] = {
                   "iss claim written and required (default tokenauth)"),
     AP_INIT_TAKE1("TokenAuthPAMService", set_pam_service, NULL, RSRC_CONF,
                   "PAM service of the login handler (default tokenauth)"),
+    AP_INIT_TAKE1("TokenAuthLoginTemplate", set_login_template, NULL, RSRC_CONF,
+                  "HTML template of the login page ({{message}}, {{action}}, {{return}})"),
     AP_INIT_RAW_ARGS("TokenAuthSources", set_sources, NULL, DIR_SCOPE,
                      "where to look for a token: query cookie bearer"),
     AP_INIT_FLAG("TokenAuthQuerySessions", set_query_sessions, NULL, DIR_SCOPE,

@@ -28,6 +28,7 @@ typedef struct {
     ta_keyset *keys;         /* its keys, loaded while the directive is read */
     const char *issuer;      /* TokenAuthIssuer */
     const char *pam_service; /* TokenAuthPAMService */
+    const char *login_page;  /* TokenAuthLoginTemplate, read at start-up */
 } ta_server_conf;
 
 /* Directory scope (also settable at server level as the default). */
@@ -54,6 +55,9 @@ void *ta_create_server_conf(apr_pool_t *p, server_rec *s);
 void *ta_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
 void *ta_create_dir_conf(apr_pool_t *p, char *dir);
 void *ta_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+
+/* The login page template of s: TokenAuthLoginTemplate, or a plain built-in form. */
+const char *ta_login_template(const server_rec *s);
 
 /* The effective per-request and per-server configuration. */
 const ta_dir_conf *ta_dir_config(const request_rec *r);

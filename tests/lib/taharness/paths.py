@@ -34,3 +34,8 @@ def check_build() -> None:
     if missing:
         raise FileNotFoundError(
             "not built: %s (run `make -f Makefile.apxs all`, or set TA_BUILD)" % ", ".join(missing))
+
+
+def probe_path(name: str) -> Path:
+    """A test program built by `make probes` (never installed)."""
+    return build_dir() / "probe" / name

@@ -7,6 +7,7 @@ account really has a new uid."""
 
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def _appending(line: str):
 
 
 class UserDB:
-    """The namespace's users: add, delete, re-create with a new uid, lock."""
+    """The namespace's users: add, delete, re-create with a new uid, lock, expire."""
 
     def __init__(self, etc: Path, home: Path):
         self.etc = Path(etc)
@@ -141,14 +142,35 @@ class UserDB:
         self._edit_shadow_hash(name, lambda h: hash_password(password))
         self.users[name].password = password
 
+    def expire(self, name: str, days_ago: int = 1) -> None:
+        """Account expiry date (shadow field 8, days since 1970) in the past, as
+        `chage -E` or `usermod -e` write it: pam_unix's account check refuses the account."""
+        day = int(time.time() // 86400) - days_ago  # pam_unix counts UTC days
+        self._edit_shadow_field(name, 7, lambda _: str(day))
+
+    def unexpire(self, name: str) -> None:
+        self._edit_shadow_field(name, 7, lambda _: "")
+
+    def require_password_change(self, name: str) -> None:
+        """Last change 0, as `passwd -e` writes it: the next login must change the password."""
+        self._edit_shadow_field(name, 2, lambda _: "0")
+
+    def clear_password(self, name: str) -> None:
+        """An empty hash, as `passwd -d` leaves it: no password at all."""
+        self._edit_shadow_field(name, 1, lambda _: "")
+        self.users[name].password = ""
+
     def _edit_shadow_hash(self, name: str, change) -> None:
+        self._edit_shadow_field(name, 1, change)
+
+    def _edit_shadow_field(self, name: str, index: int, change) -> None:
+        """Replace field index of name's shadow line by change(old value), in place."""
         def edit(lines):
             out = []
             for ln in lines:
                 parts = ln.split(":")
                 if parts[0] == name:
-                    parts[1] = change(parts[1])
+                    parts[index] = change(parts[index])
                 out.append(":".join(parts))
             return out
         _rewrite(self.etc / "shadow", edit)
-

@@ -1,0 +1,10 @@
+/* The handlers of SPEC §4, one file each. */
+#ifndef TA_HANDLERS_H
+#define TA_HANDLERS_H
+
+#include "httpd.h"
+
+/* SetHandler tokenauth-login */
+int ta_login_handler(request_rec *r);
+
+#endif

@@ -1,0 +1,86 @@
+/* Shared HTTP pieces of the handlers. */
+#include "ta_http.h"
+
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_protocol.h"
+
+#include <stdlib.h>
+
+int ta_read_body(request_rec *r, char **body, apr_size_t *len)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    char *buf;
+    apr_size_t have = 0;
+    int rv;
+
+    if (cl && (apr_atoi64(cl) > TA_BODY_MAX || apr_atoi64(cl) < 0))
+        return HTTP_REQUEST_ENTITY_TOO_LARGE; /* refuse before reading a byte */
+    if ((rv = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
+        return rv;
+    buf = apr_palloc(r->pool, TA_BODY_MAX + 2);
+    if (ap_should_client_block(r)) {
+        long got;
+        while ((got = ap_get_client_block(r, buf + have, TA_BODY_MAX + 1 - have)) > 0) {
+            have += (apr_size_t)got;
+            if (have > TA_BODY_MAX)
+                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+        if (got < 0)
+            return HTTP_BAD_REQUEST;
+    }
+    buf[have] = '\0';
+    *body = buf;
+    *len = have;
+    return OK;
+}
+
+int ta_origin_allowed(request_rec *r)
+{
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *scheme = ap_http_scheme(r);
+    apr_port_t port = ap_get_server_port(r);
+    const char *own;
+
+    if (origin == NULL)
+        return 1;
+    own = ap_is_default_port(port, r)
+              ? apr_pstrcat(r->pool, scheme, "://", r->hostname, NULL)
+              : apr_psprintf(r->pool, "%s://%s:%u", scheme, r->hostname, (unsigned)port);
+    return r->hostname && strcasecmp(origin, own) == 0;
+}
+
+int ta_content_type_is(request_rec *r, const char *type)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    size_t n = strlen(type);
+
+    return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+int ta_send_json(request_rec *r, int status, json_t *obj)
+{
+    char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+
+    json_decref(obj);
+    r->status = status;
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_set_content_type(r, "application/json");
+    if (text) {
+        ap_rputs(text, r);
+        ap_rputs("\n", r);
+        free(text);
+    }
+    return OK;
+}
+
+void ta_set_cookie(request_rec *r, const char *name, const char *value, long long max_age)
+{
+    int https = strcmp(ap_http_scheme(r), "https") == 0;
+
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   apr_psprintf(r->pool,
+                                "%s=%s; HttpOnly; SameSite=Lax; Path=/; Max-Age=%" APR_INT64_T_FMT
+                                "%s",
+                                name, value, (apr_int64_t)max_age, https ? "; Secure" : ""));
+}

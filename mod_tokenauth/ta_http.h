@@ -1,0 +1,29 @@
+/* Small HTTP pieces shared by the handlers: bounded bodies, JSON answers, the Origin check,
+ * the session cookie. */
+#ifndef TA_HTTP_H
+#define TA_HTTP_H
+
+#include "httpd.h"
+
+#include <jansson.h>
+
+#define TA_BODY_MAX 8192 /* SPEC §4: a larger body is 413 */
+
+/* Read the whole request body, at most TA_BODY_MAX bytes, NUL-terminated. OK, or the HTTP
+ * status to answer (413, 400). */
+int ta_read_body(request_rec *r, char **body, apr_size_t *len);
+
+/* 1 when the request has no Origin header, or one equal to this server's own origin. */
+int ta_origin_allowed(request_rec *r);
+
+/* 1 when the request's media type (without parameters) is type. */
+int ta_content_type_is(request_rec *r, const char *type);
+
+/* Send a JSON object (consumed) with status, Cache-Control: no-store. Returns DONE-ready OK. */
+int ta_send_json(request_rec *r, int status, json_t *obj);
+
+/* Set-Cookie for a session token (HttpOnly, SameSite=Lax, Path=/, Max-Age, Secure on
+ * HTTPS); max_age 0 clears it. */
+void ta_set_cookie(request_rec *r, const char *name, const char *value, long long max_age);
+
+#endif

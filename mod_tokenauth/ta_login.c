@@ -1,0 +1,229 @@
+/* tokenauth-login (SPEC §4): the form, and password logins by form or JSON through the
+ * privileged helper. Everything that can be refused is refused before PAM is asked. */
+#include "ta_access.h"
+#include "ta_config.h"
+#include "ta_handlers.h"
+#include "ta_helper_client.h"
+#include "ta_helperctl.h"
+#include "ta_http.h"
+#include "ta_proto.h"
+#include "ta_redirect.h"
+
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_script.h"
+
+#include <openssl/crypto.h>
+
+APLOG_USE_MODULE(tokenauth);
+
+#define HELPER_TIMEOUT_MS 30000 /* a PAM conversation over the network may be slow */
+#define FAILURE_MESSAGE "The user name or password is not right."
+
+/* What a login request carried. */
+typedef struct {
+    const char *user;
+    char *password;
+    const char *ret; /* form only */
+} credentials;
+
+/* The login page with message, action and return filled in, HTML-escaped. */
+static int send_form(request_rec *r, int status, const char *message, const char *ret)
+{
+    const char *page = ta_login_template(r->server);
+    const char *fields[][2] = {
+        {"{{message}}", ap_escape_html2(r->pool, message, 0)},
+        {"{{action}}", ap_escape_html2(r->pool, r->uri, 0)},
+        {"{{return}}", ap_escape_html2(r->pool, ret && ta_local_path_valid(ret) ? ret : "", 0)},
+    };
+
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        const char *at;
+        while ((at = strstr(page, fields[i][0])) != NULL)
+            page = apr_pstrcat(r->pool, apr_pstrmemdup(r->pool, page, (apr_size_t)(at - page)),
+                               fields[i][1], at + strlen(fields[i][0]), NULL);
+    }
+    r->status = status;
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_rputs(page, r);
+    return OK;
+}
+
+/* The return parameter of the query string of a GET, or NULL. */
+static const char *query_return(request_rec *r)
+{
+    apr_table_t *args = NULL;
+
+    ap_args_to_table(r, &args);
+    return args ? apr_table_get(args, "return") : NULL;
+}
+
+/* A form field's value, or NULL; "repeated" when the field appears twice. */
+static const char *form_field(request_rec *r, char *body, const char *name, int *repeated)
+{
+    const char *found = NULL;
+    size_t n = strlen(name);
+
+    for (char *p = body; p && *p;) {
+        char *amp = strchr(p, '&');
+        if (strncmp(p, name, n) == 0 && p[n] == '=') {
+            char *v = apr_pstrmemdup(r->pool, p + n + 1,
+                                     amp ? (apr_size_t)(amp - p - n - 1) : strlen(p + n + 1));
+            if (found || ap_unescape_urlencoded(v) != OK)
+                *repeated = 1;
+            found = v;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return found;
+}
+
+/* username, password (and return) of a form body; 400 when malformed. */
+static int parse_form(request_rec *r, char *body, credentials *c)
+{
+    int bad = 0;
+
+    c->user = form_field(r, body, "username", &bad);
+    c->password = (char *)form_field(r, body, "password", &bad);
+    c->ret = form_field(r, body, "return", &bad);
+    return bad || !c->user || !c->password ? HTTP_BAD_REQUEST : OK;
+}
+
+/* {"username":…,"password":…}: strings, no duplicate keys; 400 otherwise. */
+static int parse_json(request_rec *r, const char *body, apr_size_t len, credentials *c)
+{
+    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+    json_t *u = json_object_get(j, "username"), *p = json_object_get(j, "password");
+    int rv = HTTP_BAD_REQUEST;
+
+    if (json_is_object(j) && json_is_string(u) && json_is_string(p) &&
+        strlen(json_string_value(u)) == json_string_length(u) &&
+        strlen(json_string_value(p)) == json_string_length(p)) {
+        c->user = apr_pstrdup(r->pool, json_string_value(u));
+        c->password = apr_pstrdup(r->pool, json_string_value(p));
+        rv = OK;
+    }
+    if (json_is_string(p)) /* jansson keeps its own copy of the password: wipe it */
+        OPENSSL_cleanse((char *)json_string_value(p), json_string_length(p));
+    json_decref(j);
+    return rv;
+}
+
+/* A new session token for user; its expiry in *exp. NULL on failure (logged). */
+static const char *issue_session(request_rec *r, const char *user, unsigned long uid,
+                                 long long *exp)
+{
+    const ta_server_conf *sc = ta_server_config(r->server);
+    const ta_dir_conf *dc = ta_dir_config(r);
+    char *tok = apr_palloc(r->pool, TA_TOKEN_MAX_LEN + 1);
+    ta_claims c;
+    ta_token_status st;
+
+    memset(&c, 0, sizeof(c));
+    apr_cpystrn(c.sub, user, sizeof(c.sub));
+    c.uid = uid;
+    c.kind = TA_KIND_SESSION;
+    c.iat = (long long)apr_time_sec(r->request_time);
+    c.exp = c.iat + dc->session_ttl;
+    st = ta_token_issue(sc->keys, sc->issuer ? sc->issuer : TA_DEFAULT_ISSUER, &c, tok,
+                        TA_TOKEN_MAX_LEN + 1);
+    if (st != TA_TOKEN_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00023: cannot issue a token for %s: %s", user,
+                      ta_token_status_name(st));
+        return NULL;
+    }
+    *exp = c.exp;
+    return tok;
+}
+
+/* The answer to a successful login: JSON with the token, or 303 to the return path. */
+static int login_succeeded(request_rec *r, int json, const credentials *c, unsigned long uid)
+{
+    const ta_dir_conf *dc = ta_dir_config(r);
+    long long exp = 0;
+    const char *tok = issue_session(r, c->user, uid, &exp);
+
+    if (tok == NULL)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00020: login of %s from %s succeeded", c->user,
+                  r->useragent_ip);
+    ta_set_cookie(r, dc->cookie ? dc->cookie : TA_DEFAULT_COOKIE, tok, dc->session_ttl);
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (json)
+        return ta_send_json(r, HTTP_OK,
+                            json_pack("{s:s, s:s, s:I, s:s, s:I}", "token", tok, "token_type",
+                                      "Bearer", "expires_at", (json_int_t)exp, "user", c->user,
+                                      "uid", (json_int_t)uid));
+    apr_table_setn(r->headers_out, "Location",
+                   c->ret && ta_local_path_valid(c->ret) ? c->ret : "/");
+    return HTTP_SEE_OTHER;
+}
+
+/* One generic failure, whatever the reason (unknown user, wrong password, refused account). */
+static int login_failed(request_rec *r, int json, const credentials *c, int result)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00021: login of %s from %s failed: %s", c->user,
+                  r->useragent_ip,
+                  result == TA_AUTH_ACCOUNT_REFUSED ? "account refused" : "bad credentials");
+    if (json)
+        return ta_send_json(r, HTTP_UNAUTHORIZED,
+                            json_pack("{s:s}", "error", "invalid_credentials"));
+    return send_form(r, HTTP_UNAUTHORIZED, FAILURE_MESSAGE, c->ret);
+}
+
+/* The checks that come before PAM: method, Origin, media type, size, syntax. */
+static int read_login(request_rec *r, int *json, credentials *c)
+{
+    char *body = NULL;
+    apr_size_t len = 0;
+    int rv;
+
+    if (!ta_origin_allowed(r))
+        return HTTP_FORBIDDEN;
+    *json = ta_content_type_is(r, "application/json");
+    if (!*json && !ta_content_type_is(r, "application/x-www-form-urlencoded"))
+        return HTTP_UNSUPPORTED_MEDIA_TYPE;
+    if ((rv = ta_read_body(r, &body, &len)) != OK)
+        return rv;
+    rv = *json ? parse_json(r, body, len, c) : parse_form(r, body, c);
+    OPENSSL_cleanse(body, len);
+    return rv;
+}
+
+int ta_login_handler(request_rec *r)
+{
+    const ta_server_conf *sc;
+    credentials c = {NULL, NULL, NULL};
+    char err[256] = "";
+    unsigned long uid = 0;
+    int json = 0, rv, result;
+
+    if (r->handler == NULL || strcmp(r->handler, "tokenauth-login") != 0)
+        return DECLINED;
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+    if (r->method_number == M_GET)
+        return send_form(r, HTTP_OK, "", query_return(r));
+    if (r->method_number != M_POST)
+        return HTTP_METHOD_NOT_ALLOWED;
+    if ((rv = read_login(r, &json, &c)) != OK)
+        return rv;
+    sc = ta_server_config(r->server);
+    result =
+        ta_helper_auth(ta_helper_socket(), HELPER_TIMEOUT_MS,
+                       sc->pam_service ? sc->pam_service : TA_DEFAULT_PAM_SERVICE, c.user,
+                       c.password, r->useragent_ip ? r->useragent_ip : "", &uid, err, sizeof(err));
+    OPENSSL_cleanse(c.password, strlen(c.password));
+    if (result == TA_AUTH_OK)
+        return login_succeeded(r, json, &c, uid);
+    if (result == TA_AUTH_UNAVAILABLE) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00022: login of %s from %s: %s", c.user,
+                      r->useragent_ip, err[0] ? err : "PAM unavailable");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    return login_failed(r, json, &c, result);
+}

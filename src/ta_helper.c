@@ -1,0 +1,363 @@
+/* The helper's server loop. Kept small and boring on purpose: strict framing (ta_proto), a
+ * peer-credential check on every connection, a fixed dispatch table, bounded buffers that
+ * are wiped after each request (they carry passwords). */
+#include "ta_helper.h"
+#include "ta_pam.h"
+#include "ta_proto.h"
+#include "ta_user.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#define IO_TIMEOUT_SECONDS 30 /* a client that stalls mid-frame loses its connection */
+#define ACCEPT_POLL_MS 1000   /* how often the loop looks at SIGTERM and the parent */
+
+static volatile sig_atomic_t stopping;
+
+typedef struct {
+    const ta_helper_conf *conf;
+    pthread_mutex_t lock;
+    pthread_cond_t room;
+    unsigned active;
+} server;
+
+typedef struct {
+    server *srv;
+    int fd;
+} connection;
+
+static void say(const ta_helper_conf *c, int level, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    if (c->log == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    c->log(c->log_ctx, level, msg);
+}
+
+static int fail(char *err, size_t errlen, const char *what, const char *path)
+{
+    snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+    return -1;
+}
+
+/* The socket's directory: ours, and writable by nobody else, so nobody can swap the socket. */
+static int prepare_dir(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (mkdir(dir, 0711) != 0 && errno != EEXIST)
+        return fail(err, errlen, "cannot create", dir);
+    if (lstat(dir, &st) != 0)
+        return fail(err, errlen, "cannot stat", dir);
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+        snprintf(err, errlen, "%s must be a directory owned by uid %lu, not group/other writable",
+                 dir, (unsigned long)geteuid());
+        return -1;
+    }
+    return 0;
+}
+
+int ta_helper_listen(const char *path, unsigned long client_uid, unsigned long client_gid,
+                     char *err, size_t errlen)
+{
+    struct sockaddr_un sa;
+    char dir[sizeof(sa.sun_path)];
+    const char *slash = strrchr(path, '/');
+    mode_t old;
+    int fd;
+
+    memset(&sa, 0, sizeof(sa));
+    if (slash == NULL || slash == path || strlen(path) >= sizeof(sa.sun_path)) {
+        snprintf(err, errlen, "socket path %s must be absolute and shorter than %zu bytes", path,
+                 sizeof(sa.sun_path));
+        return -1;
+    }
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+    if (prepare_dir(dir, err, errlen) != 0)
+        return -1;
+    if (unlink(path) != 0 && errno != ENOENT)
+        return fail(err, errlen, "cannot remove the old socket", path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return fail(err, errlen, "cannot create a socket for", path);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    old = umask(077); /* no moment in which others could connect */
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        umask(old);
+        close(fd);
+        return fail(err, errlen, "cannot bind", path);
+    }
+    umask(old);
+    if ((geteuid() == 0 && chown(path, (uid_t)client_uid, (gid_t)client_gid) != 0) ||
+        chmod(path, 0600) != 0 || listen(fd, 128) != 0) {
+        close(fd);
+        return fail(err, errlen, "cannot set up", path);
+    }
+    return fd;
+}
+
+/* Read until buf holds one whole frame; its length in *flen. 0 on success, -1 on EOF or
+ * error, 1 when the frame header itself is bad (the answer is an ERROR_RESP). */
+static int read_frame(int fd, unsigned char *buf, size_t cap, size_t *flen, ta_proto_status *why)
+{
+    size_t have = 0;
+
+    for (;;) {
+        ta_proto_status st = ta_proto_frame_len(buf, have, flen);
+        ssize_t r;
+
+        if (st == TA_PROTO_OK && have >= *flen)
+            return 0;
+        if (st != TA_PROTO_OK && st != TA_PROTO_NEED_MORE) {
+            *why = st;
+            return 1;
+        }
+        if (have == cap)
+            return -1;
+        r = read(fd, buf + have, cap - have);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        have += (size_t)r;
+    }
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* AUTH: PAM, then the uid of the account PAM accepted. */
+static size_t answer_auth(const ta_helper_conf *c, const ta_msg *m, unsigned char *out, size_t cap)
+{
+    char why[256] = "";
+    ta_user u;
+    uint8_t result;
+    unsigned long uid = 0;
+    size_t len = 0;
+    ta_pam_status st = ta_pam_check(m->u.auth_req.service, m->u.auth_req.user,
+                                    m->u.auth_req.password, m->u.auth_req.rhost, why, sizeof(why));
+
+    switch (st) {
+    case TA_PAM_OK:
+        if (ta_user_lookup(m->u.auth_req.user, &u) == TA_USER_OK) {
+            result = TA_AUTH_OK;
+            uid = u.uid;
+        }
+        else
+            result = TA_AUTH_UNAVAILABLE;
+        break;
+    case TA_PAM_BAD_CREDENTIALS:
+        result = TA_AUTH_BAD_CREDENTIALS;
+        break;
+    case TA_PAM_ACCOUNT_REFUSED:
+        result = TA_AUTH_ACCOUNT_REFUSED;
+        break;
+    default:
+        result = TA_AUTH_UNAVAILABLE;
+        say(c, TA_LOG_ERR, "PAM unavailable for service %s: %s", m->u.auth_req.service, why);
+        break;
+    }
+    say(c, TA_LOG_DEBUG, "auth %s: %s (%s)", m->u.auth_req.user, ta_pam_status_name(st), why);
+    if (ta_proto_encode_auth_resp(m->id, result, (uint32_t)uid, out, cap, &len) != TA_PROTO_OK)
+        return 0;
+    return len;
+}
+
+/* One request: decode strictly, answer from the fixed table. 0 closes the connection. */
+static size_t answer(const ta_helper_conf *c, const unsigned char *in, size_t inlen,
+                     unsigned char *out, size_t cap, int *keep)
+{
+    ta_msg m;
+    size_t used = 0, len = 0;
+    ta_proto_status st = ta_proto_decode(in, inlen, &m, &used);
+
+    *keep = 0;
+    if (st != TA_PROTO_OK) {
+        say(c, TA_LOG_WARNING, "refused a malformed request: %s", ta_proto_status_name(st));
+        if (ta_proto_encode_error(ta_proto_request_id(in, inlen), ta_proto_error_for(st), out, cap,
+                                  &len) != TA_PROTO_OK)
+            len = 0;
+        return len;
+    }
+    if (m.type == TA_MSG_AUTH_REQ) {
+        len = answer_auth(c, &m, out, cap);
+        *keep = len > 0;
+    }
+    else if (ta_proto_encode_error(m.id, TA_PROTO_ERR_BAD_TYPE, out, cap, &len) != TA_PROTO_OK)
+        len = 0;
+    ta_msg_wipe(&m);
+    return len;
+}
+
+/* Is the peer the one uid we serve? */
+static int peer_allowed(const ta_helper_conf *c, int fd)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred))
+        return 0;
+    if ((unsigned long)cred.uid != c->client_uid) {
+        say(c, TA_LOG_WARNING, "refused a connection from uid %lu (pid %ld)",
+            (unsigned long)cred.uid, (long)cred.pid);
+        return 0;
+    }
+    return 1;
+}
+
+static void *serve_connection(void *arg)
+{
+    connection *cn = arg;
+    server *srv = cn->srv;
+    const ta_helper_conf *c = srv->conf;
+    unsigned char in[TA_PROTO_MAX_FRAME], out[TA_PROTO_MAX_FRAME];
+    struct timeval tv = {IO_TIMEOUT_SECONDS, 0};
+    int keep = 1;
+
+    setsockopt(cn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(cn->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (peer_allowed(c, cn->fd)) {
+        while (keep) {
+            size_t flen = 0, olen = 0;
+            ta_proto_status why = TA_PROTO_OK;
+            int r = read_frame(cn->fd, in, sizeof(in), &flen, &why);
+
+            if (r < 0)
+                break;
+            if (r == 1) {
+                say(c, TA_LOG_WARNING, "refused a malformed frame: %s", ta_proto_status_name(why));
+                if (ta_proto_encode_error(ta_proto_request_id(in, flen), ta_proto_error_for(why),
+                                          out, sizeof(out), &olen) != TA_PROTO_OK)
+                    olen = 0;
+                keep = 0;
+            }
+            else
+                olen = answer(c, in, flen, out, sizeof(out), &keep);
+            OPENSSL_cleanse(in, sizeof(in));
+            if (olen == 0 || write_all(cn->fd, out, olen) != 0)
+                break;
+            /* one request at a time per connection: what follows a frame is the next one */
+        }
+    }
+    close(cn->fd);
+    free(cn);
+    pthread_mutex_lock(&srv->lock);
+    srv->active--;
+    pthread_cond_signal(&srv->room);
+    pthread_mutex_unlock(&srv->lock);
+    return NULL;
+}
+
+static void on_term(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
+
+/* Signals: SIGTERM stops the loop; SIGPIPE must not kill us when a client goes away. */
+static void set_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL); /* Apache's graceful signal goes to the process group */
+}
+
+/* Wait for room, accept one client and hand it to a thread. */
+static void accept_one(server *srv)
+{
+    const ta_helper_conf *c = srv->conf;
+    pthread_attr_t attr;
+    pthread_t t;
+    connection *cn;
+    int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+    if (fd < 0)
+        return;
+    cn = malloc(sizeof(*cn));
+    if (cn == NULL) {
+        close(fd);
+        return;
+    }
+    cn->srv = srv;
+    cn->fd = fd;
+    pthread_mutex_lock(&srv->lock);
+    srv->active++;
+    pthread_mutex_unlock(&srv->lock);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, serve_connection, cn) != 0) {
+        close(fd);
+        free(cn);
+        pthread_mutex_lock(&srv->lock);
+        srv->active--;
+        pthread_mutex_unlock(&srv->lock);
+    }
+    pthread_attr_destroy(&attr);
+}
+
+int ta_helper_serve(const ta_helper_conf *c, long parent_pid)
+{
+    server srv = {.conf = c, .active = 0};
+    struct pollfd pfd = {.fd = c->listen_fd, .events = POLLIN};
+
+    set_signals();
+    prctl(PR_SET_NAME, "ta-helper"); /* how administrators and tests tell it from workers */
+    if (parent_pid > 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != (pid_t)parent_pid)
+            return 0; /* the parent is already gone */
+    }
+    pthread_mutex_init(&srv.lock, NULL);
+    pthread_cond_init(&srv.room, NULL);
+    say(c, TA_LOG_INFO, "helper %ld serving uid %lu", (long)getpid(), c->client_uid);
+    while (!stopping) {
+        pthread_mutex_lock(&srv.lock);
+        while (srv.active >= c->max_clients && !stopping)
+            pthread_cond_wait(&srv.room, &srv.lock);
+        pthread_mutex_unlock(&srv.lock);
+        if (poll(&pfd, 1, ACCEPT_POLL_MS) > 0)
+            accept_one(&srv);
+        if (parent_pid > 0 && getppid() != (pid_t)parent_pid)
+            break;
+    }
+    close(c->listen_fd);
+    return 0;
+}

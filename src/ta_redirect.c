@@ -1,0 +1,24 @@
+/* The "return" check of the login handler (SPEC §4): an open redirect is a phishing tool. */
+#include "ta_redirect.h"
+
+#include <string.h>
+
+#define RETURN_MAX 2048
+
+int ta_local_path_valid(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > RETURN_MAX || s[0] != '/' || s[1] == '/')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c == 0x7f || c == '\\')
+            return 0;
+    }
+    /* a leading dot-segment ("/./", "/../") can collapse into "//" once a browser or proxy
+     * normalises it: refuse it rather than reason about every normaliser */
+    if (strncmp(s, "/./", 3) == 0 || strncmp(s, "/../", 4) == 0)
+        return 0;
+    return 1;
+}
