@@ -80,6 +80,7 @@ static void ta_register_hooks(apr_pool_t *p)
     ap_hook_fixups(ta_secure_response, NULL, NULL, APR_HOOK_LAST);
     /* the handlers of SPEC §4 */
     ap_hook_handler(ta_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(ta_whoami_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* scrub requests that failed before header_parser, before mod_log_config writes them */
     ap_hook_log_transaction(ta_redact_for_log, NULL, NULL, APR_HOOK_REALLY_FIRST);
 }

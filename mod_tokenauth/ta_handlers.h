@@ -7,4 +7,7 @@
 /* SetHandler tokenauth-login */
 int ta_login_handler(request_rec *r);
 
+/* SetHandler tokenauth-whoami */
+int ta_whoami_handler(request_rec *r);
+
 #endif

@@ -64,7 +64,8 @@ int ta_send_json(request_rec *r, int status, json_t *obj)
 
     json_decref(obj);
     r->status = status;
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    /* err_headers_out: it replaces the "private" of token-authenticated answers */
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     ap_set_content_type(r, "application/json");
     if (text) {
         ap_rputs(text, r);

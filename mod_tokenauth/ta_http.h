@@ -19,7 +19,7 @@ int ta_origin_allowed(request_rec *r);
 /* 1 when the request's media type (without parameters) is type. */
 int ta_content_type_is(request_rec *r, const char *type);
 
-/* Send a JSON object (consumed) with status, Cache-Control: no-store. Returns DONE-ready OK. */
+/* Send a JSON object (consumed) with status and Cache-Control: no-store; returns OK. */
 int ta_send_json(request_rec *r, int status, json_t *obj);
 
 /* Set-Cookie for a session token (HttpOnly, SameSite=Lax, Path=/, Max-Age, Secure on

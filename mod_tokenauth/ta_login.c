@@ -47,7 +47,7 @@ static int send_form(request_rec *r, int status, const char *message, const char
                                fields[i][1], at + strlen(fields[i][0]), NULL);
     }
     r->status = status;
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     ap_set_content_type(r, "text/html; charset=utf-8");
     ap_rputs(page, r);
     return OK;
@@ -152,7 +152,6 @@ static int login_succeeded(request_rec *r, int json, const credentials *c, unsig
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00020: login of %s from %s succeeded", c->user,
                   r->useragent_ip);
     ta_set_cookie(r, dc->cookie ? dc->cookie : TA_DEFAULT_COOKIE, tok, dc->session_ttl);
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     if (json)
         return ta_send_json(r, HTTP_OK,
                             json_pack("{s:s, s:s, s:I, s:s, s:I}", "token", tok, "token_type",
@@ -205,7 +204,7 @@ int ta_login_handler(request_rec *r)
     if (r->handler == NULL || strcmp(r->handler, "tokenauth-login") != 0)
         return DECLINED;
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+    ap_allow_methods(r, REPLACE_ALLOW, "GET", "POST", NULL);
     if (r->method_number == M_GET)
         return send_form(r, HTTP_OK, "", query_return(r));
     if (r->method_number != M_POST)
