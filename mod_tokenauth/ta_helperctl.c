@@ -18,7 +18,8 @@ APLOG_USE_MODULE(tokenauth);
 
 #define HELPER_SOCKET "tokenauth/helper.sock" /* below DefaultRuntimeDir */
 #define HELPER_MAX_CLIENTS 64
-#define HELPER_STOP_WAIT_MS 3000
+/* longer than the helper's own drain, so that a login in progress is not cut short */
+#define HELPER_STOP_WAIT_MS ((TA_HELPER_DRAIN_SECONDS + 2) * 1000)
 
 static const char *socket_path; /* inherited by the children */
 static apr_pool_t *helper_pool; /* pconf of the generation that started the helper */

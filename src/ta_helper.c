@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -116,31 +117,40 @@ int ta_helper_listen(const char *path, unsigned long client_uid, unsigned long c
     return fd;
 }
 
-/* Read until buf holds one whole frame; its length in *flen. 0 on success, -1 on EOF or
- * error, 1 when the frame header itself is bad (the answer is an ERROR_RESP). */
-static int read_frame(int fd, unsigned char *buf, size_t cap, size_t *flen, ta_proto_status *why)
+/* Read until buf holds one whole frame at its start; its length in *flen. *have counts the
+ * bytes in buf and may include the start of the next request (a client may send several
+ * before it reads an answer). 0 on success, -1 on EOF or error, 1 when the frame header itself
+ * is bad (the answer is an ERROR_RESP). */
+static int read_frame(int fd, unsigned char *buf, size_t cap, size_t *have, size_t *flen,
+                      ta_proto_status *why)
 {
-    size_t have = 0;
-
     for (;;) {
-        ta_proto_status st = ta_proto_frame_len(buf, have, flen);
+        ta_proto_status st = ta_proto_frame_len(buf, *have, flen);
         ssize_t r;
 
-        if (st == TA_PROTO_OK && have >= *flen)
+        if (st == TA_PROTO_OK && *have >= *flen)
             return 0;
         if (st != TA_PROTO_OK && st != TA_PROTO_NEED_MORE) {
             *why = st;
             return 1;
         }
-        if (have == cap)
+        if (*have == cap)
             return -1;
-        r = read(fd, buf + have, cap - have);
+        r = read(fd, buf + *have, cap - *have);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             return -1;
-        have += (size_t)r;
+        *have += (size_t)r;
     }
+}
+
+/* Drop the frame of flen bytes at the start of buf, keep what follows, wipe the rest. */
+static void consume(unsigned char *buf, size_t cap, size_t *have, size_t flen)
+{
+    memmove(buf, buf + flen, *have - flen);
+    *have -= flen;
+    OPENSSL_cleanse(buf + *have, cap - *have);
 }
 
 static int write_all(int fd, const unsigned char *p, size_t n)
@@ -243,6 +253,7 @@ static void *serve_connection(void *arg)
     const ta_helper_conf *c = srv->conf;
     unsigned char in[TA_PROTO_MAX_FRAME], out[TA_PROTO_MAX_FRAME];
     struct timeval tv = {IO_TIMEOUT_SECONDS, 0};
+    size_t have = 0;
     int keep = 1;
 
     setsockopt(cn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -251,25 +262,26 @@ static void *serve_connection(void *arg)
         while (keep) {
             size_t flen = 0, olen = 0;
             ta_proto_status why = TA_PROTO_OK;
-            int r = read_frame(cn->fd, in, sizeof(in), &flen, &why);
+            int r = read_frame(cn->fd, in, sizeof(in), &have, &flen, &why);
 
             if (r < 0)
                 break;
             if (r == 1) {
                 say(c, TA_LOG_WARNING, "refused a malformed frame: %s", ta_proto_status_name(why));
-                if (ta_proto_encode_error(ta_proto_request_id(in, flen), ta_proto_error_for(why),
+                if (ta_proto_encode_error(ta_proto_request_id(in, have), ta_proto_error_for(why),
                                           out, sizeof(out), &olen) != TA_PROTO_OK)
                     olen = 0;
                 keep = 0;
             }
-            else
+            else {
                 olen = answer(c, in, flen, out, sizeof(out), &keep);
-            OPENSSL_cleanse(in, sizeof(in));
+                consume(in, sizeof(in), &have, flen);
+            }
             if (olen == 0 || write_all(cn->fd, out, olen) != 0)
                 break;
-            /* one request at a time per connection: what follows a frame is the next one */
         }
     }
+    OPENSSL_cleanse(in, sizeof(in));
     close(cn->fd);
     free(cn);
     pthread_mutex_lock(&srv->lock);
@@ -333,6 +345,27 @@ static void accept_one(server *srv)
     pthread_attr_destroy(&attr);
 }
 
+/* On SIGTERM: take what already waits in the backlog, stop listening, and let requests in
+ * progress finish (a PAM failure delay alone takes seconds), within TA_HELPER_DRAIN_SECONDS.
+ * Clients that come meanwhile are refused and retry: the next helper is about to listen. */
+static void drain(server *srv)
+{
+    const ta_helper_conf *c = srv->conf;
+    struct pollfd pfd = {.fd = c->listen_fd, .events = POLLIN};
+    struct timespec until;
+
+    while (poll(&pfd, 1, 0) > 0)
+        accept_one(srv);
+    close(c->listen_fd);
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += TA_HELPER_DRAIN_SECONDS;
+    pthread_mutex_lock(&srv->lock);
+    while (srv->active > 0)
+        if (pthread_cond_timedwait(&srv->room, &srv->lock, &until) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&srv->lock);
+}
+
 int ta_helper_serve(const ta_helper_conf *c, long parent_pid)
 {
     server srv = {.conf = c, .active = 0};
@@ -358,6 +391,6 @@ int ta_helper_serve(const ta_helper_conf *c, long parent_pid)
         if (parent_pid > 0 && getppid() != (pid_t)parent_pid)
             break;
     }
-    close(c->listen_fd);
+    drain(&srv);
     return 0;
 }

@@ -29,8 +29,9 @@ typedef struct {
 int ta_helper_listen(const char *path, unsigned long client_uid, unsigned long client_gid,
                      char *err, size_t errlen);
 
-/* Serve until SIGTERM (or until the parent dies, when parent_pid is not 0). Returns the
- * process exit status. */
+/* Serve until SIGTERM (or until the parent dies, when parent_pid is not 0), then let the
+ * requests in progress finish, within TA_HELPER_DRAIN_SECONDS. Returns the exit status. */
+#define TA_HELPER_DRAIN_SECONDS 5
 int ta_helper_serve(const ta_helper_conf *c, long parent_pid);
 
 #endif

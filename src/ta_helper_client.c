@@ -15,7 +15,9 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#define CONNECT_TRIES 10 /* a helper being restarted is back within a second */
+/* A helper being replaced (graceful restart) is back once its predecessor has drained:
+ * retry for longer than that rather than answer 503. */
+#define CONNECT_TRIES 80
 #define CONNECT_PAUSE_MS 100
 
 static void pause_ms(int ms)

@@ -8,7 +8,9 @@
 
 A Harness owns one work directory (mode 0755 so www-data can traverse it), the namespace
 with its users, the default key file and every Apache it started. close() stops them all,
-ends the namespace, and then checks that the host's /etc and /home are untouched."""
+ends the namespace, and then checks that the host's /etc and /home are untouched.
+The namespace's pam.d holds our conf/pam.d/tokenauth, so the login handler of every server
+runs the PAM stack we ship."""
 
 import atexit
 import os
@@ -50,6 +52,8 @@ class Harness:
         os.chmod(self.workdir, 0o755)
         self.sanitizers = Sanitizers(self.workdir / "sanitizer")
         self.ns = MountNamespace(self.workdir).start()
+        self.pam_service(site.PAM_SERVICE, (paths.repo_root() / "conf" / "pam.d" /
+                                            site.PAM_SERVICE).read_text())
         self.users = UserDB(self.ns.etc, self.ns.home)
         self.key_file = KeyFile(self.workdir / "tokenauth.keys")
         self.minter = Minter(self.ns, paths.cli_path(), self.sanitizers.env(paths.cli_path()))
@@ -91,6 +95,18 @@ class Harness:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    # --- PAM -----------------------------------------------------------------------------
+    def pam_service(self, name: str, text: str) -> Path:
+        """Write /etc/pam.d/name in the namespace's copy (never through a symlink copied from
+        the host). start() installs our conf/pam.d/tokenauth this way."""
+        path = self.ns.etc / "pam.d" / name
+        path.unlink(missing_ok=True)
+        path.write_text(text)
+        return path
+
+    def remove_pam_service(self, name: str) -> None:
+        (self.ns.etc / "pam.d" / name).unlink(missing_ok=True)
 
     # --- servers -------------------------------------------------------------------------
     def apache(self, name: str, snippets=None, extra=(), key_file=None) -> ApacheServer:

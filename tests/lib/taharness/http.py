@@ -33,6 +33,18 @@ class Client(requests.Session):
         kwargs.setdefault("allow_redirects", False)
         return super().options(url, **kwargs)
 
+    def login(self, username: str, password: str, path: str = "/login", **kwargs):
+        """POST a JSON login (SPEC §4) to path."""
+        return self.post(path, json={"username": username, "password": password}, **kwargs)
+
+    def login_form(self, username: str, password: str, ret: str = None, path: str = "/login",
+                   **kwargs):
+        """POST a form login, with a return field when ret is not None."""
+        data = {"username": username, "password": password}
+        if ret is not None:
+            data["return"] = ret
+        return self.post(path, data=data, **kwargs)
+
     def get_with_token(self, path: str, token: str, source: str = "bearer", **kwargs):
         """GET path carrying token in one source: bearer, cookie or query."""
         headers = dict(kwargs.pop("headers", {}) or {})

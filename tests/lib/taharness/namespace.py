@@ -19,6 +19,7 @@ from pathlib import Path
 SHADOW_FILES = ("shadow", "gshadow")  # root:shadow 0640, as on Debian
 ETC_FILES = ("passwd", "shadow", "group", "gshadow")
 READY_TIMEOUT = 10
+PYTHON = "/usr/bin/python3"
 
 
 class MountNamespace:
@@ -93,6 +94,43 @@ class MountNamespace:
         kw.setdefault("stderr", subprocess.PIPE)
         return subprocess.run(self.command(argv, env), timeout=timeout, check=check, text=True,
                               **kw)
+
+    def ids_of(self, name: str) -> tuple:
+        """(uid, gid) of name in the namespace's copy of /etc/passwd."""
+        for line in (self.etc / "passwd").read_text().splitlines():
+            parts = line.split(":")
+            if parts[0] == name:
+                return int(parts[2]), int(parts[3])
+        raise KeyError("no user %s in the namespace" % name)
+
+    def as_user(self, user, argv) -> list:
+        """argv prefixed to run with user's uid and primary gid and no supplementary groups
+        (setpriv, so no PAM session and no login shell); user None keeps root."""
+        if user is None:
+            return list(argv)
+        uid, gid = self.ids_of(user)
+        return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid, "--clear-groups",
+                "--"] + list(argv)
+
+    def run_as(self, user, argv, **kw) -> subprocess.CompletedProcess:
+        """run(), as user (see as_user), from / so that no unreadable cwd matters."""
+        kw.setdefault("cwd", "/")
+        return self.run(self.as_user(user, argv), **kw)
+
+    def python_as(self, user, code: str, args=(), **kw) -> subprocess.CompletedProcess:
+        """A Python snippet (Debian's /usr/bin/python3, isolated mode) inside the namespace as
+        user; args become sys.argv[1:]."""
+        return self.run_as(user, [PYTHON, "-I", "-c", code] + [str(a) for a in args], **kw)
+
+    def popen_python_as(self, user, code: str, args=(), **kw) -> subprocess.Popen:
+        """python_as, but started in the background (text pipes unless told otherwise)."""
+        kw.setdefault("cwd", "/")
+        kw.setdefault("stdin", subprocess.PIPE)
+        kw.setdefault("stdout", subprocess.PIPE)
+        kw.setdefault("stderr", subprocess.PIPE)
+        kw.setdefault("text", True)
+        return self.popen(self.as_user(user, [PYTHON, "-I", "-c", code] +
+                                       [str(a) for a in args]), **kw)
 
     def popen(self, argv, env=None, **kw) -> subprocess.Popen:
         """Start inside the namespace. nsenter without --pid execs the command, so the

@@ -1,6 +1,7 @@
-"""The default test site: a few static files behind AuthType token, a location that sends
-browsers to a login page, and two ways to see what later modules learn about the identity
-(mod_headers expressions, and a CGI that prints its environment)."""
+"""The default test site: the login handler at /login, a few static files behind AuthType
+token, a location that sends browsers to that login page, and two ways to see what later
+modules learn about the identity (mod_headers expressions, and a CGI that prints its
+environment)."""
 
 import os
 from pathlib import Path
@@ -24,6 +25,10 @@ for v in REMOTE_USER AUTH_TYPE TOKENAUTH_UID TOKENAUTH_KIND TOKENAUTH_EXPIRES QU
     eval "printf '%s=%s\\n' $v \\"\\${$v-}\\""
 done
 """
+
+# The PAM service of the login handler (TokenAuthPAMService's default); the harness installs
+# conf/pam.d/<PAM_SERVICE> into the namespace.
+PAM_SERVICE = "tokenauth"
 
 TOKEN_AUTH = """\
     AuthType token
@@ -55,6 +60,9 @@ def default_site(key_file):
         return f"""\
 {key_file_line(key_file)}
 
+<Location /login>
+    SetHandler tokenauth-login
+</Location>
 <Location /files>
 {TOKEN_AUTH}
 </Location>
