@@ -26,21 +26,24 @@ def wait_for_stop() -> None:
         pass
 
 
-def explain(server, user, session, url_token) -> None:
+def explain(server, user, url_token) -> None:
     base = server.base_url
     print(f"""
 mod_tokenauth demo is running: {base}/
 
-  demo account (lives only in the demo's private namespace):
+  log in from a browser:  {base}/login?return=/files/
       user {user.name}, password {user.password}
-      (logging in with it arrives with the login handler; until then, use these tokens)
+      (this account exists only in the demo's private namespace; PAM checks it for real)
+  then open               {base}/files/hello.txt      (the session cookie does it)
+  and ask who you are:    {base}/auth/whoami
 
-  in a browser, a URL token for everything under /files/ (valid 1 hour):
+  from curl, log in with JSON and use the token as a bearer token:
+      curl -s -H 'Content-Type: application/json' \\
+           -d '{{"username":"{user.name}","password":"{user.password}"}}' {base}/login
+      curl -H 'Authorization: Bearer TOKEN' {base}/files/hello.txt
+
+  an image-style URL with a minted url token for /files/ (valid 1 hour; no cookie needed):
       {base}/files/hello.txt?token={url_token}
-
-  with curl, a session token (valid 1 day) as a bearer token or a cookie:
-      curl -H 'Authorization: Bearer {session}' {base}/files/hello.txt
-      curl -b 'tokenauth={session}' {base}/files/hello.txt
 
   without a token:   curl -i {base}/files/hello.txt          (401, Bearer challenge)
   as a browser:      curl -i -H 'Accept: text/html' {base}/web/hello.txt   (302 to /login)
@@ -52,13 +55,22 @@ Press Ctrl-C to stop Apache and remove the demo.
 """, flush=True)
 
 
+WHOAMI = """\
+<Location /auth/whoami>
+    SetHandler tokenauth-whoami
+    AuthType token
+    AuthName "files"
+    Require valid-user
+</Location>
+"""
+
+
 def main() -> int:
     with Harness() as h:
         user = h.users.add_user(DEMO_USER, "demo-" + secrets.token_urlsafe(6))
-        server = h.start_apache("demo")
-        session = h.mint(user.name)
+        server = h.start_apache("demo", extra=[WHOAMI])
         url_token = h.mint(user.name, kind="url", scope="/files/", ttl=3600)
-        explain(server, user, session, url_token)
+        explain(server, user, url_token)
         wait_for_stop()
         print("stopping Apache ...", flush=True)
     print("stopped; the demo namespace and its files are gone.")
