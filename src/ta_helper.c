@@ -2,6 +2,7 @@
  * peer-credential check on every connection, a fixed dispatch table, bounded buffers that
  * are wiped after each request (they carry passwords). */
 #include "ta_helper.h"
+#include "ta_io.h"
 #include "ta_pam.h"
 #include "ta_proto.h"
 #include "ta_user.h"
@@ -153,20 +154,6 @@ static void consume(unsigned char *buf, size_t cap, size_t *have, size_t flen)
     OPENSSL_cleanse(buf + *have, cap - *have);
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* AUTH: PAM, then the uid of the account PAM accepted. */
 static size_t answer_auth(const ta_helper_conf *c, const ta_msg *m, unsigned char *out, size_t cap)
 {
@@ -277,7 +264,7 @@ static void *serve_connection(void *arg)
                 olen = answer(c, in, flen, out, sizeof(out), &keep);
                 consume(in, sizeof(in), &have, flen);
             }
-            if (olen == 0 || write_all(cn->fd, out, olen) != 0)
+            if (olen == 0 || ta_send_all(cn->fd, out, olen) != 0)
                 break;
         }
     }

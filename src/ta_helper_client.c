@@ -1,6 +1,7 @@
 /* One connection per request: logins are rare, and a fresh connection never carries a
  * half-read answer of an earlier request. */
 #include "ta_helper_client.h"
+#include "ta_io.h"
 #include "ta_proto.h"
 
 #include <errno.h>
@@ -54,20 +55,6 @@ static int helper_connect(const char *path, char *err, size_t errlen)
     return -1;
 }
 
-static int send_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Read one whole answer frame within timeout_ms. */
 static int read_answer(int fd, int timeout_ms, unsigned char *buf, size_t cap, size_t *flen)
 {
@@ -114,7 +101,7 @@ int ta_helper_auth(const char *socket_path, int timeout_ms, const char *service,
     }
     fd = helper_connect(socket_path, err, errlen);
     if (fd >= 0) {
-        if (send_all(fd, req, rlen) != 0 || read_answer(fd, timeout_ms, ans, sizeof(ans), &alen))
+        if (ta_send_all(fd, req, rlen) != 0 || read_answer(fd, timeout_ms, ans, sizeof(ans), &alen))
             snprintf(err, errlen, "no answer from the helper");
         else if (ta_proto_decode(ans, alen, &m, &used) != TA_PROTO_OK || m.id != id ||
                  m.type != TA_MSG_AUTH_RESP)

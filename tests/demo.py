@@ -13,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
 
 from taharness import Harness  # noqa: E402
+from taharness.site import WHOAMI  # noqa: E402
 
 DEMO_USER = "demo"
 
@@ -53,16 +54,6 @@ mod_tokenauth demo is running: {base}/
 
 Press Ctrl-C to stop Apache and remove the demo.
 """, flush=True)
-
-
-WHOAMI = """\
-<Location /auth/whoami>
-    SetHandler tokenauth-whoami
-    AuthType token
-    AuthName "files"
-    Require valid-user
-</Location>
-"""
 
 
 def main() -> int:

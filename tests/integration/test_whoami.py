@@ -3,16 +3,7 @@
 import pytest
 
 from taharness.http import Client
-
-WHOAMI = """\
-<Location /auth/whoami>
-    SetHandler tokenauth-whoami
-    AuthType token
-    AuthName "files"
-    Require valid-user
-</Location>
-"""
-
+from taharness.site import WHOAMI
 
 @pytest.fixture(scope="module")
 def whoami(apache_factory):

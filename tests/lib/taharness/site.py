@@ -89,3 +89,14 @@ ScriptAlias /cgi/ "{p.docroot}/cgi-bin/"
 </Location>
 """
     return snippet
+
+
+# tokenauth-whoami behind a token, for a server that wants it (SPEC §4).
+WHOAMI = """\
+<Location /auth/whoami>
+    SetHandler tokenauth-whoami
+    AuthType token
+    AuthName "files"
+    Require valid-user
+</Location>
+"""
