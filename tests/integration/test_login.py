@@ -570,3 +570,18 @@ def test_no_password_and_no_token_in_any_log(harness, server, fast, fc, alice, b
             assert text, log.path
             found = [s for s in secrets_sent if s in text]
             assert found == [], "%s holds %s" % (log.path, found)
+
+
+def test_user_name_cannot_forge_error_log_lines(fast, fc):
+    """A user name is logged as sent, but escaped: a newline in it must not start a line of
+    its own that reads like a successful login."""
+    mark = fast.error_log.mark()
+    forged = "mallory\n[tokenauth:info] TA00020: login of root from 127.0.0.1 succeeded"
+    r = fc.post("/login", json={"username": forged, "password": "x"})
+    assert r.status_code == 401
+    assert logged(fast, mark, "TA00021", "mallory")
+    lines = fast.error_log.lines(mark)
+    assert not [ln for ln in lines if ln.startswith("[tokenauth:info] TA00020")]
+    # the message id a line really carries is its first one
+    first_ids = [re.search(r"TA\d{5}", ln).group() for ln in lines if "mallory" in ln]
+    assert first_ids == ["TA00021"]
