@@ -1,5 +1,6 @@
 /* Directives, and the create/merge functions of both configuration scopes. */
 #include "ta_config.h"
+#include "ta_pam.h"
 
 #include "apr_lib.h"
 #include "apr_file_io.h"
@@ -189,8 +190,11 @@ static const char *set_login_template(cmd_parms *cmd, void *dummy, const char *a
 static const char *set_pam_service(cmd_parms *cmd, void *dummy, const char *arg)
 {
     (void)dummy;
-    if (*arg == '\0' || strchr(arg, '/'))
-        return cfg_error(cmd, "takes a PAM service name");
+    if (!ta_pam_service_valid(arg))
+        return cfg_error(cmd,
+                         "\"%s\" is not a PAM service name (1-64 of A-Za-z0-9._-, no "
+                         "leading dot)",
+                         arg);
     server_conf_of(cmd)->pam_service = arg;
     return NULL;
 }

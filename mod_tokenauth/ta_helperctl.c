@@ -1,5 +1,6 @@
 /* The helper's life cycle in the Apache parent. */
 #include "ta_helperctl.h"
+#include "ta_config.h"
 #include "ta_helper.h"
 
 #include "apr_strings.h"
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(tokenauth);
@@ -43,23 +45,58 @@ static void helper_log(void *ctx, int level, const char *msg)
     ap_log_error(APLOG_MARK, lvl, 0, ctx, "TA00010: helper: %s", msg);
 }
 
+/* Close [lo, hi]; where close_range is missing or filtered, one by one. */
+static void close_span(unsigned lo, unsigned hi)
+{
+    if (lo > hi || close_range(lo, hi, 0) == 0)
+        return;
+    if (hi > 65535)
+        hi = 65535; /* beyond what any Apache has open */
+    for (unsigned fd = lo; fd <= hi; fd++)
+        close((int)fd);
+}
+
 /* In the new helper: keep only stdin/out/err, the error log and the socket. */
 static void close_inherited(int keep_a, int keep_b)
 {
-    int lo = keep_a < keep_b ? keep_a : keep_b, hi = keep_a < keep_b ? keep_b : keep_a;
+    unsigned lo = (unsigned)(keep_a < keep_b ? keep_a : keep_b);
+    unsigned hi = (unsigned)(keep_a < keep_b ? keep_b : keep_a);
 
     ap_close_listeners();
+    closelog(); /* with ErrorLog syslog, glibc would write to a descriptor closed below */
     if (lo > 3)
-        close_range(3, (unsigned)lo - 1, 0);
+        close_span(3, lo - 1);
     if (hi > lo + 1)
-        close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
-    close_range((unsigned)hi + 1, ~0U, 0);
+        close_span(lo + 1, hi - 1);
+    close_span(hi + 1, ~0U);
+}
+
+/* The PAM services the configuration names (every server's TokenAuthPAMService), the only
+ * ones the helper will run: a caller must not pick, say, su's stack. */
+static const char *const *configured_services(apr_pool_t *p, server_rec *s)
+{
+    apr_array_header_t *list = apr_array_make(p, 4, sizeof(const char *));
+
+    for (server_rec *v = s; v; v = v->next) {
+        const ta_server_conf *sc = ta_server_config(v);
+        const char *name = sc->pam_service ? sc->pam_service : TA_DEFAULT_PAM_SERVICE;
+        int seen = 0;
+
+        for (int i = 0; i < list->nelts && !seen; i++)
+            seen = strcmp(APR_ARRAY_IDX(list, i, const char *), name) == 0;
+        if (!seen)
+            APR_ARRAY_PUSH(list, const char *) = name;
+    }
+    APR_ARRAY_PUSH(list, const char *) = NULL;
+    return (const char *const *)list->elts;
 }
 
 /* The helper process itself: never returns. */
 static void run_helper(server_rec *s, int listen_fd, unsigned long client_uid)
 {
-    ta_helper_conf hc = {listen_fd, client_uid, HELPER_MAX_CLIENTS, helper_log, s};
+    ta_helper_conf hc = {listen_fd,          client_uid,
+                         HELPER_MAX_CLIENTS, configured_services(helper_pool, s),
+                         helper_log,         s};
     apr_os_file_t logfd = 2;
 
     if (s->error_log)

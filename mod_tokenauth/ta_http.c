@@ -7,6 +7,8 @@
 
 #include <stdlib.h>
 
+#include <openssl/crypto.h>
+
 int ta_read_body(request_rec *r, char **body, apr_size_t *len)
 {
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
@@ -24,10 +26,12 @@ int ta_read_body(request_rec *r, char **body, apr_size_t *len)
         while ((got = ap_get_client_block(r, buf + have, TA_BODY_MAX + 1 - have)) > 0) {
             have += (apr_size_t)got;
             if (have > TA_BODY_MAX)
-                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+                break;
         }
-        if (got < 0)
-            return HTTP_BAD_REQUEST;
+        if (got < 0 || have > TA_BODY_MAX) {
+            OPENSSL_cleanse(buf, have); /* it may hold a password */
+            return got < 0 ? HTTP_BAD_REQUEST : HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
     }
     buf[have] = '\0';
     *body = buf;
@@ -40,14 +44,18 @@ int ta_origin_allowed(request_rec *r)
     const char *origin = apr_table_get(r->headers_in, "Origin");
     const char *scheme = ap_http_scheme(r);
     apr_port_t port = ap_get_server_port(r);
-    const char *own;
+    const char *own, *host;
 
     if (origin == NULL)
         return 1;
+    if (r->hostname == NULL)
+        return 0;
+    host = strchr(r->hostname, ':') ? apr_pstrcat(r->pool, "[", r->hostname, "]", NULL)
+                                    : r->hostname; /* an IPv6 literal, bracketed as in URLs */
     own = ap_is_default_port(port, r)
-              ? apr_pstrcat(r->pool, scheme, "://", r->hostname, NULL)
-              : apr_psprintf(r->pool, "%s://%s:%u", scheme, r->hostname, (unsigned)port);
-    return r->hostname && strcasecmp(origin, own) == 0;
+              ? apr_pstrcat(r->pool, scheme, "://", host, NULL)
+              : apr_psprintf(r->pool, "%s://%s:%u", scheme, host, (unsigned)port);
+    return strcasecmp(origin, own) == 0;
 }
 
 int ta_content_type_is(request_rec *r, const char *type)

@@ -30,26 +30,59 @@ typedef struct {
     const char *ret; /* form only */
 } credentials;
 
-/* The login page with message, action and return filled in, HTML-escaped. */
+/* HTML-escaped for text and for attributes in either kind of quotes (ap_escape_html2 leaves
+ * the single quote alone). */
+static const char *escape(apr_pool_t *p, const char *s)
+{
+    const char *e = ap_escape_html2(p, s, 0);
+    size_t quotes = 0, n = 0;
+    char *out;
+
+    for (const char *q = e; *q; q++)
+        quotes += *q == '\'';
+    if (quotes == 0)
+        return e;
+    out = apr_palloc(p, strlen(e) + quotes * 4 + 1);
+    for (const char *q = e; *q; q++) {
+        if (*q == '\'') {
+            memcpy(out + n, "&#39;", 5);
+            n += 5;
+        }
+        else
+            out[n++] = *q;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* The login page with message, action and return filled in, HTML-escaped. One forward pass
+ * over the template: a value is written out, never searched again, so a value that itself
+ * spells a placeholder ("/{{return}}") stays text. */
 static int send_form(request_rec *r, int status, const char *message, const char *ret)
 {
-    const char *page = ta_login_template(r->server);
-    const char *fields[][2] = {
-        {"{{message}}", ap_escape_html2(r->pool, message, 0)},
-        {"{{action}}", ap_escape_html2(r->pool, r->uri, 0)},
-        {"{{return}}", ap_escape_html2(r->pool, ret && ta_local_path_valid(ret) ? ret : "", 0)},
-    };
+    const char *names[] = {"{{message}}", "{{action}}", "{{return}}"};
+    const char *values[] = {escape(r->pool, message), escape(r->pool, r->uri),
+                            escape(r->pool, ret && ta_local_path_valid(ret) ? ret : "")};
+    const char *tpl = ta_login_template(r->server), *at;
 
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        const char *at;
-        while ((at = strstr(page, fields[i][0])) != NULL)
-            page = apr_pstrcat(r->pool, apr_pstrmemdup(r->pool, page, (apr_size_t)(at - page)),
-                               fields[i][1], at + strlen(fields[i][0]), NULL);
-    }
     r->status = status;
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     ap_set_content_type(r, "text/html; charset=utf-8");
-    ap_rputs(page, r);
+    while ((at = strstr(tpl, "{{")) != NULL) {
+        size_t i = 0;
+
+        while (i < 3 && strncmp(at, names[i], strlen(names[i])) != 0)
+            i++;
+        if (i == 3) { /* not one of ours: keep the braces as they are */
+            ap_rwrite(tpl, (int)(at - tpl) + 2, r);
+            tpl = at + 2;
+            continue;
+        }
+        ap_rwrite(tpl, (int)(at - tpl), r);
+        ap_rputs(values[i], r);
+        tpl = at + strlen(names[i]);
+    }
+    ap_rputs(tpl, r);
     return OK;
 }
 
@@ -62,19 +95,22 @@ static const char *query_return(request_rec *r)
     return args ? apr_table_get(args, "return") : NULL;
 }
 
-/* A form field's value, or NULL; "repeated" when the field appears twice. */
-static const char *form_field(request_rec *r, char *body, const char *name, int *repeated)
+/* A form field's value, or NULL; "bad" when the field appears twice or is badly escaped.
+ * Every copy but the one returned is wiped (this is also how passwords are read). */
+static char *form_field(request_rec *r, const char *body, const char *name, int *bad)
 {
-    const char *found = NULL;
+    char *found = NULL;
     size_t n = strlen(name);
 
-    for (char *p = body; p && *p;) {
-        char *amp = strchr(p, '&');
+    for (const char *p = body; p && *p;) {
+        const char *amp = strchr(p, '&');
         if (strncmp(p, name, n) == 0 && p[n] == '=') {
             char *v = apr_pstrmemdup(r->pool, p + n + 1,
                                      amp ? (apr_size_t)(amp - p - n - 1) : strlen(p + n + 1));
             if (found || ap_unescape_urlencoded(v) != OK)
-                *repeated = 1;
+                *bad = 1;
+            if (found)
+                OPENSSL_cleanse(found, strlen(found));
             found = v;
         }
         p = amp ? amp + 1 : NULL;
@@ -88,8 +124,10 @@ static int parse_form(request_rec *r, char *body, credentials *c)
     int bad = 0;
 
     c->user = form_field(r, body, "username", &bad);
-    c->password = (char *)form_field(r, body, "password", &bad);
+    c->password = form_field(r, body, "password", &bad);
     c->ret = form_field(r, body, "return", &bad);
+    if (bad && c->password)
+        OPENSSL_cleanse(c->password, strlen(c->password));
     return bad || !c->user || !c->password ? HTTP_BAD_REQUEST : OK;
 }
 

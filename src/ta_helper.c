@@ -23,9 +23,14 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
-#define IO_TIMEOUT_SECONDS 30 /* a client that stalls mid-frame loses its connection */
-#define ACCEPT_POLL_MS 1000   /* how often the loop looks at SIGTERM and the parent */
+#define IO_TIMEOUT_SECONDS 5 /* a client that stalls mid-frame loses its connection */
+/* pam_unix delays a wrong password by 1-3 s; a refused account with the right one must not
+ * answer faster (the timing would tell that the password was right) */
+#define REFUSED_DELAY_MIN_MS 1000
+#define REFUSED_DELAY_SPAN_MS 2000
+#define ACCEPT_POLL_MS 1000 /* how often the loop looks at SIGTERM and the parent */
 
 static volatile sig_atomic_t stopping;
 
@@ -154,7 +159,32 @@ static void consume(unsigned char *buf, size_t cap, size_t *have, size_t flen)
     OPENSSL_cleanse(buf + *have, cap - *have);
 }
 
-/* AUTH: PAM, then the uid of the account PAM accepted. */
+/* 1 when the configuration names this PAM service. */
+static int service_allowed(const ta_helper_conf *c, const char *service)
+{
+    for (const char *const *s = c->services; s && *s; s++)
+        if (strcmp(*s, service) == 0)
+            return 1;
+    return 0;
+}
+
+/* Wait as long as pam_unix's failure delay would. */
+static void refused_delay(void)
+{
+    unsigned short r = 0;
+    long ms;
+    struct timespec ts;
+
+    if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+        r = 0;
+    ms = REFUSED_DELAY_MIN_MS + r % REFUSED_DELAY_SPAN_MS;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* AUTH: PAM (for a configured service only), then the uid of the account PAM accepted. */
 static size_t answer_auth(const ta_helper_conf *c, const ta_msg *m, unsigned char *out, size_t cap)
 {
     char why[256] = "";
@@ -162,8 +192,13 @@ static size_t answer_auth(const ta_helper_conf *c, const ta_msg *m, unsigned cha
     uint8_t result;
     unsigned long uid = 0;
     size_t len = 0;
-    ta_pam_status st = ta_pam_check(m->u.auth_req.service, m->u.auth_req.user,
-                                    m->u.auth_req.password, m->u.auth_req.rhost, why, sizeof(why));
+    ta_pam_status st = TA_PAM_UNAVAILABLE;
+
+    if (service_allowed(c, m->u.auth_req.service))
+        st = ta_pam_check(m->u.auth_req.service, m->u.auth_req.user, m->u.auth_req.password,
+                          m->u.auth_req.rhost, why, sizeof(why));
+    else
+        snprintf(why, sizeof(why), "PAM service %s is not configured", m->u.auth_req.service);
 
     switch (st) {
     case TA_PAM_OK:
@@ -179,13 +214,15 @@ static size_t answer_auth(const ta_helper_conf *c, const ta_msg *m, unsigned cha
         break;
     case TA_PAM_ACCOUNT_REFUSED:
         result = TA_AUTH_ACCOUNT_REFUSED;
+        refused_delay();
         break;
     default:
         result = TA_AUTH_UNAVAILABLE;
         say(c, TA_LOG_ERR, "PAM unavailable for service %s: %s", m->u.auth_req.service, why);
         break;
     }
-    say(c, TA_LOG_DEBUG, "auth %s: %s (%s)", m->u.auth_req.user, ta_pam_status_name(st), why);
+    say(c, TA_LOG_DEBUG, "auth %s (service %s): %s (%s)", m->u.auth_req.user, m->u.auth_req.service,
+        ta_pam_status_name(st), why);
     if (ta_proto_encode_auth_resp(m->id, result, (uint32_t)uid, out, cap, &len) != TA_PROTO_OK)
         return 0;
     return len;
@@ -243,9 +280,10 @@ static void *serve_connection(void *arg)
     size_t have = 0;
     int keep = 1;
 
-    setsockopt(cn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(cn->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    if (peer_allowed(c, cn->fd)) {
+    /* without the timeouts a stalled client would hold its slot for ever: serve none then */
+    if (setsockopt(cn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
+        setsockopt(cn->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0 &&
+        peer_allowed(c, cn->fd)) {
         while (keep) {
             size_t flen = 0, olen = 0;
             ta_proto_status why = TA_PROTO_OK;
@@ -297,9 +335,16 @@ static void set_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL); /* Apache's graceful signal goes to the process group */
+    /* httpd's crash handlers (inherited) would chdir to CoreDumpDirectory and dump a core */
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGABRT, &sa, NULL);
+    sigaction(SIGILL, &sa, NULL);
+    sigaction(SIGFPE, &sa, NULL);
 }
 
-/* Wait for room, accept one client and hand it to a thread. */
+/* Accept one client and hand it to a thread, or close it when all slots are taken. */
 static void accept_one(server *srv)
 {
     const ta_helper_conf *c = srv->conf;
@@ -318,6 +363,15 @@ static void accept_one(server *srv)
     cn->srv = srv;
     cn->fd = fd;
     pthread_mutex_lock(&srv->lock);
+    if (srv->active >= c->max_clients) {
+        /* full: close at once (the client answers 503) rather than let idle or stalled
+         * connections queue up every login behind them */
+        pthread_mutex_unlock(&srv->lock);
+        say(c, TA_LOG_WARNING, "%u connections in progress: refusing one more", c->max_clients);
+        close(fd);
+        free(cn);
+        return;
+    }
     srv->active++;
     pthread_mutex_unlock(&srv->lock);
     pthread_attr_init(&attr);
@@ -360,6 +414,7 @@ int ta_helper_serve(const ta_helper_conf *c, long parent_pid)
 
     set_signals();
     prctl(PR_SET_NAME, "ta-helper"); /* how administrators and tests tell it from workers */
+    prctl(PR_SET_DUMPABLE, 0);       /* no core file (or ptrace) of a process holding passwords */
     if (parent_pid > 0) {
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != (pid_t)parent_pid)
@@ -369,10 +424,6 @@ int ta_helper_serve(const ta_helper_conf *c, long parent_pid)
     pthread_cond_init(&srv.room, NULL);
     say(c, TA_LOG_INFO, "helper %ld serving uid %lu", (long)getpid(), c->client_uid);
     while (!stopping) {
-        pthread_mutex_lock(&srv.lock);
-        while (srv.active >= c->max_clients && !stopping)
-            pthread_cond_wait(&srv.room, &srv.lock);
-        pthread_mutex_unlock(&srv.lock);
         if (poll(&pfd, 1, ACCEPT_POLL_MS) > 0)
             accept_one(&srv);
         if (parent_pid > 0 && getppid() != (pid_t)parent_pid)

@@ -16,9 +16,11 @@
 typedef void (*ta_log_fn)(void *ctx, int level, const char *msg);
 
 typedef struct {
-    int listen_fd;            /* from ta_helper_listen */
-    unsigned long client_uid; /* the one uid (Apache's children) allowed to talk to us */
-    unsigned max_clients;     /* connections served at once; more wait in the backlog */
+    int listen_fd;               /* from ta_helper_listen */
+    unsigned long client_uid;    /* the one uid (Apache's children) allowed to talk to us */
+    unsigned max_clients;        /* connections served at once; more are closed at once */
+    const char *const *services; /* the PAM services the configuration names, NULL-ended:
+                                  * a caller must not pick another (su's pam_rootok!) */
     ta_log_fn log;
     void *log_ctx;
 } ta_helper_conf;

@@ -95,9 +95,16 @@ int ta_helper_auth(const char *socket_path, int timeout_ms, const char *service,
         id = (uint32_t)getpid();
     if (ta_proto_encode_auth_req(id, service, user, strlen(user), password, strlen(password), rhost,
                                  req, sizeof(req), &rlen) != TA_PROTO_OK) {
-        snprintf(err, errlen, "request not encodable (limits)");
         OPENSSL_cleanse(req, sizeof(req));
-        return TA_AUTH_BAD_CREDENTIALS; /* a name or password no account can have */
+        /* a user name or password that no account can have is a failed login; a service or
+         * client address we cannot send is our problem, and must not look like one */
+        if (ta_proto_encode_auth_req(id, service, "x", 1, "", 0, rhost, req, sizeof(req), &rlen) !=
+            TA_PROTO_OK) {
+            snprintf(err, errlen, "service or client address not sendable to the helper");
+            return TA_AUTH_UNAVAILABLE;
+        }
+        snprintf(err, errlen, "user name or password outside the protocol's limits");
+        return TA_AUTH_BAD_CREDENTIALS;
     }
     fd = helper_connect(socket_path, err, errlen);
     if (fd >= 0) {

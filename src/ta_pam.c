@@ -233,7 +233,7 @@ static ta_pam_status authenticate_and_vet(pam_handle_t *h, const char *user, con
 
 /* A service name is a file name under /etc/pam.d: the helper protocol's character class, and
  * no leading dot (".", ".." and hidden files). */
-static int service_valid(const char *s)
+int ta_pam_service_valid(const char *s)
 {
     size_t n;
 
@@ -258,7 +258,7 @@ ta_pam_status ta_pam_check(const char *service, const char *user, const char *pa
 
     if (why != NULL && whylen > 0)
         why[0] = '\0';
-    if (!service_valid(service))
+    if (!ta_pam_service_valid(service))
         return say(TA_PAM_UNAVAILABLE, why, whylen, NULL, "invalid PAM service name");
     if (user == NULL || user[0] == '\0')
         return say(TA_PAM_BAD_CREDENTIALS, why, whylen, NULL, "empty user name");

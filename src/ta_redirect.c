@@ -20,5 +20,9 @@ int ta_local_path_valid(const char *s)
      * normalises it: refuse it rather than reason about every normaliser */
     if (strncmp(s, "/./", 3) == 0 || strncmp(s, "/../", 4) == 0)
         return 0;
+    /* nor "%2e" (an encoded dot) anywhere: a URL parser decodes it into a dot-segment */
+    for (size_t i = 0; i + 2 < n; i++)
+        if (s[i] == '%' && s[i + 1] == '2' && (s[i + 2] == 'e' || s[i + 2] == 'E'))
+            return 0;
     return 1;
 }

@@ -98,7 +98,7 @@ def test_login_goes_through_the_helper(srv, alice):
     """The debug line is the helper's own (TA00010), so the login really went through it."""
     mark = srv.error_log.mark()
     assert_login_works(srv, alice)
-    assert wait_until(lambda: "TA00010: helper: auth alice: ok" in srv.error_log.text(mark), 5)
+    assert wait_until(lambda: "TA00010: helper: auth alice (service tokenauth): ok" in srv.error_log.text(mark), 5)
 
 
 # --- who may talk to it ---------------------------------------------------------------------
@@ -292,3 +292,46 @@ def test_stop_leaves_no_helper_and_no_zombie(apache_factory, alice):
             if p.ppid == apache_pid or (p.pid not in before and p.ppid == 1)]
     assert left == [], left
     assert helperproc.helpers_holding(s.paths.error_log) == []
+
+
+# --- hardening found in review -----------------------------------------------------------------
+
+def test_helper_refuses_a_pam_service_the_configuration_does_not_name(harness, srv, sock, alice,
+                                                                      expect_error_log):
+    """A www-data process (a CGI, a compromised worker) must not make the root helper run
+    another stack: su's pam_rootok would let any password through for root's caller."""
+    expect_error_log(r"TA00010: helper: PAM unavailable for service \w+: PAM service \w+ is "
+                     r"not configured")
+    for service in ("su", "runuser", "login"):
+        t = helperproc.talk(harness.ns, sock,
+                            helperproc.auth_req("alice", "wrong-" + service, service=service),
+                            frames=1)
+        answer = helperproc.parse_frames(t.reply)
+        assert len(answer) == 1 and answer[0].msg_type == AUTH_RESP, t
+        assert answer[0].body[0] == 3, "service %s answered %d, not UNAVAILABLE" % (
+            service, answer[0].body[0])
+
+
+def test_helper_does_not_block_logins_when_its_slots_are_full(harness, srv, sock, alice):
+    """Stalled connections lose their slot after a short read timeout, and connections beyond
+    the helper's limit are closed at once: many stalled clients do not hold up a login."""
+    stalled, closed = [], 0
+    for _ in range(70):
+        try:
+            stalled.append(helperproc.stall(harness.ns, sock, b"TA"))
+        except AssertionError:  # closed at once: every slot was taken
+            closed += 1
+    try:
+        assert len(stalled) + closed == 70
+        with Client(srv.base_url) as c:
+            deadline = time.monotonic() + 10
+            ok = False
+            while not ok and time.monotonic() < deadline:
+                r = c.post("/login", json={"username": "alice", "password": alice.password})
+                ok = r.status_code == 200
+            assert ok, "no login got through while 70 clients stalled"
+    finally:
+        for p in stalled:
+            p.stdin.close()
+        for p in stalled:
+            p.wait(timeout=20)

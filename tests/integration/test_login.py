@@ -585,3 +585,54 @@ def test_user_name_cannot_forge_error_log_lines(fast, fc):
     # the message id a line really carries is its first one
     first_ids = [re.search(r"TA\d{5}", ln).group() for ln in lines if "mallory" in ln]
     assert first_ids == ["TA00021"]
+
+
+# --- hardening found in review -----------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["/login?return=/%7B%7Breturn%7D%7D",
+                                 "/login/%7B%7Baction%7D%7D?return=/%7B%7Baction%7D%7D"])
+def test_login_page_with_placeholder_in_values_answers_at_once(server, url):
+    """A value that spells a placeholder is text: the page is built in one pass (it used to
+    loop for ever, hanging a worker)."""
+    with Client(server.base_url, timeout=5) as c:
+        r = c.get(url)
+    assert r.status_code == 200
+    assert "{{" in r.text  # the value, shown as it came, escaped but not expanded
+
+
+def test_login_page_escapes_single_quotes(server):
+    with Client(server.base_url) as c:
+        r = c.get("/login?return=/x'onfocus='alert(1)'")
+    assert "'onfocus='" not in r.text
+    assert "&#39;" in r.text
+
+
+def test_origin_check_accepts_a_bracketed_ipv6_host(fast, alice):
+    """Browsers send Origin: http://[::1]:PORT for such a Host; it is our own origin."""
+    port = fast.port
+    with Client(fast.base_url) as c:
+        r = c.post("/login", json={"username": "alice", "password": alice.password},
+                   headers={"Host": "[::1]:%d" % port, "Origin": "http://[::1]:%d" % port})
+    assert r.status_code == 200
+
+
+def test_return_with_encoded_dot_segment_goes_home(fast, alice):
+    with Client(fast.base_url) as c:
+        r = c.post("/login", data={"username": "alice", "password": alice.password,
+                                   "return": "/%2e%2e//evil.example/"})
+    assert r.status_code == 303
+    assert r.headers["Location"] == "/"
+
+
+def test_refused_account_answers_as_slowly_as_a_wrong_password(harness, server, account):
+    """An expired account with the right password must not answer faster than a wrong
+    password does (pam_unix delays that by 1-3 s): the timing would tell the password was
+    right."""
+    u = account("expiring")
+    harness.users.expire(u.name)
+    with Client(server.base_url) as c:
+        t0 = time.monotonic()
+        r = c.post("/login", json={"username": u.name, "password": u.password})
+        elapsed = time.monotonic() - t0
+    assert r.status_code == 401
+    assert elapsed >= 0.9, "refused in %.3f s" % elapsed
