@@ -176,17 +176,24 @@ int ta_redact_for_log(request_rec *r)
     return DECLINED;
 }
 
-int ta_auth_failure_challenge(request_rec *r, const char *auth_type)
+/* WWW-Authenticate: Bearer realm="<AuthName>"[, error="<error>"] (RFC 6750 §3), on a
+ * response that no cache may keep. */
+static void challenge(request_rec *r, const char *error)
 {
     const char *realm = ap_auth_name(r) ? ap_auth_name(r) : "";
 
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   apr_psprintf(r->pool, "Bearer realm=\"%s\"%s%s%s",
+                                ap_escape_quotes(r->pool, realm), error ? ", error=\"" : "",
+                                error ? error : "", error ? "\"" : ""));
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+}
+
+int ta_auth_failure_challenge(request_rec *r, const char *auth_type)
+{
     if (auth_type == NULL || strcasecmp(auth_type, "token") != 0)
         return DECLINED;
-    /* A valid token that a Require line refused (RFC 6750 §3.1: insufficient_scope). */
-    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   apr_psprintf(r->pool, "Bearer realm=\"%s\", error=\"insufficient_scope\"",
-                                ap_escape_quotes(r->pool, realm)));
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    challenge(r, "insufficient_scope"); /* a valid token that a Require line refused */
     return OK;
 }
 
@@ -204,8 +211,6 @@ static int refuse(request_rec *r, const ta_request *n, ta_token_status why)
 {
     const ta_dir_conf *dc = ta_dir_config(r);
     int sent = n && (n->token || n->refusal);
-    const char *realm = ap_auth_name(r) ? ap_auth_name(r) : "";
-    const char *challenge;
 
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00002: token refused: %s (source %s)",
                   sent ? ta_token_status_name(why) : "no_token",
@@ -221,10 +226,7 @@ static int refuse(request_rec *r, const ta_request *n, ta_token_status why)
         apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
         return HTTP_MOVED_TEMPORARILY;
     }
-    challenge = apr_psprintf(r->pool, "Bearer realm=\"%s\"%s", ap_escape_quotes(r->pool, realm),
-                             sent ? ", error=\"invalid_token\"" : "");
-    apr_table_setn(r->err_headers_out, "WWW-Authenticate", challenge);
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    challenge(r, sent ? "invalid_token" : NULL);
     if (r->main)
         return HTTP_UNAUTHORIZED;
     ap_discard_request_body(r);
@@ -249,7 +251,7 @@ static ta_token_status check_user(request_rec *r, const ta_claims *c)
     return uid == c->uid ? TA_TOKEN_OK : TA_TOKEN_UID_MISMATCH;
 }
 
-/* Every rule of SPEC §3 for the collected token, in order; fills n->claims. */
+/* Every rule of SPEC §3 for the collected token, in order; fills *c. */
 static ta_token_status verify(request_rec *r, const ta_server_conf *sc, const ta_dir_conf *dc,
                               ta_request *n, ta_claims *c)
 {

@@ -37,7 +37,7 @@ static volatile sig_atomic_t stopping;
 typedef struct {
     const ta_helper_conf *conf;
     pthread_mutex_t lock;
-    pthread_cond_t room;
+    pthread_cond_t gone; /* a connection ended (drain waits for them) */
     unsigned active;
 } server;
 
@@ -311,7 +311,7 @@ static void *serve_connection(void *arg)
     free(cn);
     pthread_mutex_lock(&srv->lock);
     srv->active--;
-    pthread_cond_signal(&srv->room);
+    pthread_cond_signal(&srv->gone);
     pthread_mutex_unlock(&srv->lock);
     return NULL;
 }
@@ -321,6 +321,9 @@ static void on_term(int sig)
     (void)sig;
     stopping = 1;
 }
+
+/* httpd's crash handlers (inherited) would chdir to CoreDumpDirectory and dump a core */
+static const int crash[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE};
 
 /* Signals: SIGTERM stops the loop; SIGPIPE must not kill us when a client goes away. */
 static void set_signals(void)
@@ -335,13 +338,9 @@ static void set_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL); /* Apache's graceful signal goes to the process group */
-    /* httpd's crash handlers (inherited) would chdir to CoreDumpDirectory and dump a core */
     sa.sa_handler = SIG_DFL;
-    sigaction(SIGSEGV, &sa, NULL);
-    sigaction(SIGBUS, &sa, NULL);
-    sigaction(SIGABRT, &sa, NULL);
-    sigaction(SIGILL, &sa, NULL);
-    sigaction(SIGFPE, &sa, NULL);
+    for (size_t i = 0; i < sizeof(crash) / sizeof(crash[0]); i++)
+        sigaction(crash[i], &sa, NULL);
 }
 
 /* Accept one client and hand it to a thread, or close it when all slots are taken. */
@@ -402,7 +401,7 @@ static void drain(server *srv)
     until.tv_sec += TA_HELPER_DRAIN_SECONDS;
     pthread_mutex_lock(&srv->lock);
     while (srv->active > 0)
-        if (pthread_cond_timedwait(&srv->room, &srv->lock, &until) == ETIMEDOUT)
+        if (pthread_cond_timedwait(&srv->gone, &srv->lock, &until) == ETIMEDOUT)
             break;
     pthread_mutex_unlock(&srv->lock);
 }
@@ -414,14 +413,17 @@ int ta_helper_serve(const ta_helper_conf *c, long parent_pid)
 
     set_signals();
     prctl(PR_SET_NAME, "ta-helper"); /* how administrators and tests tell it from workers */
-    prctl(PR_SET_DUMPABLE, 0);       /* no core file (or ptrace) of a process holding passwords */
+    /* no core file (or ptrace) of a process holding passwords: without that, do not serve */
+    if (prctl(PR_SET_DUMPABLE, 0) != 0 || pthread_mutex_init(&srv.lock, NULL) != 0 ||
+        pthread_cond_init(&srv.gone, NULL) != 0) {
+        say(c, TA_LOG_ERR, "cannot set up the helper (not-dumpable flag, lock)");
+        return 1;
+    }
     if (parent_pid > 0) {
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != (pid_t)parent_pid)
             return 0; /* the parent is already gone */
     }
-    pthread_mutex_init(&srv.lock, NULL);
-    pthread_cond_init(&srv.room, NULL);
     say(c, TA_LOG_INFO, "helper %ld serving uid %lu", (long)getpid(), c->client_uid);
     while (!stopping) {
         if (poll(&pfd, 1, ACCEPT_POLL_MS) > 0)

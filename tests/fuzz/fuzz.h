@@ -3,6 +3,7 @@
 #ifndef TA_FUZZ_H
 #define TA_FUZZ_H
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -13,5 +14,16 @@
             abort();                                                                               \
         }                                                                                          \
     } while (0)
+
+/* 1 when n bytes at p are all zero (a refused decode must leave nothing behind). */
+static inline int all_zero(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < n; i++)
+        if (b[i])
+            return 0;
+    return 1;
+}
 
 #endif

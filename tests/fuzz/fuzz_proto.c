@@ -27,16 +27,6 @@
 static const size_t field_max[4] = {TA_PROTO_SERVICE_MAX, TA_PROTO_USER_MAX, TA_PROTO_PASSWORD_MAX,
                                     TA_PROTO_RHOST_MAX};
 
-static int all_zero(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    for (size_t i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
-
 /* SPEC §6 field rules, restated independently of the codec. */
 static int char_ok(int field, unsigned char c)
 {

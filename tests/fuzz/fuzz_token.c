@@ -68,16 +68,6 @@ static void put_mac(const ta_key *k, char *out, size_t *pos)
     put_b64(out, pos, mac, sizeof(mac));
 }
 
-static int all_zero(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    for (size_t i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
-
 /* The request rules on paths derived from the token's own scope: session tokens pass
  * everything; url/share tokens cover their scope (and what lies below a scope ending in '/')
  * for GET/HEAD only, and nothing next to it. */
