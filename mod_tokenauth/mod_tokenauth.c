@@ -11,6 +11,7 @@
 #include "mod_auth.h"
 
 #include "ta_access.h"
+#include "ta_cache.h"
 #include "ta_config.h"
 #include "ta_handlers.h"
 #include "ta_helperctl.h"
@@ -18,9 +19,16 @@
 
 /* Refuse to start without keys: every part of the module needs them, and finding out at the
  * first request (as a 500) is too late. check_config runs for "apachectl configtest" too. */
+static int ta_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    ta_cache_pre_config(pconf);
+    return OK;
+}
+
 static int ta_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
-    (void)pconf;
     (void)plog;
     for (server_rec *v = s; v; v = v->next) {
         if (ta_server_config(v)->keys == NULL) {
@@ -32,7 +40,7 @@ static int ta_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    return OK;
+    return ta_cache_check_config(pconf, s);
 }
 
 /* Start the privileged helper, and say once per start which key signs, so that rotations
@@ -40,10 +48,9 @@ static int ta_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
 static int ta_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
-    (void)ptemp;
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
         return OK;
-    if (ta_helper_start(pconf, s) != OK)
+    if (ta_helper_start(pconf, s) != OK || ta_cache_post_config(pconf, ptemp, s) != OK)
         return HTTP_INTERNAL_SERVER_ERROR;
     for (server_rec *v = s; v; v = v->next) {
         const ta_server_conf *sc = ta_server_config(v);
@@ -62,11 +69,13 @@ static void ta_child_init(apr_pool_t *pchild, server_rec *s)
 
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "TA00006: cannot create the user cache");
+    ta_cache_child_init(pchild, s);
 }
 
 static void ta_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_pre_config(ta_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(ta_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(ta_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(ta_child_init, NULL, NULL, APR_HOOK_MIDDLE);
@@ -80,6 +89,7 @@ static void ta_register_hooks(apr_pool_t *p)
     ap_hook_fixups(ta_secure_response, NULL, NULL, APR_HOOK_LAST);
     /* the handlers of SPEC §4 */
     ap_hook_handler(ta_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(ta_logout_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ta_whoami_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* scrub requests that failed before header_parser, before mod_log_config writes them */
     ap_hook_log_transaction(ta_redact_for_log, NULL, NULL, APR_HOOK_REALLY_FIRST);

@@ -3,6 +3,7 @@
  * what was collected. */
 #include "ta_access.h"
 #include "ta_config.h"
+#include "ta_revoke.h"
 #include "ta_credential.h"
 #include "ta_usercache.h"
 
@@ -289,29 +290,30 @@ static void accept_identity(request_rec *r, const ta_request *n, const ta_claims
     own->verified = 1;
 }
 
-int ta_check_token(request_rec *r)
+/* Verify the collected token, revocations included, and publish the identity: OK, or the
+ * answer to give (a refusal, 500, or 503 when revocations cannot be checked). */
+static int authenticate(request_rec *r, const ta_server_conf *sc, ta_request *n)
 {
-    const ta_server_conf *sc;
-    ta_request *n;
     ta_claims c;
     ta_token_status st;
+    ta_cache_status cs;
+    int revoked = 0;
 
-    if (!is_token_auth(r))
-        return DECLINED;
-    sc = ta_server_config(r->server);
-    if (sc->keys == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "TA00003: AuthType token is used but no TokenAuthKeyFile is set");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    n = find_note(r);
-    if (n == NULL) { /* no header_parser ran for this request: collect now */
-        ta_collect_credentials(r);
-        n = note_of(r, 1);
-    }
     if (n->token == NULL && !n->refusal)
         return refuse(r, n, TA_TOKEN_MALFORMED);
     st = verify(r, sc, ta_dir_config(r), n, &c);
+    if (st == TA_TOKEN_OK) {
+        /* after the MAC and the scope: only signed, applicable tokens cost a look-up */
+        cs = ta_revoked(r, &c, &revoked);
+        if (cs != TA_CACHE_OK) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "TA00034: cannot check revocations (%s): refusing with 503",
+                          ta_cache_status_name(cs));
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
+        if (revoked)
+            st = TA_TOKEN_REVOKED;
+    }
     if (st == TA_TOKEN_INTERNAL || st == TA_TOKEN_NO_MEMORY) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00008: token check failed: %s",
                       ta_token_status_name(st));
@@ -323,6 +325,54 @@ int ta_check_token(request_rec *r)
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "TA00005: %s token of %s accepted (kid %s)",
                   ta_kind_name(c.kind), c.sub, c.kid);
     return OK;
+}
+
+/* The server configuration, or NULL (logged) when no key file is set. */
+static const ta_server_conf *keyed_config(request_rec *r)
+{
+    const ta_server_conf *sc = ta_server_config(r->server);
+
+    if (sc->keys == NULL)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "TA00003: AuthType token is used but no TokenAuthKeyFile is set");
+    return sc->keys ? sc : NULL;
+}
+
+int ta_check_token(request_rec *r)
+{
+    const ta_server_conf *sc;
+    ta_request *n;
+
+    if (!is_token_auth(r))
+        return DECLINED;
+    if ((sc = keyed_config(r)) == NULL)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    n = find_note(r);
+    if (n == NULL) { /* no header_parser ran for this request: collect now */
+        ta_collect_credentials(r);
+        n = note_of(r, 1);
+    }
+    return authenticate(r, sc, n);
+}
+
+int ta_authenticate_header_or_cookie(request_rec *r, const ta_request **id)
+{
+    const ta_server_conf *sc;
+    const ta_dir_conf *dc = ta_dir_config(r);
+    ta_request *n;
+    int rv;
+
+    if ((*id = ta_request_identity(r)) != NULL) /* AuthType token already ran here */
+        return OK;
+    if ((sc = keyed_config(r)) == NULL)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    n = note_of(r, 1);
+    if (!((dc->sources & TA_SRC_BEARER) && search_source(r, dc, n, TA_FROM_BEARER)) &&
+        (dc->sources & TA_SRC_COOKIE))
+        search_source(r, dc, n, TA_FROM_COOKIE);
+    if ((rv = authenticate(r, sc, n)) == OK)
+        *id = ta_request_identity(r);
+    return rv;
 }
 
 /* Add "private" to a Cache-Control value that does not already forbid shared caching. */

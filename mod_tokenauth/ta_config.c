@@ -1,5 +1,6 @@
 /* Directives, and the create/merge functions of both configuration scopes. */
 #include "ta_config.h"
+#include "ta_cache.h"
 #include "ta_pam.h"
 
 #include "apr_lib.h"
@@ -27,8 +28,13 @@ const ta_server_conf *ta_server_config(const server_rec *s)
 
 void *ta_create_server_conf(apr_pool_t *p, server_rec *s)
 {
+    ta_server_conf *c = apr_pcalloc(p, sizeof(ta_server_conf));
+
     (void)s;
-    return apr_pcalloc(p, sizeof(ta_server_conf));
+    c->throttle_limit = TA_DEFAULT_THROTTLE_LIMIT;
+    c->throttle_window = TA_DEFAULT_THROTTLE_WINDOW;
+    c->throttle_lockout = TA_DEFAULT_THROTTLE_LOCKOUT;
+    return c;
 }
 
 void *ta_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
@@ -41,6 +47,10 @@ void *ta_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->issuer = add->issuer ? add->issuer : base->issuer;
     c->pam_service = add->pam_service ? add->pam_service : base->pam_service;
     c->login_page = add->login_page ? add->login_page : base->login_page;
+    c->throttle_set = add->throttle_set || base->throttle_set;
+    c->throttle_limit = add->throttle_set ? add->throttle_limit : base->throttle_limit;
+    c->throttle_window = add->throttle_set ? add->throttle_window : base->throttle_window;
+    c->throttle_lockout = add->throttle_set ? add->throttle_lockout : base->throttle_lockout;
     return c;
 }
 
@@ -328,6 +338,46 @@ static const char *set_login_url(cmd_parms *cmd, void *dcv, const char *arg)
     return NULL;
 }
 
+static const char *set_cache(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ta_cache_configure(cmd, arg);
+
+    (void)dummy;
+    return err ? cfg_error(cmd, "%s", err) : NULL;
+}
+
+/* TokenAuthLoginThrottle N window lockout: three positive whole numbers. */
+static const char *set_throttle(cmd_parms *cmd, void *dummy, const char *args)
+{
+    ta_server_conf *sc = server_conf_of(cmd);
+    long long v[3];
+    int n = 0;
+
+    (void)dummy;
+    while (*args) {
+        const char *w = ap_getword_conf(cmd->temp_pool, &args);
+        char *end;
+
+        if (*w == '\0')
+            break;
+        if (n == 3)
+            return cfg_error(cmd, "takes three numbers: N window lockout");
+        errno = 0;
+        v[n] = strtoll(w, &end, 10);
+        if (errno || end == w || *end || v[n] <= 0 || v[n] > (n ? TA_TTL_LIMIT : 1000000))
+            return cfg_error(cmd, "\"%s\" is not a whole number between 1 and %" APR_INT64_T_FMT, w,
+                             (apr_int64_t)(n ? TA_TTL_LIMIT : 1000000));
+        n++;
+    }
+    if (n != 3)
+        return cfg_error(cmd, "takes three numbers: N window lockout");
+    sc->throttle_limit = (unsigned int)v[0];
+    sc->throttle_window = v[1];
+    sc->throttle_lockout = v[2];
+    sc->throttle_set = 1;
+    return NULL;
+}
+
 #define DIR_SCOPE (RSRC_CONF | ACCESS_CONF)
 
 const command_rec ta_directives[] = {
@@ -339,6 +389,11 @@ const command_rec ta_directives[] = {
                   "PAM service of the login handler (default tokenauth)"),
     AP_INIT_TAKE1("TokenAuthLoginTemplate", set_login_template, NULL, RSRC_CONF,
                   "HTML template of the login page ({{message}}, {{action}}, {{return}})"),
+    AP_INIT_TAKE1("TokenAuthCache", set_cache, NULL, RSRC_CONF,
+                  "socache provider[:args] for revocations and login throttling (default shmcb)"),
+    AP_INIT_RAW_ARGS("TokenAuthLoginThrottle", set_throttle, NULL, RSRC_CONF,
+                     "N window lockout: after N failed logins per user or address within "
+                     "window seconds, refuse for lockout seconds (default 5 300 300)"),
     AP_INIT_RAW_ARGS("TokenAuthSources", set_sources, NULL, DIR_SCOPE,
                      "where to look for a token: query cookie bearer"),
     AP_INIT_FLAG("TokenAuthQuerySessions", set_query_sessions, NULL, DIR_SCOPE,

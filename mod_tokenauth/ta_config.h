@@ -21,14 +21,23 @@
 #define TA_DEFAULT_URL_TTL 300
 #define TA_DEFAULT_URL_TTL_MAX 604800
 #define TA_TTL_LIMIT (10LL * 366 * 86400) /* no lifetime beyond ten years */
+#define TA_DEFAULT_CACHE "shmcb"
+#define TA_DEFAULT_THROTTLE_LIMIT 5
+#define TA_DEFAULT_THROTTLE_WINDOW 300
+#define TA_DEFAULT_THROTTLE_LOCKOUT 300
 
 /* Server scope. */
 typedef struct {
-    const char *key_file;    /* TokenAuthKeyFile, as written */
-    ta_keyset *keys;         /* its keys, loaded while the directive is read */
-    const char *issuer;      /* TokenAuthIssuer */
-    const char *pam_service; /* TokenAuthPAMService */
-    const char *login_page;  /* TokenAuthLoginTemplate, read at start-up */
+    const char *key_file;        /* TokenAuthKeyFile, as written */
+    ta_keyset *keys;             /* its keys, loaded while the directive is read */
+    const char *issuer;          /* TokenAuthIssuer */
+    const char *pam_service;     /* TokenAuthPAMService */
+    const char *login_page;      /* TokenAuthLoginTemplate, read at start-up */
+    const char *cache;           /* TokenAuthCache as written; NULL: the default, shmcb */
+    unsigned int throttle_limit; /* TokenAuthLoginThrottle N */
+    long long throttle_window;   /* ... window (seconds) */
+    long long throttle_lockout;  /* ... lockout (seconds) */
+    unsigned int throttle_set : 1;
 } ta_server_conf;
 
 /* Directory scope (also settable at server level as the default). */

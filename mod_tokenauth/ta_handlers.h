@@ -7,6 +7,9 @@
 /* SetHandler tokenauth-login */
 int ta_login_handler(request_rec *r);
 
+/* SetHandler tokenauth-logout */
+int ta_logout_handler(request_rec *r);
+
 /* SetHandler tokenauth-whoami */
 int ta_whoami_handler(request_rec *r);
 

@@ -93,3 +93,33 @@ void ta_set_cookie(request_rec *r, const char *name, const char *value, long lon
                                 "%s",
                                 name, value, (apr_int64_t)max_age, https ? "; Secure" : ""));
 }
+
+/* A form field's value, or NULL; "bad" when the field appears twice or is badly escaped.
+ * Every copy but the one returned is wiped (this is also how passwords are read). */
+char *ta_form_field(request_rec *r, const char *body, const char *name, int *bad)
+{
+    char *found = NULL;
+    size_t n = strlen(name);
+
+    for (const char *p = body; p && *p;) {
+        const char *amp = strchr(p, '&');
+        if (strncmp(p, name, n) == 0 && p[n] == '=') {
+            char *v = apr_pstrmemdup(r->pool, p + n + 1,
+                                     amp ? (apr_size_t)(amp - p - n - 1) : strlen(p + n + 1));
+            if (found || ap_unescape_urlencoded(v) != OK)
+                *bad = 1;
+            if (found)
+                OPENSSL_cleanse(found, strlen(found));
+            found = v;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return found;
+}
+
+int ta_wants_json(request_rec *r)
+{
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+
+    return accept && ap_strcasestr(accept, "application/json") != NULL;
+}

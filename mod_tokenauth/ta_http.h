@@ -26,4 +26,12 @@ int ta_send_json(request_rec *r, int status, json_t *obj);
  * HTTPS); max_age 0 clears it. */
 void ta_set_cookie(request_rec *r, const char *name, const char *value, long long max_age);
 
+/* A field of an application/x-www-form-urlencoded body, decoded, or NULL; *bad is set when
+ * the field appears twice or is badly escaped. Every copy but the one returned is wiped, as
+ * the field may be a password. */
+char *ta_form_field(request_rec *r, const char *body, const char *name, int *bad);
+
+/* 1 when the client asks for JSON (Accept names application/json). */
+int ta_wants_json(request_rec *r);
+
 #endif

@@ -6,6 +6,7 @@
 #include "ta_helper_client.h"
 #include "ta_helperctl.h"
 #include "ta_http.h"
+#include "ta_loginlimit.h"
 #include "ta_proto.h"
 #include "ta_redirect.h"
 
@@ -22,6 +23,7 @@ APLOG_USE_MODULE(tokenauth);
 
 #define HELPER_TIMEOUT_MS 30000 /* a PAM conversation over the network may be slow */
 #define FAILURE_MESSAGE "The user name or password is not right."
+#define THROTTLED_MESSAGE "Too many failed attempts. Please try again later."
 
 /* What a login request carried. */
 typedef struct {
@@ -95,37 +97,14 @@ static const char *query_return(request_rec *r)
     return args ? apr_table_get(args, "return") : NULL;
 }
 
-/* A form field's value, or NULL; "bad" when the field appears twice or is badly escaped.
- * Every copy but the one returned is wiped (this is also how passwords are read). */
-static char *form_field(request_rec *r, const char *body, const char *name, int *bad)
-{
-    char *found = NULL;
-    size_t n = strlen(name);
-
-    for (const char *p = body; p && *p;) {
-        const char *amp = strchr(p, '&');
-        if (strncmp(p, name, n) == 0 && p[n] == '=') {
-            char *v = apr_pstrmemdup(r->pool, p + n + 1,
-                                     amp ? (apr_size_t)(amp - p - n - 1) : strlen(p + n + 1));
-            if (found || ap_unescape_urlencoded(v) != OK)
-                *bad = 1;
-            if (found)
-                OPENSSL_cleanse(found, strlen(found));
-            found = v;
-        }
-        p = amp ? amp + 1 : NULL;
-    }
-    return found;
-}
-
 /* username, password (and return) of a form body; 400 when malformed. */
 static int parse_form(request_rec *r, char *body, credentials *c)
 {
     int bad = 0;
 
-    c->user = form_field(r, body, "username", &bad);
-    c->password = form_field(r, body, "password", &bad);
-    c->ret = form_field(r, body, "return", &bad);
+    c->user = ta_form_field(r, body, "username", &bad);
+    c->password = ta_form_field(r, body, "password", &bad);
+    c->ret = ta_form_field(r, body, "return", &bad);
     if (bad && c->password)
         OPENSSL_cleanse(c->password, strlen(c->password));
     return bad || !c->user || !c->password ? HTTP_BAD_REQUEST : OK;
@@ -200,16 +179,49 @@ static int login_succeeded(request_rec *r, int json, const credentials *c, unsig
     return HTTP_SEE_OTHER;
 }
 
-/* One generic failure, whatever the reason (unknown user, wrong password, refused account). */
+/* One generic failure, whatever the reason (unknown user, wrong password, refused account);
+ * counted against the user name and the client address. */
 static int login_failed(request_rec *r, int json, const credentials *c, int result)
 {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00021: login of %s from %s failed: %s", c->user,
                   r->useragent_ip,
                   result == TA_AUTH_ACCOUNT_REFUSED ? "account refused" : "bad credentials");
+    if (ta_login_failed(r, c->user) != TA_CACHE_OK)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "TA00025: the failed login of %s from %s could not be counted", c->user,
+                      r->useragent_ip);
     if (json)
         return ta_send_json(r, HTTP_UNAUTHORIZED,
                             json_pack("{s:s}", "error", "invalid_credentials"));
     return send_form(r, HTTP_UNAUTHORIZED, FAILURE_MESSAGE, c->ret);
+}
+
+/* 429 with Retry-After while the user name or the address is locked out; 503 when the
+ * counters cannot be read (fail closed); OK to go on, DONE when the 429 was sent. Decided before
+ * PAM is asked, so that a locked-out guesser costs no hashing and learns nothing. */
+static int throttle(request_rec *r, int json, const credentials *c)
+{
+    long long wait = 0;
+    ta_cache_status st = ta_login_wait(r, c->user, &wait);
+
+    if (st != TA_CACHE_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "TA00022: login of %s from %s: login counters unavailable (%s)", c->user,
+                      r->useragent_ip, ta_cache_status_name(st));
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (wait == 0)
+        return OK;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "TA00021: login of %s from %s failed: throttled (%" APR_INT64_T_FMT " s left)",
+                  c->user, r->useragent_ip, (apr_int64_t)wait);
+    apr_table_setn(r->err_headers_out, "Retry-After",
+                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)wait));
+    if (json)
+        ta_send_json(r, HTTP_TOO_MANY_REQUESTS, json_pack("{s:s}", "error", "throttled"));
+    else
+        send_form(r, HTTP_TOO_MANY_REQUESTS, THROTTLED_MESSAGE, c->ret);
+    return DONE; /* answered */
 }
 
 /* The checks that come before PAM: method, Origin, media type, size, syntax. */
@@ -249,14 +261,22 @@ int ta_login_handler(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     if ((rv = read_login(r, &json, &c)) != OK)
         return rv;
+    if ((rv = throttle(r, json, &c)) != OK) {
+        OPENSSL_cleanse(c.password, strlen(c.password));
+        return rv;
+    }
     sc = ta_server_config(r->server);
     result =
         ta_helper_auth(ta_helper_socket(), HELPER_TIMEOUT_MS,
                        sc->pam_service ? sc->pam_service : TA_DEFAULT_PAM_SERVICE, c.user,
                        c.password, r->useragent_ip ? r->useragent_ip : "", &uid, err, sizeof(err));
     OPENSSL_cleanse(c.password, strlen(c.password));
-    if (result == TA_AUTH_OK)
+    if (result == TA_AUTH_OK) {
+        if (ta_login_succeeded(r, c.user) != TA_CACHE_OK)
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "TA00025: the login counter of %s could not be cleared", c.user);
         return login_succeeded(r, json, &c, uid);
+    }
     if (result == TA_AUTH_UNAVAILABLE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00022: login of %s from %s: %s", c.user,
                       r->useragent_ip, err[0] ? err : "PAM unavailable");

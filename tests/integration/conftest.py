@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 from taharness import Harness, paths  # noqa: E402
 from taharness.http import Client  # noqa: E402
+from taharness.site import RELAXED_THROTTLE  # noqa: E402
 
 TEST_USERS = ("alice", "bob", "carol")
 
@@ -80,7 +81,7 @@ def key_file(harness):
 
 @pytest.fixture(scope="session")
 def server(harness):
-    return harness.start_apache("default")
+    return harness.start_apache("default", extra=[RELAXED_THROTTLE])
 
 
 @pytest.fixture(scope="session")

@@ -50,6 +50,26 @@ def case_non_numeric_url_token_ttl(workdir, users):
     return None, "TokenAuthURLTokenTTL 300 week"
 
 
+def case_unknown_socache_provider(workdir, users):
+    return None, "TokenAuthCache nosuchcache"
+
+
+def case_bad_socache_argument(workdir, users):
+    return None, "TokenAuthCache shmcb:/tmp/x(12)"
+
+
+def case_throttle_not_numeric(workdir, users):
+    return None, "TokenAuthLoginThrottle 5 5m 300"
+
+
+def case_throttle_two_numbers(workdir, users):
+    return None, "TokenAuthLoginThrottle 5 300"
+
+
+def case_throttle_zero(workdir, users):
+    return None, "TokenAuthLoginThrottle 0 300 300"
+
+
 CASES = {
     # name: (builder, directive named in the message, words the message must contain)
     "missing key file": (case_missing_key_file, "TokenAuthKeyFile", r"open|No such file"),
@@ -65,6 +85,14 @@ CASES = {
                                         r"1d"),
     "non-numeric TokenAuthURLTokenTTL": (case_non_numeric_url_token_ttl, "TokenAuthURLTokenTTL",
                                          r"week"),
+    "unknown socache provider": (case_unknown_socache_provider, "TokenAuthCache",
+                                 r"unknown socache provider \"nosuchcache\".*shmcb"),
+    "bad socache argument": (case_bad_socache_argument, "TokenAuthCache", r"8192"),
+    "non-numeric TokenAuthLoginThrottle": (case_throttle_not_numeric, "TokenAuthLoginThrottle",
+                                           r"5m"),
+    "TokenAuthLoginThrottle with two numbers": (case_throttle_two_numbers,
+                                                "TokenAuthLoginThrottle", r"three numbers"),
+    "TokenAuthLoginThrottle of 0": (case_throttle_zero, "TokenAuthLoginThrottle", r"\"0\""),
 }
 
 
@@ -123,3 +151,28 @@ def test_bad_key_file_stops_start_up(harness):
     with pytest.raises(ApacheError, match="TokenAuthKeyFile"):
         server.start()
     assert not server.running
+
+
+def test_cache_default_needs_mod_socache_shmcb(harness, expect_error_log):
+    """Without TokenAuthCache the store is shmcb; when its module is not loaded, configtest
+    says what to do instead of failing at the first logout."""
+    expect_error_log(r"TA00009: ")
+    modules = tuple(m for m in apacheconf.BASE_MODULES if m != "socache_shmcb")
+    server = harness.apache("config-no-shmcb", snippets=[key_file_line(harness.key_file.path)],
+                            modules=modules)
+    result = server.configtest()
+    assert result.returncode != 0
+    assert "TA00009: TokenAuthCache defaults to shmcb" in result.stderr, result.stderr
+    assert "a2enmod socache_shmcb" in result.stderr
+
+
+def test_cache_in_a_virtual_host_is_refused(harness):
+    """One store serves every virtual host: TokenAuthCache inside one is an error."""
+    server = harness.apache("config-vhost-cache", snippets=[
+        key_file_line(harness.key_file.path),
+        "<VirtualHost 127.0.0.1:1>\nTokenAuthCache shmcb\n</VirtualHost>"])
+    result = server.configtest()
+    assert result.returncode != 0
+    line = apacheconf.line_of(server.config_text(), "TokenAuthCache shmcb")
+    assert "TokenAuthCache (%s:%d): belongs in the main server configuration" % (
+        server.paths.conf, line) in result.stderr, result.stderr

@@ -21,7 +21,7 @@ import pytest
 
 from taharness import helperproc
 from taharness.http import Client
-from taharness.site import FILES
+from taharness.site import FILES, RELAXED_THROTTLE
 from taharness.waiting import wait_until
 
 HELLO = FILES["files/hello.txt"]
@@ -53,7 +53,8 @@ ERROR_LOG_ALLOW = [r"TA00022: login of alice from 127\.0\.0\.1: ",
 def fast(harness, apache_factory):
     """A server whose PAM service fails without pam_unix's delay."""
     harness.pam_service(NODELAY_SERVICE, NODELAY_PAM)
-    yield apache_factory("fast", extra=["TokenAuthPAMService " + NODELAY_SERVICE])
+    yield apache_factory("fast", extra=["TokenAuthPAMService " + NODELAY_SERVICE,
+                                        RELAXED_THROTTLE])
     harness.remove_pam_service(NODELAY_SERVICE)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import paths
 
 BASE_MODULES = ("mpm_event", "authn_core", "authz_core", "authz_user", "mime", "dir", "alias",
-                "env", "headers", "setenvif", "cgid")
+                "env", "headers", "setenvif", "cgid", "socache_shmcb")
 
 # %r, %q and %U%q each in their own field, so tests can check that every form is redacted.
 ACCESS_LOG_FORMAT = r'%h %u "%r" q="%q" uq="%U%q" s=%>s'

@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import hostguard, paths, site
+from . import apacheconf, hostguard, paths, site
 from .apache import ApacheServer
 from .keys import KeyFile
 from .namespace import MountNamespace
@@ -109,14 +109,16 @@ class Harness:
         (self.ns.etc / "pam.d" / name).unlink(missing_ok=True)
 
     # --- servers -------------------------------------------------------------------------
-    def apache(self, name: str, snippets=None, extra=(), key_file=None) -> ApacheServer:
+    def apache(self, name: str, snippets=None, extra=(), key_file=None,
+               modules=None) -> ApacheServer:
         """A server (not yet started) under workdir/name. snippets replaces the default site;
-        extra is appended to whichever is used. key_file defaults to the harness's."""
+        extra is appended to whichever is used. key_file defaults to the harness's; modules
+        to apacheconf.BASE_MODULES."""
         key_file = key_file or self.key_file.path
         if snippets is None:
             snippets = [site.default_site(key_file)]
         server = ApacheServer(self.ns, self.workdir / name, list(snippets) + list(extra),
-                              env=self.sanitizers.env(paths.module_path()), populate=site.populate)
+                              modules=modules or apacheconf.BASE_MODULES, env=self.sanitizers.env(paths.module_path()), populate=site.populate)
         self.servers.append(server)
         return server
 

@@ -71,10 +71,13 @@ class RawResponse:
 
 
 def raw_request(port: int, method: str, target: str, headers=(), body: bytes = None,
-                timeout: float = DEFAULT_TIMEOUT) -> RawResponse:
+                timeout: float = DEFAULT_TIMEOUT, source: str = None) -> RawResponse:
     """One request with exactly the header lines given (repeats allowed) and the request
-    target sent as is (no client-side normalisation of "..", no re-encoding)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    target sent as is (no client-side normalisation of "..", no re-encoding). source is a
+    loopback address to send from (127.0.0.2, ...), so that one machine can be several
+    clients."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
     try:
         conn.putrequest(method, target, skip_accept_encoding=True)
         for name, value in headers:

@@ -30,6 +30,10 @@ done
 # conf/pam.d/<PAM_SERVICE> into the namespace.
 PAM_SERVICE = "tokenauth"
 
+# For servers that many tests share and fail logins on from 127.0.0.1; test_throttle.py
+# checks the default (5 300 300) on servers of its own.
+RELAXED_THROTTLE = "TokenAuthLoginThrottle 1000 300 300"
+
 TOKEN_AUTH = """\
     AuthType token
     AuthName "files"
@@ -62,6 +66,10 @@ def default_site(key_file):
 
 <Location /login>
     SetHandler tokenauth-login
+</Location>
+<Location /logout>
+    SetHandler tokenauth-logout
+    TokenAuthLoginURL /login
 </Location>
 <Location /files>
 {TOKEN_AUTH}

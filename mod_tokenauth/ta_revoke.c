@@ -1,0 +1,168 @@
+/* Revocations: every one goes to this server's ledger first (it cannot silently drop an
+ * entry, and it survives restarts); with a shared TokenAuthCache it also goes to the shared
+ * store, which the check then consults for revocations made on the other servers. */
+#include "ta_revoke.h"
+#include "ta_config.h"
+#include "ta_revstore.h"
+
+#include "apr_strings.h"
+#include "http_log.h"
+
+#include <limits.h>
+
+#include <openssl/evp.h>
+
+APLOG_USE_MODULE(tokenauth);
+
+#define SHARED_ID_LEN 19 /* "TA", the entry kind, 16 bytes of SHA-256 */
+#define TIME_TEXT_MAX 20
+/* A user's cutoff matters as long as a token issued before it may live. */
+#define CUTOFF_KEEP (TA_TTL_LIMIT + 60)
+
+/* The shared store's id of a jti ('j') or user ('u') entry: short and of fixed length
+ * whatever the input, as providers hex-encode ids and memcache limits keys to 250 bytes. */
+static int shared_id(char kind, const char *s, unsigned char id[SHARED_ID_LEN])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+
+    id[0] = 'T';
+    id[1] = 'A';
+    id[2] = (unsigned char)kind;
+    if (EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen < 16)
+        return -1;
+    memcpy(id + 3, md, 16);
+    return 0;
+}
+
+/* A time as ta_revoke_user writes it (decimal digits), or -1 for anything else. */
+static long long parse_time(const unsigned char *buf, unsigned len)
+{
+    long long v = 0;
+
+    if (len == 0 || len > 16)
+        return -1;
+    for (unsigned i = 0; i < len; i++) {
+        if (buf[i] < '0' || buf[i] > '9')
+            return -1;
+        v = v * 10 + (buf[i] - '0');
+    }
+    return v;
+}
+
+/* The user's cutoff in the shared store, or -1 when there is none. */
+static ta_cache_status shared_cutoff(request_rec *r, const char *user, long long *cutoff)
+{
+    unsigned char id[SHARED_ID_LEN], buf[TIME_TEXT_MAX];
+    unsigned len = sizeof(buf);
+    ta_cache_status st;
+
+    *cutoff = -1;
+    if (shared_id('u', user, id) != 0)
+        return TA_CACHE_UNAVAILABLE;
+    st = ta_cache_get(r, id, sizeof(id), buf, &len);
+    if (st != TA_CACHE_OK)
+        return st;
+    *cutoff = parse_time(buf, len);
+    if (*cutoff < 0) { /* not ours: whatever it meant, refuse rather than guess */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "TA00032: unreadable cutoff entry for %s in TokenAuthCache; "
+                      "treating every token of the user as revoked",
+                      user);
+        *cutoff = LLONG_MAX;
+    }
+    return TA_CACHE_OK;
+}
+
+static ta_cache_status shared_revoked(request_rec *r, const ta_claims *c, int *revoked)
+{
+    unsigned char id[SHARED_ID_LEN], buf[TIME_TEXT_MAX];
+    unsigned len = sizeof(buf);
+    long long cutoff;
+    ta_cache_status st;
+
+    if (shared_id('j', c->jti, id) != 0 || ta_cache_lock(r) != TA_CACHE_OK)
+        return TA_CACHE_UNAVAILABLE;
+    st = ta_cache_get(r, id, sizeof(id), buf, &len);
+    if (st == TA_CACHE_OK)
+        *revoked = 1;
+    else if (st == TA_CACHE_MISSING) {
+        st = shared_cutoff(r, c->sub, &cutoff);
+        if (st == TA_CACHE_OK)
+            *revoked = c->iat <= cutoff;
+    }
+    ta_cache_unlock(r);
+    return st == TA_CACHE_MISSING ? TA_CACHE_OK : st;
+}
+
+ta_cache_status ta_revoked(request_rec *r, const ta_claims *c, int *revoked)
+{
+    int local = ta_revstore_is_revoked(ta_cache_ledger(), c->jti, c->sub, c->iat,
+                                       (long long)apr_time_sec(r->request_time));
+
+    if (local < 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00033: revocation ledger cannot be read");
+        return TA_CACHE_UNAVAILABLE;
+    }
+    *revoked = local;
+    if (local || !ta_cache_is_shared())
+        return TA_CACHE_OK;
+    return shared_revoked(r, c, revoked);
+}
+
+/* A ledger answer as a cache status, logged when it is not OK. */
+static ta_cache_status ledger_result(request_rec *r, ta_rev_result res)
+{
+    if (res == TA_REV_OK)
+        return TA_CACHE_OK;
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00033: revocation ledger: %s%s",
+                  ta_rev_result_name(res),
+                  res == TA_REV_FULL ? " (the revocation is refused, not dropped)" : "");
+    return res == TA_REV_FULL ? TA_CACHE_FULL : TA_CACHE_UNAVAILABLE;
+}
+
+static ta_cache_status shared_put_time(request_rec *r, const unsigned char *id, long long value,
+                                       long long expires)
+{
+    char text[TIME_TEXT_MAX + 1];
+    int n = apr_snprintf(text, sizeof(text), "%" APR_INT64_T_FMT, (apr_int64_t)value);
+
+    return ta_cache_put(r, id, SHARED_ID_LEN, expires, (const unsigned char *)text, (unsigned)n);
+}
+
+ta_cache_status ta_revoke_token(request_rec *r, const ta_claims *c)
+{
+    long long now = (long long)apr_time_sec(r->request_time);
+    unsigned char id[SHARED_ID_LEN];
+    ta_cache_status st;
+
+    st = ledger_result(r, ta_revstore_revoke_jti(ta_cache_ledger(), c->jti, c->exp, now));
+    if (st != TA_CACHE_OK || !ta_cache_is_shared())
+        return st;
+    if (shared_id('j', c->jti, id) != 0 || ta_cache_lock(r) != TA_CACHE_OK)
+        return TA_CACHE_UNAVAILABLE;
+    st = shared_put_time(r, id, c->exp, c->exp);
+    ta_cache_unlock(r);
+    return st;
+}
+
+ta_cache_status ta_revoke_user(request_rec *r, const char *user, long long cutoff)
+{
+    long long now = (long long)apr_time_sec(r->request_time), prior;
+    unsigned char id[SHARED_ID_LEN];
+    ta_cache_status st;
+
+    st = ledger_result(
+        r, ta_revstore_cut_user(ta_cache_ledger(), user, cutoff, cutoff + CUTOFF_KEEP, now));
+    if (st != TA_CACHE_OK || !ta_cache_is_shared())
+        return st;
+    if (shared_id('u', user, id) != 0 || ta_cache_lock(r) != TA_CACHE_OK)
+        return TA_CACHE_UNAVAILABLE;
+    /* another server's clock may be ahead: never move a cutoff back */
+    st = shared_cutoff(r, user, &prior);
+    if (st == TA_CACHE_OK || st == TA_CACHE_MISSING)
+        st = shared_put_time(r, id, prior > cutoff && prior != LLONG_MAX ? prior : cutoff,
+                             cutoff + CUTOFF_KEEP);
+    ta_cache_unlock(r);
+    return st;
+}
