@@ -17,6 +17,18 @@ from taharness.site import WHOAMI  # noqa: E402
 
 DEMO_USER = "demo"
 
+# A page behind the token with the two ways to log out: logout is POST only, so a browser
+# needs a form (no JavaScript).
+ACCOUNT_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Your session</title></head>
+<body><main><h1>Your session</h1>
+<p><a href="/auth/whoami">Who am I?</a> &middot; <a href="/files/hello.txt">a file</a></p>
+<form method="post" action="/logout"><button type="submit">Log out</button></form>
+<form method="post" action="/logout"><input type="hidden" name="all" value="1">
+<button type="submit">Log out everywhere</button></form>
+</main></body></html>
+"""
+
 
 def wait_for_stop() -> None:
     """Block until SIGINT or SIGTERM."""
@@ -32,16 +44,18 @@ def explain(server, user, url_token) -> None:
     print(f"""
 mod_tokenauth demo is running: {base}/
 
-  log in from a browser:  {base}/login?return=/files/
+  log in from a browser:  {base}/login?return=/web/account.html
       user {user.name}, password {user.password}
       (this account exists only in the demo's private namespace; PAM checks it for real)
   then open               {base}/files/hello.txt      (the session cookie does it)
   and ask who you are:    {base}/auth/whoami
+  log out (a form):       {base}/web/account.html
 
   from curl, log in with JSON and use the token as a bearer token:
       curl -s -H 'Content-Type: application/json' \\
            -d '{{"username":"{user.name}","password":"{user.password}"}}' {base}/login
       curl -H 'Authorization: Bearer TOKEN' {base}/files/hello.txt
+      curl -X POST -H 'Authorization: Bearer TOKEN' -H 'Accept: application/json' {base}/logout
 
   an image-style URL with a minted url token for /files/ (valid 1 hour; no cookie needed):
       {base}/files/hello.txt?token={url_token}
@@ -60,6 +74,7 @@ def main() -> int:
     with Harness() as h:
         user = h.users.add_user(DEMO_USER, "demo-" + secrets.token_urlsafe(6))
         server = h.start_apache("demo", extra=[WHOAMI])
+        (server.paths.docroot / "web" / "account.html").write_text(ACCOUNT_PAGE)
         url_token = h.mint(user.name, kind="url", scope="/files/", ttl=3600)
         explain(server, user, url_token)
         wait_for_stop()
