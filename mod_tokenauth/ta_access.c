@@ -208,9 +208,8 @@ static int wants_html(request_rec *r)
 
 /* Answer a request without a valid token: 302 to the login page for browsers, else 401 with
  * a Bearer challenge and a small JSON body (written here, as the error page would be HTML). */
-static int refuse(request_rec *r, const ta_request *n, ta_token_status why)
+static void log_refusal(request_rec *r, const ta_request *n, ta_token_status why)
 {
-    const ta_dir_conf *dc = ta_dir_config(r);
     int sent = n && (n->token || n->refusal);
 
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00002: token refused: %s (source %s)",
@@ -220,6 +219,14 @@ static int refuse(request_rec *r, const ta_request *n, ta_token_status why)
                   : n->source == TA_FROM_QUERY  ? "query"
                   : n->source == TA_FROM_COOKIE ? "cookie"
                                                 : "none");
+}
+
+static int refuse(request_rec *r, const ta_request *n, ta_token_status why)
+{
+    const ta_dir_conf *dc = ta_dir_config(r);
+    int sent = n && (n->token || n->refusal);
+
+    log_refusal(r, n, why);
     if (dc->login_url && wants_html(r)) {
         apr_table_setn(r->headers_out, "Location",
                        apr_pstrcat(r->pool, dc->login_url, strchr(dc->login_url, '?') ? "&" : "?",
@@ -292,7 +299,7 @@ static void accept_identity(request_rec *r, const ta_request *n, const ta_claims
 
 /* Verify the collected token, revocations included, and publish the identity: OK, or the
  * answer to give (a refusal, 500, or 503 when revocations cannot be checked). */
-static int authenticate(request_rec *r, const ta_server_conf *sc, ta_request *n)
+static int authenticate(request_rec *r, const ta_server_conf *sc, ta_request *n, int quiet)
 {
     ta_claims c;
     ta_token_status st;
@@ -300,8 +307,9 @@ static int authenticate(request_rec *r, const ta_server_conf *sc, ta_request *n)
     int revoked = 0;
 
     if (n->token == NULL && !n->refusal)
-        return refuse(r, n, TA_TOKEN_MALFORMED);
-    st = verify(r, sc, ta_dir_config(r), n, &c);
+        st = TA_TOKEN_MALFORMED;
+    else
+        st = verify(r, sc, ta_dir_config(r), n, &c);
     if (st == TA_TOKEN_OK) {
         /* after the MAC and the scope: only signed, applicable tokens cost a look-up */
         cs = ta_revoked(r, &c, &revoked);
@@ -318,6 +326,10 @@ static int authenticate(request_rec *r, const ta_server_conf *sc, ta_request *n)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00008: token check failed: %s",
                       ta_token_status_name(st));
         return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (st != TA_TOKEN_OK && quiet) {
+        log_refusal(r, n, st);
+        return HTTP_UNAUTHORIZED;
     }
     if (st != TA_TOKEN_OK)
         return refuse(r, n, st);
@@ -352,10 +364,10 @@ int ta_check_token(request_rec *r)
         ta_collect_credentials(r);
         n = note_of(r, 1);
     }
-    return authenticate(r, sc, n);
+    return authenticate(r, sc, n, 0);
 }
 
-int ta_authenticate_header_or_cookie(request_rec *r, const ta_request **id)
+int ta_authenticate_header_or_cookie(request_rec *r, const ta_request **id, int quiet)
 {
     const ta_server_conf *sc;
     const ta_dir_conf *dc = ta_dir_config(r);
@@ -370,7 +382,7 @@ int ta_authenticate_header_or_cookie(request_rec *r, const ta_request **id)
     if (!((dc->sources & TA_SRC_BEARER) && search_source(r, dc, n, TA_FROM_BEARER)) &&
         (dc->sources & TA_SRC_COOKIE))
         search_source(r, dc, n, TA_FROM_COOKIE);
-    if ((rv = authenticate(r, sc, n)) == OK)
+    if ((rv = authenticate(r, sc, n, quiet)) == OK)
         *id = ta_request_identity(r);
     return rv;
 }

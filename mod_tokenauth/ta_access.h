@@ -27,8 +27,9 @@ int ta_check_token(request_rec *r);
 /* For handlers whose location need not use AuthType token (logout): the request's identity,
  * from AuthType token when it ran, else from the bearer header or the cookie (never the
  * query), held to every rule of the access checker. OK with *id set, or the answer to give:
- * DONE when a refusal was already sent, else an HTTP status. */
-int ta_authenticate_header_or_cookie(request_rec *r, const ta_request **id);
+ * DONE when a refusal was already sent, else an HTTP status. quiet: a missing or refused
+ * token is only logged and HTTP_UNAUTHORIZED returned, for the caller to answer. */
+int ta_authenticate_header_or_cookie(request_rec *r, const ta_request **id, int quiet);
 
 /* fixups: Referrer-Policy and Cache-Control on token-authenticated responses. */
 int ta_secure_response(request_rec *r);

@@ -10,12 +10,17 @@
 #include "http_log.h"
 #include "util_mutex.h"
 
+#include <errno.h>
+#include <stdlib.h>
+
 APLOG_USE_MODULE(tokenauth);
 
 #define MUTEX_TYPE "tokenauth-cache"
 #define CACHE_NAMESPACE "tokenauth"
 #define LEDGER_FILE "tokenauth/revocations" /* below DefaultRuntimeDir */
 #define LEDGER_RETAINED "mod_tokenauth-ledger"
+#define CANARY_ID "TA-canary"
+#define CANARY_LIFETIME (10LL * 366 * 86400)
 /* memcached reads a lifetime over 30 days as an absolute time (long past): keep below */
 #define MEMCACHE_MAX_LIFETIME (29LL * 86400)
 
@@ -24,7 +29,11 @@ static struct {
     const char *name; /* the provider's name */
     const ap_socache_provider_t *provider;
     ap_socache_instance_t *inst;
-    apr_global_mutex_t *mutex; /* only for providers flagged not multi-process safe */
+    /* every read-modify-write of this server's children goes under it: providers flagged
+     * not multi-process safe need it for every access, and for the others it keeps the
+     * counter updates of one server whole */
+    apr_global_mutex_t *mutex;
+    unsigned ledger_slots; /* TokenAuthRevocationSlots; 0: the default */
     int initialised;
 } cache;
 
@@ -32,6 +41,7 @@ static struct {
  * generation of children inherits the same mapping. */
 typedef struct {
     ta_revstore *rs;
+    unsigned slots;
 } retained_ledger;
 static retained_ledger *ledger;
 
@@ -98,6 +108,23 @@ const char *ta_cache_configure(cmd_parms *cmd, const char *spec)
     return create(cmd->pool, cmd->temp_pool, spec);
 }
 
+const char *ta_cache_configure_slots(cmd_parms *cmd, const char *arg)
+{
+    char *end;
+    unsigned long v;
+
+    if (cmd->server->is_virtual)
+        return "belongs in the main server configuration: one ledger serves every virtual host";
+    errno = 0;
+    v = strtoul(arg, &end, 10);
+    if (errno || end == arg || *end || v < TA_REVSTORE_SLOTS_MIN || v > TA_REVSTORE_SLOTS_MAX ||
+        (v & (v - 1)) != 0)
+        return apr_psprintf(cmd->temp_pool, "\"%s\" is not a power of two from %u to %u", arg,
+                            TA_REVSTORE_SLOTS_MIN, TA_REVSTORE_SLOTS_MAX);
+    cache.ledger_slots = (unsigned)v;
+    return NULL;
+}
+
 void ta_cache_pre_config(apr_pool_t *pconf)
 {
     /* the previous generation's instance went with its pool */
@@ -130,15 +157,6 @@ static apr_status_t destroy_instance(void *data)
     return APR_SUCCESS;
 }
 
-static apr_status_t close_ledger(void *data)
-{
-    retained_ledger *l = data;
-
-    ta_revstore_close(l->rs);
-    l->rs = NULL;
-    return APR_SUCCESS;
-}
-
 /* Map the ledger once per parent: a graceful restart keeps the mapping the running children
  * use, and ta_revstore_open may only be called while no other process uses the file. */
 static int open_ledger(apr_pool_t *pconf, server_rec *s)
@@ -146,19 +164,29 @@ static int open_ledger(apr_pool_t *pconf, server_rec *s)
     const char *path;
     char err[512];
 
+    unsigned slots = cache.ledger_slots ? cache.ledger_slots : TA_REVSTORE_SLOTS;
+
     ledger = ap_retained_data_get(LEDGER_RETAINED);
     if (ledger == NULL)
         ledger = ap_retained_data_create(LEDGER_RETAINED, sizeof(*ledger));
-    if (ledger->rs)
+    if (ledger->rs) {
+        if (ledger->slots != slots)
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                         "TA00019: TokenAuthRevocationSlots %u takes effect at the next full "
+                         "restart (the running ledger has %u)",
+                         slots, ledger->slots);
         return OK;
+    }
     path = ap_runtime_dir_relative(pconf, LEDGER_FILE);
-    ledger->rs = path ? ta_revstore_open(path, TA_REVSTORE_SLOTS, err, sizeof(err)) : NULL;
+    ledger->rs = path ? ta_revstore_open(path, slots, err, sizeof(err)) : NULL;
+    ledger->slots = slots;
     if (ledger->rs == NULL) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "TA00015: revocation ledger: %s",
                      path ? err : "no runtime directory");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    apr_pool_cleanup_register(s->process->pool, ledger, close_ledger, apr_pool_cleanup_null);
+    /* no cleanup: the mapping lasts as long as the parent, and a cleanup on the process pool
+     * would run after httpd has unloaded this module */
     return OK;
 }
 
@@ -170,13 +198,11 @@ int ta_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     (void)ptemp;
     if (open_ledger(pconf, s) != OK)
         return HTTP_INTERNAL_SERVER_ERROR;
-    if (cache.provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
-        rv = ap_global_mutex_create(&cache.mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
-                         "TA00014: cannot create the lock of TokenAuthCache %s", cache.spec);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
+    rv = ap_global_mutex_create(&cache.mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                     "TA00014: cannot create the lock of TokenAuthCache %s", cache.spec);
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     rv = cache.provider->init(cache.inst, CACHE_NAMESPACE, &hints, s, pconf);
     if (rv != APR_SUCCESS) {
@@ -189,7 +215,7 @@ int ta_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                  "TA00017: TokenAuthCache %s (%s), revocation ledger with %u slots", cache.spec,
                  ta_cache_is_shared() ? "shared with other servers" : "this server only",
-                 TA_REVSTORE_SLOTS);
+                 ledger->slots);
     return OK;
 }
 
@@ -276,4 +302,33 @@ ta_cache_status ta_cache_remove(request_rec *r, const unsigned char *id, unsigne
     if (rv == APR_SUCCESS || APR_STATUS_IS_NOTFOUND(rv))
         return TA_CACHE_OK;
     return failed(r, rv, "removal");
+}
+
+/* With a shared provider a miss proves nothing on its own: APR's redis and memcache clients
+ * answer "not found" for every key while they hold the server for dead, and a store
+ * restarted without its data has forgotten our entries. A canary entry tells a real miss
+ * from these: present, the store answered and still holds what we wrote; missing, it is
+ * written again, and when that fails the store is unavailable. Lock held. */
+ta_cache_status ta_cache_confirm_miss(request_rec *r)
+{
+    unsigned char buf[8];
+    unsigned len = sizeof(buf);
+    ta_cache_status st;
+
+    if (!ta_cache_is_shared())
+        return TA_CACHE_OK;
+    st = ta_cache_get(r, (const unsigned char *)CANARY_ID, sizeof(CANARY_ID) - 1, buf, &len);
+    if (st != TA_CACHE_MISSING)
+        return st;
+    st = ta_cache_put(r, (const unsigned char *)CANARY_ID, sizeof(CANARY_ID) - 1,
+                      (long long)apr_time_sec(apr_time_now()) + CANARY_LIFETIME,
+                      (const unsigned char *)"1", 1);
+    if (st != TA_CACHE_OK)
+        return TA_CACHE_UNAVAILABLE;
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "TA00018: TokenAuthCache %s had lost its marker entry (new, flushed, or "
+                  "restarted without its data): revocations made before on other servers "
+                  "may be lost",
+                  cache.spec);
+    return TA_CACHE_OK;
 }

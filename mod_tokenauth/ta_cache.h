@@ -24,6 +24,9 @@ typedef enum {
  * its own argument check runs now, so that errors stop configtest. NULL or an error. */
 const char *ta_cache_configure(cmd_parms *cmd, const char *spec);
 
+/* TokenAuthRevocationSlots N: the ledger's capacity (a power of two). NULL or an error. */
+const char *ta_cache_configure_slots(cmd_parms *cmd, const char *arg);
+
 /* 1 when the configured provider carries data between servers (anything but shmcb). */
 int ta_cache_is_shared(void);
 
@@ -45,6 +48,11 @@ ta_cache_status ta_cache_get(request_rec *r, const unsigned char *id, unsigned i
 ta_cache_status ta_cache_put(request_rec *r, const unsigned char *id, unsigned idlen,
                              long long expires, const unsigned char *data, unsigned len);
 ta_cache_status ta_cache_remove(request_rec *r, const unsigned char *id, unsigned idlen);
+
+/* After a miss in a shared store: OK when the store really answered (a canary entry is
+ * there, or could be written again), else TA_CACHE_UNAVAILABLE. OK at once for shmcb. Lock
+ * held. */
+ta_cache_status ta_cache_confirm_miss(request_rec *r);
 
 /* The revocation ledger of this server (NULL before post_config). */
 struct ta_revstore *ta_cache_ledger(void);

@@ -346,6 +346,14 @@ static const char *set_cache(cmd_parms *cmd, void *dummy, const char *arg)
     return err ? cfg_error(cmd, "%s", err) : NULL;
 }
 
+static const char *set_revocation_slots(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ta_cache_configure_slots(cmd, arg);
+
+    (void)dummy;
+    return err ? cfg_error(cmd, "%s", err) : NULL;
+}
+
 /* TokenAuthLoginThrottle N window lockout: three positive whole numbers. */
 static const char *set_throttle(cmd_parms *cmd, void *dummy, const char *args)
 {
@@ -391,6 +399,8 @@ const command_rec ta_directives[] = {
                   "HTML template of the login page ({{message}}, {{action}}, {{return}})"),
     AP_INIT_TAKE1("TokenAuthCache", set_cache, NULL, RSRC_CONF,
                   "socache provider[:args] for revocations and login throttling (default shmcb)"),
+    AP_INIT_TAKE1("TokenAuthRevocationSlots", set_revocation_slots, NULL, RSRC_CONF,
+                  "capacity of the revocation ledger, a power of two (default 131072)"),
     AP_INIT_RAW_ARGS("TokenAuthLoginThrottle", set_throttle, NULL, RSRC_CONF,
                      "N window lockout: after N failed logins per user or address within "
                      "window seconds, refuse for lockout seconds (default 5 300 300)"),

@@ -9,6 +9,7 @@
 #include "ta_loginlimit.h"
 #include "ta_proto.h"
 #include "ta_redirect.h"
+#include "ta_user.h"
 
 #include "apr_strings.h"
 #include "http_core.h"
@@ -157,12 +158,27 @@ static const char *issue_session(request_rec *r, const char *user, unsigned long
     return tok;
 }
 
+/* The account's own spelling of the name PAM accepted: with a case-insensitive user database
+ * (sssd, winbind) "ALICE" logs in as alice, and the token, the revocations keyed on its
+ * sub and the access checker's uid check must all speak of that one account. */
+static const char *canonical_name(request_rec *r, const char *typed, unsigned long uid)
+{
+    ta_user u;
+
+    if (ta_user_lookup(typed, &u) != TA_USER_OK || u.uid != uid)
+        return typed; /* the access checker will judge this token as it is */
+    return apr_pstrdup(r->pool, u.name);
+}
+
 /* The answer to a successful login: JSON with the token, or 303 to the return path. */
-static int login_succeeded(request_rec *r, int json, const credentials *c, unsigned long uid)
+static int login_succeeded(request_rec *r, int json, credentials *c, unsigned long uid)
 {
     const ta_dir_conf *dc = ta_dir_config(r);
     long long exp = 0;
-    const char *tok = issue_session(r, c->user, uid, &exp);
+    const char *tok;
+
+    c->user = canonical_name(r, c->user, uid);
+    tok = issue_session(r, c->user, uid, &exp);
 
     if (tok == NULL)
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -180,16 +196,12 @@ static int login_succeeded(request_rec *r, int json, const credentials *c, unsig
 }
 
 /* One generic failure, whatever the reason (unknown user, wrong password, refused account);
- * counted against the user name and the client address. */
+ * the attempt was counted before PAM was asked. */
 static int login_failed(request_rec *r, int json, const credentials *c, int result)
 {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00021: login of %s from %s failed: %s", c->user,
                   r->useragent_ip,
                   result == TA_AUTH_ACCOUNT_REFUSED ? "account refused" : "bad credentials");
-    if (ta_login_failed(r, c->user) != TA_CACHE_OK)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "TA00025: the failed login of %s from %s could not be counted", c->user,
-                      r->useragent_ip);
     if (json)
         return ta_send_json(r, HTTP_UNAUTHORIZED,
                             json_pack("{s:s}", "error", "invalid_credentials"));
@@ -202,7 +214,7 @@ static int login_failed(request_rec *r, int json, const credentials *c, int resu
 static int throttle(request_rec *r, int json, const credentials *c)
 {
     long long wait = 0;
-    ta_cache_status st = ta_login_wait(r, c->user, &wait);
+    ta_cache_status st = ta_login_attempt(r, c->user, &wait);
 
     if (st != TA_CACHE_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
@@ -271,12 +283,13 @@ int ta_login_handler(request_rec *r)
                        sc->pam_service ? sc->pam_service : TA_DEFAULT_PAM_SERVICE, c.user,
                        c.password, r->useragent_ip ? r->useragent_ip : "", &uid, err, sizeof(err));
     OPENSSL_cleanse(c.password, strlen(c.password));
-    if (result == TA_AUTH_OK) {
-        if (ta_login_succeeded(r, c.user) != TA_CACHE_OK)
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          "TA00025: the login counter of %s could not be cleared", c.user);
+    if ((result == TA_AUTH_OK || result == TA_AUTH_UNAVAILABLE) &&
+        ta_login_give_back(r, c.user, result == TA_AUTH_OK) != TA_CACHE_OK)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "TA00025: the login counters of %s from %s could not be updated", c.user,
+                      r->useragent_ip);
+    if (result == TA_AUTH_OK)
         return login_succeeded(r, json, &c, uid);
-    }
     if (result == TA_AUTH_UNAVAILABLE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00022: login of %s from %s: %s", c.user,
                       r->useragent_ip, err[0] ? err : "PAM unavailable");

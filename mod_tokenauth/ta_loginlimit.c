@@ -51,66 +51,88 @@ static ta_cache_status load(request_rec *r, const char *key, ta_throttle_rec *re
     return st == TA_CACHE_MISSING ? TA_CACHE_OK : st;
 }
 
-/* One more failure under key. Lock held. */
-static ta_cache_status count(request_rec *r, const char *key, const ta_throttle_policy *p,
-                             long long now)
+static ta_cache_status save(request_rec *r, const char *key, const ta_throttle_rec *rec,
+                            const ta_throttle_policy *p)
 {
     unsigned char buf[TA_THROTTLE_REC_LEN];
-    ta_throttle_rec rec;
-    ta_cache_status st = load(r, key, &rec);
 
-    if (st != TA_CACHE_OK)
-        return st;
-    ta_throttle_fail(&rec, p, now);
-    ta_throttle_encode(&rec, buf);
+    ta_throttle_encode(rec, buf);
     return ta_cache_put(r, (const unsigned char *)key, (unsigned)strlen(key),
-                        ta_throttle_expiry(&rec, p), buf, sizeof(buf));
+                        ta_throttle_expiry(rec, p), buf, sizeof(buf));
 }
 
-ta_cache_status ta_login_wait(request_rec *r, const char *user, long long *wait)
+/* The wait under both keys, or count the attempt under both. Lock held. */
+static ta_cache_status attempt(request_rec *r, const keys *k, long long now, long long *wait)
 {
-    long long now = (long long)apr_time_sec(r->request_time), w;
-    ta_throttle_rec rec;
+    ta_throttle_policy p = policy_of(r);
+    ta_throttle_rec u, a;
+    ta_cache_status st;
+    long long w;
+
+    if ((st = load(r, k->user, &u)) != TA_CACHE_OK || (st = load(r, k->addr, &a)) != TA_CACHE_OK)
+        return st;
+    if (u.failures == 0 && u.locked_until == 0 && a.failures == 0 && a.locked_until == 0 &&
+        (st = ta_cache_confirm_miss(r)) != TA_CACHE_OK)
+        return st; /* nothing known of either: make sure the store really answered */
+    *wait = ta_throttle_wait(&u, now);
+    if ((w = ta_throttle_wait(&a, now)) > *wait)
+        *wait = w;
+    if (*wait > 0)
+        return TA_CACHE_OK;
+    ta_throttle_fail(&u, &p, now);
+    ta_throttle_fail(&a, &p, now);
+    if ((st = save(r, k->user, &u, &p)) != TA_CACHE_OK)
+        return st;
+    return save(r, k->addr, &a, &p);
+}
+
+ta_cache_status ta_login_attempt(request_rec *r, const char *user, long long *wait)
+{
     ta_cache_status st;
     keys k;
 
     *wait = 0;
     if ((st = make_keys(r, user, &k)) != TA_CACHE_OK || (st = ta_cache_lock(r)) != TA_CACHE_OK)
         return st;
-    if ((st = load(r, k.user, &rec)) == TA_CACHE_OK) {
-        *wait = ta_throttle_wait(&rec, now);
-        if ((st = load(r, k.addr, &rec)) == TA_CACHE_OK &&
-            (w = ta_throttle_wait(&rec, now)) > *wait)
-            *wait = w;
-    }
+    st = attempt(r, &k, (long long)apr_time_sec(r->request_time), wait);
     ta_cache_unlock(r);
     return st;
 }
 
-ta_cache_status ta_login_failed(request_rec *r, const char *user)
+/* Take back one attempt counted under key at attempt_time. When that attempt was the one that
+ * locked (the counter started afresh with the lock), the lock goes and the count before it
+ * comes back. Lock held. */
+static ta_cache_status give_back(request_rec *r, const char *key, long long attempt_time)
 {
-    long long now = (long long)apr_time_sec(r->request_time);
     ta_throttle_policy p = policy_of(r);
-    ta_cache_status st;
-    keys k;
+    ta_throttle_rec rec;
+    ta_cache_status st = load(r, key, &rec);
 
-    if ((st = make_keys(r, user, &k)) != TA_CACHE_OK || (st = ta_cache_lock(r)) != TA_CACHE_OK)
+    if (st != TA_CACHE_OK)
         return st;
-    st = count(r, k.user, &p, now);
-    if (st == TA_CACHE_OK)
-        st = count(r, k.addr, &p, now);
-    ta_cache_unlock(r);
-    return st;
+    if (rec.failures > 0)
+        rec.failures--;
+    else if (rec.locked_until != 0 && rec.locked_until == attempt_time + p.lockout) {
+        rec.locked_until = 0;
+        rec.failures = p.limit > 0 ? p.limit - 1 : 0;
+    }
+    else
+        return TA_CACHE_OK;
+    return save(r, key, &rec, &p);
 }
 
-ta_cache_status ta_login_succeeded(request_rec *r, const char *user)
+ta_cache_status ta_login_give_back(request_rec *r, const char *user, int clear_user)
 {
+    long long t = (long long)apr_time_sec(r->request_time);
     ta_cache_status st;
     keys k;
 
     if ((st = make_keys(r, user, &k)) != TA_CACHE_OK || (st = ta_cache_lock(r)) != TA_CACHE_OK)
         return st;
-    st = ta_cache_remove(r, (const unsigned char *)k.user, (unsigned)strlen(k.user));
+    st = clear_user ? ta_cache_remove(r, (const unsigned char *)k.user, (unsigned)strlen(k.user))
+                    : give_back(r, k.user, t);
+    if (st == TA_CACHE_OK)
+        st = give_back(r, k.addr, t);
     ta_cache_unlock(r);
     return st;
 }

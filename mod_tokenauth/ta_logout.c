@@ -89,11 +89,22 @@ static int record_revocation(request_rec *r, const ta_claims *c, int all)
     return OK;
 }
 
+/* Clear the cookie; a browser is sent to the login page (or /), an app gets JSON. */
+static int logged_out(request_rec *r, const ta_dir_conf *dc, int json, json_t *answer)
+{
+    ta_set_cookie(r, dc->cookie ? dc->cookie : TA_DEFAULT_COOKIE, "", 0);
+    if (json)
+        return ta_send_json(r, HTTP_OK, answer);
+    json_decref(answer);
+    apr_table_setn(r->headers_out, "Location", dc->login_url ? dc->login_url : "/");
+    return HTTP_SEE_OTHER;
+}
+
 int ta_logout_handler(request_rec *r)
 {
-    const ta_dir_conf *dc;
+    const ta_dir_conf *dc = ta_dir_config(r);
     const ta_request *id = NULL;
-    int json = 0, all = 0, rv;
+    int json, body_json = 0, all = 0, rv;
 
     if (r->handler == NULL || strcmp(r->handler, "tokenauth-logout") != 0)
         return DECLINED;
@@ -103,22 +114,25 @@ int ta_logout_handler(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     if (!ta_origin_allowed(r))
         return HTTP_FORBIDDEN;
-    if ((rv = ta_authenticate_header_or_cookie(r, &id)) != OK)
+    json = ta_content_type_is(r, "application/json") || ta_wants_json(r);
+    rv = ta_authenticate_header_or_cookie(r, &id, !json);
+    if (rv == HTTP_UNAUTHORIZED && !json) {
+        /* a browser whose session is already gone: nothing to revoke, and it belongs on the
+         * login page (not on one that would return it to this POST-only URL) */
+        ap_discard_request_body(r);
+        return logged_out(r, dc, 0, NULL);
+    }
+    if (rv != OK)
         return rv;
     if (id->source == TA_FROM_QUERY)
         return refuse_kind(r, "token_in_query"); /* a link must not log anyone out */
     if (id->claims.kind != TA_KIND_SESSION)
         return refuse_kind(r, "insufficient_scope");
-    if ((rv = read_options(r, &json, &all)) != OK)
+    if ((rv = read_options(r, &body_json, &all)) != OK)
         return rv;
     if ((rv = record_revocation(r, &id->claims, all)) != OK)
         return rv;
-    dc = ta_dir_config(r);
-    ta_set_cookie(r, dc->cookie ? dc->cookie : TA_DEFAULT_COOKIE, "", 0);
-    if (json || ta_wants_json(r))
-        return ta_send_json(
-            r, HTTP_OK,
-            json_pack("{s:s, s:s}", "revoked", all ? "all" : "token", "user", id->claims.sub));
-    apr_table_setn(r->headers_out, "Location", dc->login_url ? dc->login_url : "/");
-    return HTTP_SEE_OTHER;
+    return logged_out(
+        r, dc, json,
+        json_pack("{s:s, s:s}", "revoked", all ? "all" : "token", "user", id->claims.sub));
 }

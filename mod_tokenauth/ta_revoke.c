@@ -18,6 +18,7 @@ APLOG_USE_MODULE(tokenauth);
 #define TIME_TEXT_MAX 20
 /* A user's cutoff matters as long as a token issued before it may live. */
 #define CUTOFF_KEEP (TA_TTL_LIMIT + 60)
+#define CLOCK_LEEWAY 60 /* as for iat (SPEC §3) */
 
 /* The shared store's id of a jti ('j') or user ('u') entry: short and of fixed length
  * whatever the input, as providers hex-encode ids and memcache limits keys to 250 bytes. */
@@ -90,6 +91,8 @@ static ta_cache_status shared_revoked(request_rec *r, const ta_claims *c, int *r
         st = shared_cutoff(r, c->sub, &cutoff);
         if (st == TA_CACHE_OK)
             *revoked = c->iat <= cutoff;
+        else if (st == TA_CACHE_MISSING)
+            st = ta_cache_confirm_miss(r); /* two misses: did the store really answer? */
     }
     ta_cache_unlock(r);
     return st == TA_CACHE_MISSING ? TA_CACHE_OK : st;
@@ -130,39 +133,60 @@ static ta_cache_status shared_put_time(request_rec *r, const unsigned char *id, 
     return ta_cache_put(r, id, SHARED_ID_LEN, expires, (const unsigned char *)text, (unsigned)n);
 }
 
+/* The shared store first: a logout that could not reach it answers 503 and leaves nothing
+ * behind, so that the client's retry is not refused by this server's own ledger while the
+ * other servers never heard of the revocation. */
 ta_cache_status ta_revoke_token(request_rec *r, const ta_claims *c)
 {
     long long now = (long long)apr_time_sec(r->request_time);
     unsigned char id[SHARED_ID_LEN];
-    ta_cache_status st;
+    ta_cache_status st = TA_CACHE_OK;
+    ta_rev_result res;
 
-    st = ledger_result(r, ta_revstore_revoke_jti(ta_cache_ledger(), c->jti, c->exp, now));
-    if (st != TA_CACHE_OK || !ta_cache_is_shared())
+    if (ta_cache_is_shared()) {
+        if (shared_id('j', c->jti, id) != 0 || ta_cache_lock(r) != TA_CACHE_OK)
+            return TA_CACHE_UNAVAILABLE;
+        /* kept past exp by the iat leeway: another server's clock may be behind */
+        st = shared_put_time(r, id, c->exp, c->exp + CLOCK_LEEWAY);
+        ta_cache_unlock(r);
+    }
+    if (st != TA_CACHE_OK)
         return st;
-    if (shared_id('j', c->jti, id) != 0 || ta_cache_lock(r) != TA_CACHE_OK)
-        return TA_CACHE_UNAVAILABLE;
-    st = shared_put_time(r, id, c->exp, c->exp);
-    ta_cache_unlock(r);
-    return st;
+    res = ta_revstore_revoke_jti(ta_cache_ledger(), c->jti, c->exp, now);
+    if (res == TA_REV_FULL) {
+        /* No room where this jti may live. The user's cutoff entry lives elsewhere (and is
+         * updated in place when present): revoking every token of the user issued up to this
+         * one's iat still ends this session, at the price of the user's older ones. */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "TA00033: revocation ledger full where token %s would go: revoking every "
+                      "token of %s issued up to %" APR_INT64_T_FMT " instead",
+                      c->jti, c->sub, (apr_int64_t)c->iat);
+        res = ta_revstore_cut_user(ta_cache_ledger(), c->sub, c->iat, c->iat + CUTOFF_KEEP, now);
+    }
+    return ledger_result(r, res);
 }
 
 ta_cache_status ta_revoke_user(request_rec *r, const char *user, long long cutoff)
 {
     long long now = (long long)apr_time_sec(r->request_time), prior;
     unsigned char id[SHARED_ID_LEN];
-    ta_cache_status st;
+    ta_cache_status st = TA_CACHE_OK;
 
-    st = ledger_result(
-        r, ta_revstore_cut_user(ta_cache_ledger(), user, cutoff, cutoff + CUTOFF_KEEP, now));
-    if (st != TA_CACHE_OK || !ta_cache_is_shared())
+    if (ta_cache_is_shared()) {
+        if (shared_id('u', user, id) != 0 || ta_cache_lock(r) != TA_CACHE_OK)
+            return TA_CACHE_UNAVAILABLE;
+        /* another server's clock may be ahead: never move a cutoff back */
+        st = shared_cutoff(r, user, &prior);
+        if (st == TA_CACHE_MISSING)
+            st = ta_cache_confirm_miss(r);
+        if (st == TA_CACHE_OK && prior > cutoff && prior != LLONG_MAX)
+            cutoff = prior;
+        if (st == TA_CACHE_OK)
+            st = shared_put_time(r, id, cutoff, cutoff + CUTOFF_KEEP);
+        ta_cache_unlock(r);
+    }
+    if (st != TA_CACHE_OK)
         return st;
-    if (shared_id('u', user, id) != 0 || ta_cache_lock(r) != TA_CACHE_OK)
-        return TA_CACHE_UNAVAILABLE;
-    /* another server's clock may be ahead: never move a cutoff back */
-    st = shared_cutoff(r, user, &prior);
-    if (st == TA_CACHE_OK || st == TA_CACHE_MISSING)
-        st = shared_put_time(r, id, prior > cutoff && prior != LLONG_MAX ? prior : cutoff,
-                             cutoff + CUTOFF_KEEP);
-    ta_cache_unlock(r);
-    return st;
+    return ledger_result(
+        r, ta_revstore_cut_user(ta_cache_ledger(), user, cutoff, cutoff + CUTOFF_KEEP, now));
 }

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -70,6 +71,7 @@ _Static_assert(HEADER_SIZE % _Alignof(struct rev_slot) == 0, "slots must be alig
 _Static_assert(PROBE_LIMIT <= TA_REVSTORE_SLOTS_MIN, "a window must not wrap onto itself");
 
 struct ta_revstore {
+    int fd;                 /* kept open for its flock: one user of the file at a time */
     struct rev_header *hdr; /* start of the mapping */
     struct rev_slot *slot;
     uint32_t mask; /* slots - 1 */
@@ -483,6 +485,20 @@ ta_revstore *ta_revstore_open(const char *path, unsigned slots, char *err, size_
         free(rs);
         return NULL;
     }
+    /* The lock below is set up anew, which is only sound while nobody else uses the file:
+     * a second Apache with the same runtime directory, or children of a previous one still
+     * running, hold this flock (it follows the descriptor into forked children). */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        fail(err, errlen, path, "%s",
+             errno == EWOULDBLOCK ? "in use by another process (another Apache with the same "
+                                    "DefaultRuntimeDir, or children of one still running)"
+                                  : strerror(errno));
+        close(fd);
+        if (created)
+            unlink(path);
+        free(rs);
+        return NULL;
+    }
     rs->map_len = ledger_size(slots);
     map = mmap(NULL, rs->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (map == MAP_FAILED) {
@@ -493,11 +509,7 @@ ta_revstore *ta_revstore_open(const char *path, unsigned slots, char *err, size_
         free(rs);
         return NULL;
     }
-    /* the mapping keeps the file; workers inherit the mapping, not a descriptor */
-    if (close(fd) != 0) {
-        fail(err, errlen, path, "cannot close: %s", strerror(errno));
-        goto fail_mapped;
-    }
+    rs->fd = fd;
     rs->hdr = map;
     rs->slot = (struct rev_slot *)((unsigned char *)map + HEADER_SIZE);
     rs->mask = slots - 1;
@@ -520,6 +532,7 @@ ta_revstore *ta_revstore_open(const char *path, unsigned slots, char *err, size_
 
 fail_mapped:
     munmap(map, rs->map_len);
+    close(fd);
     if (created)
         unlink(path);
     free(rs);
@@ -532,5 +545,6 @@ void ta_revstore_close(ta_revstore *rs)
         return;
     /* the mutex is not destroyed: forked workers may still hold the mapping */
     munmap(rs->hdr, rs->map_len);
+    close(rs->fd);
     free(rs);
 }

@@ -30,13 +30,15 @@ ta_user_status ta_user_lookup(const char *name, ta_user *u)
             free(buf);
             return TA_USER_ERROR;
         }
-        if (res == NULL || strlen(pw.pw_dir) >= sizeof(u->home)) {
+        if (res == NULL || strlen(pw.pw_dir) >= sizeof(u->home) ||
+            strlen(pw.pw_name) >= sizeof(u->name)) {
             free(buf);
             return res == NULL ? TA_USER_UNKNOWN : TA_USER_ERROR;
         }
         u->uid = pw.pw_uid;
         u->gid = pw.pw_gid;
         memcpy(u->home, pw.pw_dir, strlen(pw.pw_dir) + 1);
+        memcpy(u->name, pw.pw_name, strlen(pw.pw_name) + 1);
         free(buf);
         return TA_USER_OK;
     }

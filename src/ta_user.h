@@ -10,7 +10,10 @@ typedef enum {
     TA_USER_ERROR, /* NSS failed: not the same as "no such user" */
 } ta_user_status;
 
+#define TA_USER_NAME_MAX 256
+
 typedef struct {
+    char name[TA_USER_NAME_MAX + 1]; /* the entry's own pw_name: the canonical spelling */
     unsigned long uid;
     unsigned long gid;
     char home[PATH_MAX];

@@ -66,6 +66,10 @@ def case_throttle_two_numbers(workdir, users):
     return None, "TokenAuthLoginThrottle 5 300"
 
 
+def case_revocation_slots_not_a_power_of_two(workdir, users):
+    return None, "TokenAuthRevocationSlots 100000"
+
+
 def case_throttle_zero(workdir, users):
     return None, "TokenAuthLoginThrottle 0 300 300"
 
@@ -92,6 +96,9 @@ CASES = {
                                            r"5m"),
     "TokenAuthLoginThrottle with two numbers": (case_throttle_two_numbers,
                                                 "TokenAuthLoginThrottle", r"three numbers"),
+    "TokenAuthRevocationSlots not a power of two": (case_revocation_slots_not_a_power_of_two,
+                                                    "TokenAuthRevocationSlots",
+                                                    r"100000.*power of two"),
     "TokenAuthLoginThrottle of 0": (case_throttle_zero, "TokenAuthLoginThrottle", r"\"0\""),
 }
 

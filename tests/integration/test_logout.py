@@ -15,6 +15,10 @@ from taharness.site import FILES, WHOAMI
 
 HELLO = FILES["files/hello.txt"]
 
+# The full ledger of test_a_full_ledger_*: refused revocations are errors by design.
+ERROR_LOG_ALLOW = [r"TA00033: revocation ledger: full",
+                   r"TA00031: logout of (alice|carol) from \S+ could not be recorded \(full\)"]
+
 
 @pytest.fixture(scope="module")
 def srv(apache_factory):
@@ -173,6 +177,21 @@ def test_browser_logout_by_cookie_redirects_to_the_login_page(srv, alice):
         assert not works(c, token, "cookie")
 
 
+def test_browser_with_a_dead_session_is_sent_to_the_login_page(c, mint, key_file, alice):
+    """Nothing to revoke: the browser is logged out already, and goes to the login page
+    rather than to one that would return it to the POST-only /logout."""
+    old = tokens.forge(key_file.signing_key, tokens.claims(alice, now=int(time.time()) - 100,
+                                                           ttl=50))
+    for cookie in ("tokenauth=" + old, None):
+        headers = {"Accept": "text/html"}
+        if cookie:
+            headers["Cookie"] = cookie
+        r = c.post("/logout", data={}, headers=headers)
+        assert r.status_code == 303
+        assert r.headers["Location"] == "/login"
+        assert "Max-Age=0" in r.headers["Set-Cookie"]
+
+
 def test_form_logout_without_login_url_goes_to_the_root(apache_factory, mint):
     s = apache_factory("no-login-url", extra=["""<Location /bye>
     SetHandler tokenauth-logout
@@ -211,7 +230,7 @@ def test_logout_ignores_a_token_in_the_query(c, mint):
 def test_url_and_share_tokens_cannot_log_out(c, mint, kind, scope):
     token = mint("alice", kind=kind, scope=scope)
     r = logout(c, token)
-    assert r.status_code in (401, 403), r.status_code
+    assert r.status_code == 401, r.status_code  # refused by the method rule: GET/HEAD only
     session = mint("alice")
     assert works(c, session)
 
@@ -287,3 +306,39 @@ def test_a_damaged_ledger_stops_start_up(apache_factory, expect_error_log):
     s.start()
     with Client(s.base_url) as c:
         assert c.get("/files/hello.txt").status_code == 401
+
+
+# --- a full ledger ------------------------------------------------------------------------------
+
+def test_a_full_ledger_refuses_logouts_it_cannot_hold_and_never_drops_one(apache_factory, alice,
+                                                                           bob, carol, key_file):
+    """TokenAuthRevocationSlots 64: one probe window is the whole table. bob's logout-all takes
+    two entries (his jti and his cutoff), alice's logouts the other 62. Then nothing is
+    dropped to make room: alice's next logout is 503 and her token still works (she was told);
+    bob's next logout falls back to moving his cutoff (an entry he already has) and works;
+    carol, who has no entry, is refused."""
+    s = apache_factory("full", extra=["TokenAuthRevocationSlots 64"])
+    key = key_file.signing_key
+
+    def session(user):
+        return tokens.forge(key, tokens.claims(user, ttl=600))
+    with Client(s.base_url) as c:
+        assert logout(c, session(bob), json={"all": True}).status_code == 200
+        revoked = []
+        for _ in range(62):
+            revoked.append(session(alice))
+            assert logout(c, revoked[-1]).status_code == 200
+        extra = session(alice)
+        r = logout(c, extra)
+        assert r.status_code == 503, r.status_code
+        assert works(c, extra), "a logout answered 503 revoked nothing"
+        assert not any(works(c, t) for t in revoked[:5] + revoked[-5:]), "none was dropped"
+        time.sleep(1.05 - (time.time() % 1.0))  # bob's next token is issued after his cutoff
+        later = session(bob)
+        assert works(c, later)
+        since = s.error_log.mark()
+        assert logout(c, later).status_code == 200
+        assert not works(c, later)
+        assert "TA00033: revocation ledger full where token " in s.error_log.text(since)
+        r = logout(c, session(carol))
+        assert r.status_code == 503

@@ -9,6 +9,7 @@ import itertools
 import json
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -44,6 +45,12 @@ def default(apache_factory, nodelay):
 @pytest.fixture(scope="module")
 def short(apache_factory, nodelay):
     return apache_factory("short", extra=[nodelay, "TokenAuthLoginThrottle 2 60 2"])
+
+
+@pytest.fixture(scope="module")
+def stock(apache_factory):
+    """pam_unix as shipped (1-3 s per failure): the window a parallel burst could use."""
+    return apache_factory("stock", extra=["TokenAuthLoginThrottle 3 300 300"])
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +209,25 @@ def test_refused_before_parsing_still_counts_nothing(default):
         assert r.status == 400
     name = new_name("nobody")
     assert login(default, name, "x", addr).status == 401
+
+
+def test_parallel_attempts_cannot_outrun_the_count(stock):
+    """Attempts are counted before PAM, under one lock: of 12 sent at once for one user name
+    (from 12 addresses), 3 reach PAM and the rest are 429, although every PAM answer takes a
+    second or more."""
+    name = new_name("nobody")
+    since = stock.error_log.mark()
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = sorted(pool.map(lambda a: login(stock, name, "wrong", a).status,
+                                   [new_address() for _ in range(12)]))
+    assert statuses == [401] * 3 + [429] * 9, statuses
+    asked = stock.error_log.text(since).count("TA00010: helper: auth ")
+    assert asked == 3, "PAM was asked %d times" % asked
+
+
+def test_parallel_attempts_from_one_address_cannot_outrun_the_count(stock):
+    addr = new_address()
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = sorted(pool.map(lambda n: login(stock, n, "wrong", addr).status,
+                                   [new_name("nobody") for _ in range(10)]))
+    assert statuses == [401] * 3 + [429] * 7, statuses

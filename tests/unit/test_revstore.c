@@ -435,6 +435,26 @@ static void test_revstore_entries_survive_reopen(void **state)
     ta_revstore_close(rs);
 }
 
+/* While one opener holds the ledger, a second (another Apache with the same runtime
+ * directory) is refused, and may open it once the first has closed it. */
+static void test_revstore_open_refuses_a_ledger_in_use(void **state)
+{
+    char err[UT_ERR_BUF];
+    ta_revstore *first = fresh("in-use", SMALL), *again;
+
+    (void)state;
+    assert_rev_result(ta_revstore_revoke_jti(first, "abc", UT_NOW + 600, UT_NOW), TA_REV_OK);
+    assert_open_refused("in-use", SMALL, err);
+    assert_non_null(strstr(err, "in use by another process"));
+    assert_int_equal(jti_revoked(first, "abc", UT_NOW), 1);
+    ta_revstore_close(first);
+    again = ta_revstore_open(path_of("in-use"), SMALL, err, sizeof(err));
+    if (again == NULL)
+        fail_msg("refused after close: %s", err);
+    assert_int_equal(jti_revoked(again, "abc", UT_NOW), 1);
+    ta_revstore_close(again);
+}
+
 /* Created 0600 whatever the umask, and exactly as large as the slots need. */
 static void test_revstore_open_creates_private_file(void **state)
 {
@@ -787,6 +807,7 @@ int main(void)
         cmocka_unit_test(test_revstore_result_names),
         cmocka_unit_test(test_revstore_close_accepts_null),
         cmocka_unit_test(test_revstore_entries_survive_reopen),
+        cmocka_unit_test(test_revstore_open_refuses_a_ledger_in_use),
         cmocka_unit_test(test_revstore_open_creates_private_file),
         cmocka_unit_test(test_revstore_open_refuses_bad_slot_counts),
         cmocka_unit_test(test_revstore_open_refuses_missing_directory),

@@ -157,14 +157,19 @@ class ApacheServer:
             return
         pid = self.pid() or self.proc.pid
         mark = self.error_log.mark()
+        killed = False
         if self.proc.poll() is None:
             _signal_quietly(pid, signal.SIGTERM)
             try:
                 self.proc.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 self._kill_hard(pid)
+                killed = True
         self.transitions.append((mark, self.error_log.mark()))
-        self.proc = None
+        status, self.proc = self.proc.returncode, None
+        if status != 0 and not killed:
+            # a crash while stopping (a cleanup of ours after the module was unloaded, say)
+            raise ApacheError("apache2 exited with status %s when stopped" % status)
 
     def _kill_hard(self, pid: int) -> None:
         for child in _children_of(pid):
