@@ -40,13 +40,13 @@ Alias /bench-token "{p.docroot}/bench"
 """
 
 
-def wrk(url: str, headers=()) -> float:
-    """Requests per second of one bounded wrk run."""
-    argv = ["wrk", "-t2", "-c%d" % CONNECTIONS, "-d%ds" % SECONDS, "--timeout", "5s"]
+def wrk(url: str, headers=(), seconds: int = SECONDS) -> float:
+    """Requests per second of one bounded wrk run (bench_revocation.py uses it too)."""
+    argv = ["wrk", "-t2", "-c%d" % CONNECTIONS, "-d%ds" % seconds, "--timeout", "5s"]
     for h in headers:
         argv += ["-H", h]
     out = subprocess.run(argv + [url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True, timeout=SECONDS + 30, check=True).stdout
+                         text=True, timeout=seconds + 30, check=True).stdout
     if re.search(r"Non-2xx or 3xx responses", out):
         raise RuntimeError("wrk saw error responses:\n" + out)
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
