@@ -1,0 +1,94 @@
+/* Confined opens for the privileged helper (SPEC §6): open a file of user U below U's home
+ * subdirectory with U's own credentials, never leaving that directory, and list a directory
+ * the same way. The helper is root and multi-threaded (one thread per connection), so the
+ * credentials are switched for the calling thread only; see ta_confine.c for the reasons. */
+#ifndef TA_CONFINE_H
+#define TA_CONFINE_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+/* The user to act as, numerically: the helper looks it up (getpwnam_r, getgrouplist) once, so
+ * nothing here consults the user database again. */
+typedef struct {
+    unsigned long uid, gid;
+    const unsigned long *groups; /* supplementary groups (getgrouplist) */
+    size_t ngroups;
+} ta_creds;
+
+/* The kernel's own limit (NGROUPS_MAX); a longer list is refused as TA_CONFINE_BAD_USER. */
+#define TA_CONFINE_NGROUPS_MAX 65536
+
+typedef struct {
+    int owner_only;     /* TokenAuthOwnerOnly On: serve only files (and list only entries) whose
+                         * st_uid is creds.uid; applies to an opened directory as well */
+    int allow_hidden;   /* TokenAuthHidden allow; 0 = deny: a dot-name component anywhere in rel
+                         * is refused, and dot entries are not listed */
+    int force_fallback; /* tests only: use the component walk even where openat2 exists */
+} ta_confine_policy;
+
+typedef enum {
+    TA_CONFINE_OK = 0,    /* a regular file, opened */
+    TA_CONFINE_IS_DIR,    /* a directory, opened */
+    TA_CONFINE_NOT_FOUND, /* ENOENT/ENOTDIR on the way */
+    TA_CONFINE_FORBIDDEN, /* escape attempt (.., symlink out, absolute link, magic link, other
+                           * mount), EACCES/EPERM, not the owner, FIFO/socket/device, hidden
+                           * name */
+    TA_CONFINE_BAD_PATH,  /* rel malformed: absolute, empty component ("a//b"), "." or ".."
+                           * component, NUL, control chars, over PATH_MAX, component over
+                           * NAME_MAX */
+    TA_CONFINE_BAD_USER,  /* uid 0 (never open as root: its capabilities would bypass every
+                           * permission), or creds invalid (ids out of range, too many groups,
+                           * home not absolute; a helper that is not root may act only as its
+                           * own uid) */
+    TA_CONFINE_ERROR,     /* anything else (EMFILE, EIO, a credential switch that did not
+                           * take...) */
+} ta_confine_status;
+
+/* A stable lower-case name for logs ("ok", "is_dir", "not_found", ...). */
+const char *ta_confine_status_name(ta_confine_status st);
+
+/* Open home/subdir/rel as creds.
+ * home: the user's home from passwd (absolute; trusted: the administrator's);
+ * subdir: TokenAuthHome's value ("." = the home itself, else a relative path of 1+ clean
+ *         components, checked like rel but without the hidden-name rule: it is the
+ *         administrator's configuration, not the request's);
+ * rel: the request path below subdir, '/'-separated, "" meaning subdir itself; a trailing '/'
+ *      is allowed (means: must be a directory).
+ * Checks on the names (BAD_PATH, hidden names) come before any file system access.
+ * On TA_CONFINE_OK or TA_CONFINE_IS_DIR, *fd is open (O_RDONLY|O_CLOEXEC, blocking; a
+ * directory is usable with ta_confine_list and fdopendir, and carries O_DIRECTORY when it was
+ * asked for with a trailing '/' or is subdir itself) and *st is its fstat. Otherwise *fd is -1
+ * and nothing is left open. The calling thread's credentials are the same on return as on
+ * entry, whatever the outcome. */
+ta_confine_status ta_confine_open(const char *home, const char *subdir, const char *rel,
+                                  const ta_creds *c, const ta_confine_policy *p, int *fd,
+                                  struct stat *st);
+
+typedef struct {
+    char *name; /* malloc'd */
+    int is_dir;
+    long long size;  /* bytes, 0 for directories */
+    long long mtime; /* unix seconds */
+} ta_dirent;
+
+/* The entries of an open directory fd (from ta_confine_open) as creds, sorted by name
+ * (strcmp), without "." and "..", without dot-names unless allow_hidden, without entries not
+ * owned by creds.uid when owner_only, without anything but regular files and directories
+ * (symlinks are lstat'ed: fstatat(AT_SYMLINK_NOFOLLOW), and left out), at most max entries
+ * (*truncated set when more; then the first max names in that order are the ones kept).
+ * 0 on success (*out malloc'd, free with ta_dirent_free; *out may be NULL when *n is 0), or a
+ * ta_confine_status (then *out is NULL and *n 0). Does not close dirfd, nor move its offset.
+ * Memory stays bounded by max, however large the directory. */
+ta_confine_status ta_confine_list(int dirfd, const ta_creds *c, const ta_confine_policy *p,
+                                  size_t max, ta_dirent **out, size_t *n, int *truncated);
+
+/* Free a listing; NULL is fine. */
+void ta_dirent_free(ta_dirent *e, size_t n);
+
+/* 1 when this kernel's openat2 (RESOLVE_BENEATH and friends) is used, 0 when every confined
+ * open takes the strict component walk (kernels before 5.6, or a seccomp filter that refuses
+ * the call). Probed once; for the helper's start-up log line and for tests. */
+int ta_confine_have_openat2(void);
+
+#endif
