@@ -2,10 +2,12 @@
  * peer-credential check on every connection, a fixed dispatch table, bounded buffers that
  * are wiped after each request (they carry passwords). */
 #include "ta_helper.h"
+#include "ta_confine.h"
 #include "ta_io.h"
 #include "ta_pam.h"
 #include "ta_proto.h"
 #include "ta_user.h"
+#include "ta_usercred.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -31,6 +33,12 @@
 #define REFUSED_DELAY_MIN_MS 1000
 #define REFUSED_DELAY_SPAN_MS 2000
 #define ACCEPT_POLL_MS 1000 /* how often the loop looks at SIGTERM and the parent */
+/* Entries a listing collects before it is encoded: ta_confine_list holds them all in memory
+ * (up to ~300 bytes each), in a root process serving 64 clients at once, so fewer than the
+ * TA_PROTO_LIST_MAX_ENTRIES that could fit a LIST_RESP of one-byte names. 8192 names of
+ * ordinary length still fit; long ones stop earlier, at the body limit. Either way the
+ * answer says truncated. */
+#define LIST_MAX_ENTRIES 8192
 
 static volatile sig_atomic_t stopping;
 
@@ -44,7 +52,16 @@ typedef struct {
 typedef struct {
     server *srv;
     int fd;
+    unsigned char *list_out; /* TA_PROTO_MAX_LIST_FRAME, made on the first LIST_REQ */
 } connection;
+
+/* One answer: a frame in out (or in the connection's list buffer), perhaps a descriptor to
+ * pass with it, which the helper closes once sent. */
+typedef struct {
+    const unsigned char *frame;
+    size_t len;
+    int fd;
+} answer_t;
 
 static void say(const ta_helper_conf *c, int level, const char *fmt, ...)
 {
@@ -134,6 +151,8 @@ static int read_frame(int fd, unsigned char *buf, size_t cap, size_t *have, size
         ta_proto_status st = ta_proto_frame_len(buf, *have, flen);
         ssize_t r;
 
+        if (st == TA_PROTO_OK && *flen > cap)
+            st = TA_PROTO_TOO_LARGE; /* a LIST_RESP's length: no request is that long */
         if (st == TA_PROTO_OK && *have >= *flen)
             return 0;
         if (st != TA_PROTO_OK && st != TA_PROTO_NEED_MORE) {
@@ -228,30 +247,177 @@ static size_t answer_auth(const ta_helper_conf *c, const ta_msg *m, unsigned cha
     return len;
 }
 
-/* One request: decode strictly, answer from the fixed table. 0 closes the connection. */
-static size_t answer(const ta_helper_conf *c, const unsigned char *in, size_t inlen,
-                     unsigned char *out, size_t cap, int *keep)
+/* Whose credentials a file request runs with. Root's never: a root helper that opened files as
+ * root would give the workers the whole disk. A helper that is not root (Apache not started
+ * as root) can take no one's credentials but its own, so it serves that one account only.
+ * The user and groups come from ta_usercred's short-lived cache, not from NSS on every
+ * request (getgrouplist alone costs far more than the open); the caller frees *uc. */
+static ta_confine_status file_user(const char *name, ta_usercred *uc, ta_creds *cr)
+{
+    ta_usercred_status us = ta_usercred_get(name, uc);
+
+    if (us == TA_USERCRED_UNKNOWN)
+        return TA_CONFINE_NOT_FOUND;
+    if (us != TA_USERCRED_OK)
+        return TA_CONFINE_ERROR;
+    if (uc->uid == 0 || (geteuid() != 0 && uc->uid != (unsigned long)geteuid()))
+        return TA_CONFINE_BAD_USER;
+    cr->uid = uc->uid;
+    cr->gid = uc->gid;
+    cr->groups = uc->groups;
+    cr->ngroups = uc->ngroups;
+    return TA_CONFINE_OK;
+}
+
+static void stat_info(const struct stat *st, ta_file_info *fi)
+{
+    fi->mode = (uint32_t)st->st_mode;
+    fi->size = (uint64_t)st->st_size;
+    fi->mtime_sec = (int64_t)st->st_mtim.tv_sec;
+    fi->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
+    fi->ino = (uint64_t)st->st_ino;
+    fi->dev = (uint64_t)st->st_dev;
+}
+
+/* The listing of the open directory dirfd into out (TA_PROTO_MAX_LIST_FRAME bytes), as much
+ * of it as fits one LIST_RESP: what does not fit is left out and the answer says truncated.
+ * Returns the frame's length, or 0 with *st saying why. */
+static size_t write_listing(const ta_helper_conf *c, const ta_msg *m, int dirfd, const ta_creds *cr,
+                            const ta_confine_policy *pol, unsigned char *out, ta_confine_status *st)
+{
+    ta_proto_list_writer w;
+    ta_dirent *e = NULL;
+    size_t n = 0, len = 0, i;
+    int truncated = 0;
+
+    *st = ta_confine_list(dirfd, cr, pol, LIST_MAX_ENTRIES, &e, &n, &truncated);
+    if (*st != TA_CONFINE_OK) {
+        ta_dirent_free(e, n);
+        return 0;
+    }
+    *st = TA_CONFINE_IS_DIR;
+    if (ta_proto_list_begin(&w, m->id, TA_CONFINE_IS_DIR, out, TA_PROTO_MAX_LIST_FRAME) !=
+        TA_PROTO_OK) {
+        ta_dirent_free(e, n);
+        *st = TA_CONFINE_ERROR;
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        ta_proto_status ps = ta_proto_list_add(&w, e[i].is_dir, (uint64_t)e[i].size, e[i].mtime,
+                                               e[i].name, strlen(e[i].name));
+        if (ps == TA_PROTO_NO_ROOM)
+            break;
+        if (ps != TA_PROTO_OK) /* "." or "..": nothing a listing shows */
+            say(c, TA_LOG_DEBUG, "list: left out an entry the protocol cannot carry");
+    }
+    truncated = truncated || i < n;
+    ta_dirent_free(e, n);
+    if (ta_proto_list_end(&w, truncated, &len) != TA_PROTO_OK) {
+        *st = TA_CONFINE_ERROR;
+        return 0;
+    }
+    return len;
+}
+
+/* The answer to OPEN_REQ or LIST_REQ that carries the status alone. */
+static size_t status_only(const ta_msg *m, ta_confine_status st, unsigned char *out, size_t cap)
+{
+    ta_proto_list_writer w;
+    size_t len = 0;
+
+    if (m->type == TA_MSG_OPEN_REQ) {
+        if (ta_proto_encode_open_resp(m->id, st, NULL, out, cap, &len) != TA_PROTO_OK)
+            return 0;
+    }
+    else if (ta_proto_list_begin(&w, m->id, st, out, cap) != TA_PROTO_OK ||
+             ta_proto_list_end(&w, 0, &len) != TA_PROTO_OK)
+        return 0;
+    return len;
+}
+
+/* OPEN and LIST: the file below ~user/subdir, opened with the user's own credentials by
+ * ta_confine. OPEN answers a regular file with its descriptor, a directory with its fstat
+ * alone (that descriptor stays here); LIST answers a directory with its listing, a regular
+ * file with TA_CONFINE_OK and nothing. Logs names and verdicts, never what a file holds. */
+static void answer_file(const ta_helper_conf *c, connection *cn, const ta_msg *m,
+                        unsigned char *out, size_t cap, answer_t *a)
+{
+    const ta_confine_policy pol = {
+        .owner_only = (m->u.file_req.flags & TA_PROTO_FILE_OWNER_ONLY) != 0,
+        .allow_hidden = (m->u.file_req.flags & TA_PROTO_FILE_ALLOW_HIDDEN) != 0,
+        .force_fallback = 0};
+    ta_usercred u;
+    ta_creds cr = {0};
+    struct stat sb;
+    ta_file_info fi;
+    int fd = -1;
+    ta_confine_status st = file_user(m->u.file_req.user, &u, &cr);
+
+    if (st == TA_CONFINE_OK)
+        st = ta_confine_open(u.home, m->u.file_req.subdir, m->u.file_req.path, &cr, &pol, &fd, &sb);
+    if (st != TA_CONFINE_OK && st != TA_CONFINE_IS_DIR && fd >= 0) {
+        close(fd); /* ta_confine leaves none open on a refusal; be sure */
+        fd = -1;
+    }
+    if (m->type == TA_MSG_OPEN_REQ && (st == TA_CONFINE_OK || st == TA_CONFINE_IS_DIR)) {
+        stat_info(&sb, &fi);
+        if (ta_proto_encode_open_resp(m->id, st, &fi, out, cap, &a->len) != TA_PROTO_OK)
+            st = TA_CONFINE_ERROR;
+        else if (st == TA_CONFINE_OK) {
+            a->fd = fd; /* sent with the answer, closed after */
+            fd = -1;
+        }
+    }
+    else if (m->type == TA_MSG_LIST_REQ && st == TA_CONFINE_IS_DIR) {
+        if (cn->list_out == NULL)
+            cn->list_out = malloc(TA_PROTO_MAX_LIST_FRAME);
+        if (cn->list_out == NULL)
+            st = TA_CONFINE_ERROR;
+        else if ((a->len = write_listing(c, m, fd, &cr, &pol, cn->list_out, &st)) > 0)
+            a->frame = cn->list_out;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (a->len == 0) /* a refusal, a file to list, or a failure above: the status alone */
+        a->len = status_only(m, st, out, cap);
+    ta_usercred_free(&u);
+    say(c, TA_LOG_DEBUG, "%s %s: %s/%s: %s", m->type == TA_MSG_OPEN_REQ ? "open" : "list",
+        m->u.file_req.user, m->u.file_req.subdir, m->u.file_req.path, ta_confine_status_name(st));
+}
+
+/* One request: decode strictly, answer from the fixed table. No answer (a->len 0) closes the
+ * connection, and so does an answer with *keep 0. */
+static void answer(const ta_helper_conf *c, connection *cn, const unsigned char *in, size_t inlen,
+                   unsigned char *out, size_t cap, int *keep, answer_t *a)
 {
     ta_msg m;
-    size_t used = 0, len = 0;
+    size_t used = 0;
     ta_proto_status st = ta_proto_decode(in, inlen, &m, &used);
 
     *keep = 0;
     if (st != TA_PROTO_OK) {
         say(c, TA_LOG_WARNING, "refused a malformed request: %s", ta_proto_status_name(st));
         if (ta_proto_encode_error(ta_proto_request_id(in, inlen), ta_proto_error_for(st), out, cap,
-                                  &len) != TA_PROTO_OK)
-            len = 0;
-        return len;
+                                  &a->len) != TA_PROTO_OK)
+            a->len = 0;
+        return;
     }
-    if (m.type == TA_MSG_AUTH_REQ) {
-        len = answer_auth(c, &m, out, cap);
-        *keep = len > 0;
+    switch (m.type) {
+    case TA_MSG_AUTH_REQ:
+        a->len = answer_auth(c, &m, out, cap);
+        break;
+    case TA_MSG_OPEN_REQ:
+    case TA_MSG_LIST_REQ:
+        answer_file(c, cn, &m, out, cap, a);
+        break;
+    default: /* an answer, or ERROR: nothing a client asks */
+        if (ta_proto_encode_error(m.id, TA_PROTO_ERR_BAD_TYPE, out, cap, &a->len) != TA_PROTO_OK)
+            a->len = 0;
+        ta_msg_wipe(&m);
+        return;
     }
-    else if (ta_proto_encode_error(m.id, TA_PROTO_ERR_BAD_TYPE, out, cap, &len) != TA_PROTO_OK)
-        len = 0;
+    *keep = a->len > 0;
     ta_msg_wipe(&m);
-    return len;
 }
 
 /* Is the peer the one uid we serve? */
@@ -285,29 +451,34 @@ static void *serve_connection(void *arg)
         setsockopt(cn->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0 &&
         peer_allowed(c, cn->fd)) {
         while (keep) {
-            size_t flen = 0, olen = 0;
+            size_t flen = 0;
             ta_proto_status why = TA_PROTO_OK;
-            int r = read_frame(cn->fd, in, sizeof(in), &have, &flen, &why);
+            answer_t a = {out, 0, -1};
+            int r = read_frame(cn->fd, in, sizeof(in), &have, &flen, &why), sent;
 
             if (r < 0)
                 break;
             if (r == 1) {
                 say(c, TA_LOG_WARNING, "refused a malformed frame: %s", ta_proto_status_name(why));
                 if (ta_proto_encode_error(ta_proto_request_id(in, have), ta_proto_error_for(why),
-                                          out, sizeof(out), &olen) != TA_PROTO_OK)
-                    olen = 0;
+                                          out, sizeof(out), &a.len) != TA_PROTO_OK)
+                    a.len = 0;
                 keep = 0;
             }
             else {
-                olen = answer(c, in, flen, out, sizeof(out), &keep);
+                answer(c, cn, in, flen, out, sizeof(out), &keep, &a);
                 consume(in, sizeof(in), &have, flen);
             }
-            if (olen == 0 || ta_send_all(cn->fd, out, olen) != 0)
+            sent = a.len > 0 && ta_send_frame_fd(cn->fd, a.frame, a.len, a.fd) == 0;
+            if (a.fd >= 0)
+                close(a.fd); /* the worker has its own copy now (or never will) */
+            if (!sent)
                 break;
         }
     }
     OPENSSL_cleanse(in, sizeof(in));
     close(cn->fd);
+    free(cn->list_out);
     free(cn);
     pthread_mutex_lock(&srv->lock);
     srv->active--;
@@ -361,6 +532,7 @@ static void accept_one(server *srv)
     }
     cn->srv = srv;
     cn->fd = fd;
+    cn->list_out = NULL;
     pthread_mutex_lock(&srv->lock);
     if (srv->active >= c->max_clients) {
         /* full: close at once (the client answers 503) rather than let idle or stalled
@@ -424,7 +596,8 @@ int ta_helper_serve(const ta_helper_conf *c, long parent_pid)
         if (getppid() != (pid_t)parent_pid)
             return 0; /* the parent is already gone */
     }
-    say(c, TA_LOG_INFO, "helper %ld serving uid %lu", (long)getpid(), c->client_uid);
+    say(c, TA_LOG_INFO, "helper %ld serving uid %lu (confined opens by %s)", (long)getpid(),
+        c->client_uid, ta_confine_have_openat2() ? "openat2" : "component walk");
     while (!stopping) {
         if (poll(&pfd, 1, ACCEPT_POLL_MS) > 0)
             accept_one(&srv);

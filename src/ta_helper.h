@@ -1,7 +1,8 @@
 /* The privileged helper (SPEC §6, issue 3): a small server that Apache's children reach over a
- * Unix socket. It answers a fixed table of requests (today: AUTH, a PAM check) and nothing
- * else; it never runs anything a request names. One thread per connection, so a slow PAM
- * conversation holds up only its own client. */
+ * Unix socket. It answers a fixed table of requests (AUTH, a PAM check; OPEN, a file below
+ * ~user/subdir opened with the user's credentials and passed back as a descriptor; LIST, such
+ * a directory's entries) and nothing else; it never runs anything a request names. One thread
+ * per connection, so a slow PAM conversation holds up only its own client. */
 #ifndef TA_HELPER_H
 #define TA_HELPER_H
 

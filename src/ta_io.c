@@ -1,9 +1,19 @@
-/* Socket I/O shared by the helper and its client. */
+/* Socket I/O shared by the helper and its client, and descriptor passing (SCM_RIGHTS) in one
+ * small, careful place, as OpenSSH keeps it. */
 #include "ta_io.h"
+#include "ta_proto.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Room for more descriptors than we accept, so that extra ones arrive and can be closed
+ * (whatever does not fit, the kernel drops and reports as MSG_CTRUNC). */
+#define FD_ROOM 8
 
 int ta_send_all(int fd, const unsigned char *p, size_t n)
 {
@@ -16,5 +26,147 @@ int ta_send_all(int fd, const unsigned char *p, size_t n)
         p += w;
         n -= (size_t)w;
     }
+    return 0;
+}
+
+int ta_send_frame_fd(int sock, const unsigned char *p, size_t n, int fd)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } ctl;
+    struct iovec iov = {.iov_base = (void *)p, .iov_len = n};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    struct cmsghdr *cm;
+    ssize_t w;
+
+    if (fd < 0)
+        return ta_send_all(sock, p, n);
+    if (n == 0)
+        return -1; /* a descriptor needs at least one byte to travel with */
+    memset(&ctl, 0, sizeof(ctl));
+    msg.msg_control = ctl.buf;
+    msg.msg_controllen = sizeof(ctl.buf);
+    cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+    do
+        w = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (w < 0 && errno == EINTR); /* nothing was sent, the descriptor neither */
+    if (w <= 0)
+        return -1;
+    return ta_send_all(sock, p + w, n - (size_t)w);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Take the descriptors of one recvmsg. Every one that came is either kept (the first of the
+ * frame) or closed; 0, or -1 when anything but that one descriptor came. */
+static int take_fds(struct msghdr *msg, int *fd)
+{
+    int bad = (msg->msg_flags & MSG_CTRUNC) != 0;
+
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+        size_t nfd;
+
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
+            bad = 1; /* credentials or anything else: nothing we asked for */
+            continue;
+        }
+        nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < nfd; i++) {
+            int got;
+
+            memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+            if (*fd < 0 && !bad)
+                *fd = got;
+            else {
+                close(got);
+                bad = 1;
+            }
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+/* One recvmsg of up to want bytes, waiting at most until deadline. */
+static ssize_t recv_some(int sock, unsigned char *p, size_t want, long long deadline, int *fd,
+                         int *bad)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(FD_ROOM * sizeof(int))];
+    } ctl;
+
+    for (;;) {
+        struct iovec iov = {.iov_base = p, .iov_len = want};
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = ctl.buf,
+                             .msg_controllen = sizeof(ctl)};
+        struct pollfd pfd = {.fd = sock, .events = POLLIN};
+        long long left;
+        ssize_t r = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+        if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            if (r >= 0 && take_fds(&msg, fd) != 0)
+                *bad = 1;
+            return r;
+        }
+        if (errno == EINTR)
+            continue;
+        /* the answer usually is there already: poll only when it is not */
+        left = deadline - now_ms();
+        if (left <= 0 || poll(&pfd, 1, (int)(left > 60000 ? 60000 : left)) < 0) {
+            if (left > 0 && errno == EINTR)
+                continue;
+            return -1;
+        }
+    }
+}
+
+int ta_recv_frame_fd(int sock, int timeout_ms, unsigned char *buf, size_t cap, size_t *flen,
+                     int *fd)
+{
+    long long deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
+    size_t have = 0, need = TA_PROTO_HEADER_LEN;
+    int bad = 0;
+
+    *fd = -1;
+    *flen = 0;
+    if (cap < TA_PROTO_HEADER_LEN)
+        return -1;
+    while (have < need) {
+        ssize_t r = recv_some(sock, buf + have, need - have, deadline, fd, &bad);
+
+        if (r <= 0 || bad)
+            break;
+        have += (size_t)r;
+        if (have == TA_PROTO_HEADER_LEN) {
+            /* the header says how much more belongs to this frame, and not a byte beyond */
+            size_t flen_hdr = 0;
+
+            if (ta_proto_frame_len(buf, have, &flen_hdr) != TA_PROTO_OK || flen_hdr > cap) {
+                bad = 1;
+                break;
+            }
+            need = flen_hdr;
+        }
+    }
+    if (have < need || bad) {
+        if (*fd >= 0)
+            close(*fd);
+        *fd = -1;
+        return -1;
+    }
+    *flen = need;
     return 0;
 }

@@ -3,7 +3,12 @@
  *
  *   0-1  magic 'T' 'A'        4-7   request id, uint32 big-endian (echoed in the answer)
  *   2    version (1)          8-11  body length, uint32 big-endian, at most TA_PROTO_MAX_BODY
- *   3    type                 12-   body
+ *   3    type                 12-   body                  (TA_PROTO_MAX_LIST_BODY for LIST_RESP)
+ *
+ * The file messages (OPEN, LIST) were reserved in version 1 from the start and are added to it,
+ * not to a version 2: a helper without them answers ERROR bad_type, and AUTH is unchanged, so
+ * a worker of the previous generation still logs in through a new helper during a graceful
+ * restart (a version bump would refuse every frame of the old workers).
  *
  * The helper is privileged, so decoding is one strict function: every length is checked
  * against what is left before it is used, every field against its limit and character class,
@@ -18,6 +23,11 @@
 #define TA_PROTO_HEADER_LEN 12
 #define TA_PROTO_MAX_BODY 16384
 #define TA_PROTO_MAX_FRAME (TA_PROTO_HEADER_LEN + TA_PROTO_MAX_BODY)
+/* A directory listing is the one message that needs more: it alone may reach 1 MiB, which the
+ * header check enforces by type. Requests stay within TA_PROTO_MAX_BODY, so the helper never
+ * reads more than TA_PROTO_MAX_FRAME from a client. */
+#define TA_PROTO_MAX_LIST_BODY (1024 * 1024)
+#define TA_PROTO_MAX_LIST_FRAME (TA_PROTO_HEADER_LEN + TA_PROTO_MAX_LIST_BODY)
 
 /* AUTH_REQ fields, in this order, each a uint16 big-endian length and the bytes. */
 #define TA_PROTO_SERVICE_MAX 64    /* 1..64 of A-Za-z0-9._- (a PAM service name) */
@@ -27,13 +37,63 @@
 #define TA_PROTO_AUTH_RESP_LEN 5   /* result uint8, uid uint32 big-endian */
 #define TA_PROTO_ERROR_LEN 1       /* code uint8 */
 
-/* Message types; 3-6 (OPEN_REQ, OPEN_RESP, LIST_REQ, LIST_RESP) are reserved for the file
- * half of the helper and refused as TA_PROTO_BAD_TYPE until it exists. */
+/* OPEN_REQ and LIST_REQ: flags uint8, then user, subdir and path, each a uint16 big-endian
+ * length and the bytes. The user follows the AUTH user rules. */
+#define TA_PROTO_FILE_OWNER_ONLY 0x01   /* flags bit 0: TokenAuthOwnerOnly On */
+#define TA_PROTO_FILE_ALLOW_HIDDEN 0x02 /* flags bit 1: TokenAuthHidden allow */
+#define TA_PROTO_FILE_FLAGS 0x03        /* every other bit must be 0 */
+#define TA_PROTO_SUBDIR_MAX 255         /* 1..255, no control characters, no NUL */
+#define TA_PROTO_PATH_MAX 4096          /* 0..4096, no control characters, no NUL */
+
+/* OPEN_RESP: status uint8 (a ta_confine_status), mode uint32, size uint64, mtime_sec int64,
+ * mtime_nsec uint32, ino uint64, dev uint64, all big-endian. With TA_CONFINE_OK the mode is a
+ * regular file's and the open descriptor travels with the frame (SCM_RIGHTS); with
+ * TA_CONFINE_IS_DIR it is a directory's and no descriptor comes; with any other status every
+ * field after it is 0. */
+#define TA_PROTO_OPEN_RESP_LEN 41
+#define TA_PROTO_FILE_STATUS_MAX 6 /* TA_CONFINE_ERROR, the last ta_confine_status */
+
+/* LIST_RESP: status uint8, truncated uint8 (0 or 1), count uint32, then count entries: type
+ * uint8 (0 file, 1 directory), size uint64, mtime int64, name (uint16 length 1..255 and the
+ * bytes: no NUL, no '/', not "." or ".."). The status is ta_confine_open's verdict on the path:
+ * TA_CONFINE_IS_DIR carries the listing; anything else (TA_CONFINE_OK: a regular file, list
+ * nothing) has truncated 0 and count 0. */
+#define TA_PROTO_LIST_HEAD_LEN 6
+#define TA_PROTO_LIST_ENTRY_MIN 20 /* type, size, mtime, length and a one-byte name */
+#define TA_PROTO_NAME_MAX 255
+/* The most entries a listing can hold; a helper need not collect more. */
+#define TA_PROTO_LIST_MAX_ENTRIES                                                                  \
+    ((TA_PROTO_MAX_LIST_BODY - TA_PROTO_LIST_HEAD_LEN) / TA_PROTO_LIST_ENTRY_MIN)
+
+/* Message types. */
 typedef enum {
     TA_MSG_AUTH_REQ = 1,
     TA_MSG_AUTH_RESP = 2,
+    TA_MSG_OPEN_REQ = 3,
+    TA_MSG_OPEN_RESP = 4,
+    TA_MSG_LIST_REQ = 5,
+    TA_MSG_LIST_RESP = 6,
     TA_MSG_ERROR = 0x7f,
 } ta_msg_type;
+
+/* What the helper says about an opened file: its fstat, as OPEN_RESP carries it. */
+typedef struct {
+    uint32_t mode;
+    uint64_t size;
+    int64_t mtime_sec;
+    uint32_t mtime_nsec; /* < 1000000000 */
+    uint64_t ino;
+    uint64_t dev;
+} ta_file_info;
+
+/* One entry of a decoded listing; name points into the frame and is not NUL-terminated. */
+typedef struct {
+    int is_dir;
+    uint64_t size;
+    int64_t mtime;
+    const char *name;
+    size_t name_len;
+} ta_proto_dirent;
 
 /* The helper's verdict on a login (AUTH_RESP result). */
 typedef enum {
@@ -58,7 +118,7 @@ typedef enum ta_proto_status {
     TA_PROTO_BAD_MAGIC,   /* not our protocol at all */
     TA_PROTO_BAD_VERSION, /* our protocol, another version */
     TA_PROTO_BAD_TYPE,    /* unknown or reserved type */
-    TA_PROTO_TOO_LARGE,   /* body length over TA_PROTO_MAX_BODY */
+    TA_PROTO_TOO_LARGE,   /* body length over the type's limit (ta_proto_body_limit) */
     TA_PROTO_MALFORMED,   /* a sound header, but a body that breaks a rule */
     TA_PROTO_NO_ROOM,     /* encode buffer too small */
 } ta_proto_status;
@@ -80,6 +140,25 @@ typedef struct ta_msg {
             uint32_t uid;   /* 0 unless TA_AUTH_OK */
         } auth_resp;
         struct {
+            uint8_t flags; /* TA_PROTO_FILE_* */
+            char user[TA_PROTO_USER_MAX + 1];
+            char subdir[TA_PROTO_SUBDIR_MAX + 1];
+            char path[TA_PROTO_PATH_MAX + 1];
+        } file_req; /* OPEN_REQ and LIST_REQ */
+        struct {
+            uint8_t status; /* ta_confine_status */
+            ta_file_info info;
+        } open_resp;
+        struct {
+            uint8_t status; /* ta_confine_status */
+            uint8_t truncated;
+            uint32_t count;
+            /* the entries, checked, still in the frame: read them with ta_proto_list_next
+             * while the frame's buffer lives */
+            const unsigned char *entries;
+            size_t entries_len;
+        } list_resp;
+        struct {
             uint8_t code; /* ta_proto_error */
         } error;
     } u;
@@ -90,6 +169,10 @@ typedef struct ta_msg {
 const char *ta_proto_status_name(ta_proto_status st);
 const char *ta_auth_result_name(int result);
 const char *ta_proto_error_name(int code);
+
+/* The largest body a frame of this type may have: TA_PROTO_MAX_LIST_BODY for LIST_RESP,
+ * TA_PROTO_MAX_BODY for every other type. */
+size_t ta_proto_body_limit(unsigned type);
 
 /* Check the header in buf[0..len) (magic, version, a known type, the body length limit) and set
  * *frame_len to the length of the whole frame. NEED_MORE while fewer than
@@ -127,6 +210,36 @@ ta_proto_status ta_proto_encode_auth_resp(uint32_t id, int result, uint32_t uid,
                                           size_t cap, size_t *len);
 ta_proto_status ta_proto_encode_error(uint32_t id, int code, unsigned char *buf, size_t cap,
                                       size_t *len);
+
+/* OPEN_REQ or LIST_REQ (type). The strings come as C strings: the user from a verified token,
+ * subdir from the configuration, path from the URL after ap_unescape_url, which refuses %00. */
+ta_proto_status ta_proto_encode_file_req(int type, uint32_t id, unsigned flags, const char *user,
+                                         const char *subdir, const char *path, unsigned char *buf,
+                                         size_t cap, size_t *len);
+/* info may be NULL for a status other than TA_CONFINE_OK and TA_CONFINE_IS_DIR. */
+ta_proto_status ta_proto_encode_open_resp(uint32_t id, int status, const ta_file_info *info,
+                                          unsigned char *buf, size_t cap, size_t *len);
+
+/* A LIST_RESP is written entry by entry, so that a helper can fill the body up to its limit
+ * and say where it stopped: begin, add (NO_ROOM when the entry does not fit, and nothing of it
+ * written: stop there and end with truncated 1), end. The frame is valid only after end. The
+ * writer never goes past TA_PROTO_MAX_LIST_FRAME, whatever cap is. */
+typedef struct {
+    unsigned char *buf;
+    size_t cap, len;
+    uint32_t count;
+    uint8_t status;
+} ta_proto_list_writer;
+
+ta_proto_status ta_proto_list_begin(ta_proto_list_writer *w, uint32_t id, int status,
+                                    unsigned char *buf, size_t cap);
+ta_proto_status ta_proto_list_add(ta_proto_list_writer *w, int is_dir, uint64_t size, int64_t mtime,
+                                  const char *name, size_t name_len);
+ta_proto_status ta_proto_list_end(ta_proto_list_writer *w, int truncated, size_t *len);
+
+/* Read a decoded LIST_RESP's entries in order: *pos starts at 0; 1 and the next entry in *e,
+ * or 0 after the last one. */
+int ta_proto_list_next(const ta_msg *m, size_t *pos, ta_proto_dirent *e);
 
 /* OPENSSL_cleanse the whole message: it may hold a password. */
 void ta_msg_wipe(ta_msg *m);

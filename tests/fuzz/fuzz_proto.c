@@ -5,9 +5,10 @@
  * frame as the helper reads its socket. Invariants: decode agrees with ta_proto_frame_len (same
  * header verdict, consumed equal to the frame length, NEED_MORE exactly when the frame is longer
  * than what is left), consumed never exceeds what is left, a refused message holds only zeros,
- * a decoded message re-encodes to exactly the bytes it came from (one encoding per message),
- * one byte less of it is NEED_MORE, and every refusal can be answered with an ERROR_RESP that
- * decodes back.
+ * a decoded message re-encodes to exactly the bytes it came from (one encoding per message;
+ * a LIST_RESP through the entry-by-entry writer, from the entries its iterator yields, which
+ * must be exactly count), one byte less of it is NEED_MORE, no frame is longer than its type's
+ * limit, and every refusal can be answered with an ERROR_RESP that decodes back.
  *
  * As an AUTH_REQ: a flags byte, an id, a cut point and four field lengths (up to one past each
  * limit), then the field bytes. Flags bit 0 cleans the bytes into each field's character class,
@@ -53,6 +54,25 @@ static int field_ok(int field, const unsigned char *s, size_t n)
     return 1;
 }
 
+/* A LIST_RESP written again from what the iterator gives back. */
+static ta_proto_status reencode_list(const ta_msg *m, unsigned char *out, size_t n, size_t *len)
+{
+    ta_proto_list_writer w;
+    ta_proto_dirent e;
+    size_t pos = 0;
+    uint32_t seen = 0;
+
+    CHECK(ta_proto_list_begin(&w, m->id, m->u.list_resp.status, out, n) == TA_PROTO_OK);
+    while (ta_proto_list_next(m, &pos, &e)) {
+        CHECK(e.name_len >= 1 && e.name_len <= TA_PROTO_NAME_MAX);
+        CHECK(memchr(e.name, '/', e.name_len) == NULL && memchr(e.name, 0, e.name_len) == NULL);
+        CHECK(ta_proto_list_add(&w, e.is_dir, e.size, e.mtime, e.name, e.name_len) == TA_PROTO_OK);
+        seen++;
+    }
+    CHECK(seen == m->u.list_resp.count && pos == m->u.list_resp.entries_len);
+    return ta_proto_list_end(&w, m->u.list_resp.truncated, len);
+}
+
 /* Encode m again; it must give back exactly frame[0..n). */
 static void check_reencodes(const ta_msg *m, const unsigned char *frame, size_t n)
 {
@@ -61,7 +81,15 @@ static void check_reencodes(const ta_msg *m, const unsigned char *frame, size_t 
     ta_proto_status st;
 
     CHECK(out != NULL);
-    if (m->type == TA_MSG_AUTH_REQ)
+    if (m->type == TA_MSG_OPEN_REQ || m->type == TA_MSG_LIST_REQ)
+        st = ta_proto_encode_file_req(m->type, m->id, m->u.file_req.flags, m->u.file_req.user,
+                                      m->u.file_req.subdir, m->u.file_req.path, out, n, &len);
+    else if (m->type == TA_MSG_OPEN_RESP)
+        st = ta_proto_encode_open_resp(m->id, m->u.open_resp.status, &m->u.open_resp.info, out, n,
+                                       &len);
+    else if (m->type == TA_MSG_LIST_RESP)
+        st = reencode_list(m, out, n, &len);
+    else if (m->type == TA_MSG_AUTH_REQ)
         st = ta_proto_encode_auth_req(m->id, m->u.auth_req.service, m->u.auth_req.user,
                                       strlen(m->u.auth_req.user), m->u.auth_req.password,
                                       strlen(m->u.auth_req.password), m->u.auth_req.rhost, out, n,
@@ -108,7 +136,9 @@ static size_t check_one_frame(const unsigned char *buf, size_t left, ta_msg *m)
         CHECK(hst != TA_PROTO_NEED_MORE || left < TA_PROTO_HEADER_LEN);
     }
     else {
-        CHECK(flen >= TA_PROTO_HEADER_LEN && flen <= TA_PROTO_MAX_FRAME);
+        CHECK(flen >= TA_PROTO_HEADER_LEN &&
+              flen <= TA_PROTO_HEADER_LEN + ta_proto_body_limit(buf[3]));
+        CHECK(buf[3] == TA_MSG_LIST_RESP || flen <= TA_PROTO_MAX_FRAME);
         CHECK((st == TA_PROTO_NEED_MORE) == (flen > left));
         CHECK(consumed == (st == TA_PROTO_NEED_MORE ? 0 : flen));
     }

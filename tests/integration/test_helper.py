@@ -161,7 +161,10 @@ def test_huge_body_length_is_refused_before_it_is_read(harness, srv, sock, alice
 
 BAD_FRAMES = {
     "other version": (frame(AUTH_REQ, b"\x00" * 8, req_id=9, version=2), ERR_BAD_VERSION),
-    "reserved type": (frame(3, b"", req_id=9), ERR_BAD_TYPE),
+    "unknown type": (frame(7, b"", req_id=9), ERR_BAD_TYPE),
+    "open request without fields": (frame(3, b"", req_id=9), ERR_MALFORMED),
+    "open request with an unknown flag": (frame(3, b"\x04\x00\x01a\x00\x01w\x00\x00", req_id=9),
+                                          ERR_MALFORMED),
     "an answer type": (frame(AUTH_RESP, b"\x00" * 5, req_id=9), ERR_BAD_TYPE),
     "service with a slash": (auth_req("alice", "x", service="../shadow", req_id=9),
                              ERR_MALFORMED),

@@ -6,6 +6,8 @@
 #include "unit.h"
 #include "ta_proto.h"
 
+#include <sys/stat.h>
+
 #define UT_ID 0x01020304u
 
 #define assert_proto_status(got, want)                                                             \
@@ -358,10 +360,10 @@ static void test_proto_refuses_version_2_and_0(void **state)
     assert_refused(&f, TA_PROTO_BAD_VERSION);
 }
 
-/* Type 0, the reserved file types 3-6 and anything else unknown. */
-static void test_proto_refuses_unknown_and_reserved_types(void **state)
+/* Type 0 and anything else unknown. */
+static void test_proto_refuses_unknown_types(void **state)
 {
-    static const unsigned char types[] = {0, 3, 4, 5, 6, 7, 0x7e, 0x80, 0xff};
+    static const unsigned char types[] = {0, 7, 8, 0x7e, 0x80, 0xff};
     ut_frame_t f;
 
     (void)state;
@@ -744,6 +746,699 @@ static void test_proto_decode_leaves_no_earlier_password(void **state)
     ta_msg_wipe(&m);
 }
 
+/* --- file requests (OPEN_REQ, LIST_REQ) ---------------------------------------------------- */
+
+/* A file request body: flags, then user, subdir and path with explicit lengths. */
+static size_t ut_file_body(unsigned char *body, unsigned char flags, const char *user, size_t un,
+                           const char *subdir, size_t sn, const char *path, size_t pn)
+{
+    size_t at;
+
+    body[0] = flags;
+    at = ut_field(body, 1, user, un);
+    at = ut_field(body, at, subdir, sn);
+    return ut_field(body, at, path, pn);
+}
+
+static void assert_file_req_refused(unsigned char flags, const char *user, size_t un,
+                                    const char *subdir, size_t sn, const char *path, size_t pn)
+{
+    static unsigned char body[TA_PROTO_MAX_BODY];
+    static ut_frame_t f;
+    size_t n = ut_file_body(body, flags, user, un, subdir, sn, path, pn);
+
+    ut_frame(&f, TA_MSG_OPEN_REQ, UT_ID, body, n);
+    assert_refused(&f, TA_PROTO_MALFORMED);
+    ut_frame(&f, TA_MSG_LIST_REQ, UT_ID, body, n);
+    assert_refused(&f, TA_PROTO_MALFORMED);
+}
+
+/* The encoder refuses the request as MALFORMED for both types, writing nothing. */
+static void assert_file_encode_refused(unsigned flags, const char *user, const char *subdir,
+                                       const char *path)
+{
+    static unsigned char buf[TA_PROTO_MAX_FRAME];
+    static const int types[] = {TA_MSG_OPEN_REQ, TA_MSG_LIST_REQ};
+
+    for (size_t i = 0; i < 2; i++) {
+        size_t len = 77;
+
+        memset(buf, 0xee, sizeof(buf));
+        assert_proto_status(ta_proto_encode_file_req(types[i], UT_ID, flags, user, subdir, path,
+                                                     buf, sizeof(buf), &len),
+                            TA_PROTO_MALFORMED);
+        assert_int_equal(len, 0);
+        assert_true(buf[0] == 0xee && buf[sizeof(buf) - 1] == 0xee);
+    }
+}
+
+static void test_proto_open_req_round_trips(void **state)
+{
+    unsigned char buf[256], body[128];
+    ut_frame_t f;
+    ta_msg m;
+    size_t len = 0, consumed = 0;
+
+    (void)state;
+    assert_proto_status(ta_proto_encode_file_req(TA_MSG_OPEN_REQ, UT_ID, TA_PROTO_FILE_OWNER_ONLY,
+                                                 "alice", "public_html", "a/b.jpg", buf,
+                                                 sizeof(buf), &len),
+                        TA_PROTO_OK);
+    ut_frame(&f, 3, UT_ID, body,
+             ut_file_body(body, 1, "alice", 5, "public_html", 11, "a/b.jpg", 7));
+    assert_int_equal(len, f.len);
+    assert_memory_equal(buf, f.b, len);
+
+    assert_proto_status(ut_decode(buf, len, &m, &consumed), TA_PROTO_OK);
+    assert_int_equal(consumed, len);
+    assert_int_equal(m.type, TA_MSG_OPEN_REQ);
+    assert_int_equal(m.id, UT_ID);
+    assert_int_equal(m.u.file_req.flags, TA_PROTO_FILE_OWNER_ONLY);
+    assert_string_equal(m.u.file_req.user, "alice");
+    assert_string_equal(m.u.file_req.subdir, "public_html");
+    assert_string_equal(m.u.file_req.path, "a/b.jpg");
+}
+
+/* Every field at its longest, both flags, UTF-8; and the empty path (the subdir itself). */
+static void test_proto_list_req_round_trips_longest_and_empty_path(void **state)
+{
+    static char user[257], subdir[256], path[4097];
+    static unsigned char buf[TA_PROTO_MAX_FRAME];
+    static ta_msg m;
+    size_t len = 0, consumed = 0;
+
+    (void)state;
+    memset(user, 'u', 256);
+    memset(subdir, 's', 255);
+    for (size_t i = 0; i < 4096; i++)
+        path[i] = (char)(0x20 + i % 0xe0); /* 0x20..0xff but 0x7f: ... */
+    for (size_t i = 0; i < 4096; i++)
+        if ((unsigned char)path[i] == 0x7f)
+            path[i] = '/';
+    subdir[0] = (char)0xc3;
+    subdir[1] = (char)0xa9;
+    assert_proto_status(ta_proto_encode_file_req(TA_MSG_LIST_REQ, 9, TA_PROTO_FILE_FLAGS, user,
+                                                 subdir, path, buf, sizeof(buf), &len),
+                        TA_PROTO_OK);
+    assert_int_equal(len, 12 + 1 + 6 + 256 + 255 + 4096);
+    assert_proto_status(ut_decode(buf, len, &m, &consumed), TA_PROTO_OK);
+    assert_int_equal(m.type, TA_MSG_LIST_REQ);
+    assert_int_equal(m.u.file_req.flags, 3);
+    assert_string_equal(m.u.file_req.user, user);
+    assert_string_equal(m.u.file_req.subdir, subdir);
+    assert_string_equal(m.u.file_req.path, path);
+
+    assert_proto_status(
+        ta_proto_encode_file_req(TA_MSG_LIST_REQ, 9, 0, "bob", "www", "", buf, sizeof(buf), &len),
+        TA_PROTO_OK);
+    assert_int_equal(len, 12 + 1 + 6 + 3 + 3);
+    assert_proto_status(ut_decode(buf, len, &m, &consumed), TA_PROTO_OK);
+    assert_string_equal(m.u.file_req.path, "");
+    assert_int_equal(m.u.file_req.flags, 0);
+}
+
+/* A flag this version does not know must not be silently ignored: bits 2-7 are refused. */
+static void test_proto_file_req_refuses_unknown_flag_bits(void **state)
+{
+    (void)state;
+    for (unsigned bit = 2; bit < 8; bit++) {
+        assert_file_req_refused((unsigned char)(1u << bit), "alice", 5, "www", 3, "a", 1);
+        assert_file_encode_refused(1u << bit, "alice", "www", "a");
+    }
+    assert_file_encode_refused(0x100, "alice", "www", "a");
+}
+
+static void test_proto_file_req_refuses_control_characters(void **state)
+{
+    (void)state;
+    assert_file_req_refused(0, "ali\nce", 6, "www", 3, "a", 1);
+    assert_file_req_refused(0, "alice", 5, "w\tw", 3, "a", 1);
+    assert_file_req_refused(0, "alice", 5, "www", 3, "a\x7f", 2);
+    assert_file_req_refused(0, "alice", 5, "www", 3, "a\r\nb", 4);
+    assert_file_req_refused(0, "alice", 5, "www", 3, "\x1b[31m", 5);
+    assert_file_encode_refused(0, "ali\nce", "www", "a");
+    assert_file_encode_refused(0, "alice", "w\x01w", "a");
+    assert_file_encode_refused(0, "alice", "www", "a\nb");
+}
+
+/* A NUL would cut the path short where the helper takes it as a C string. */
+static void test_proto_file_req_refuses_nul(void **state)
+{
+    (void)state;
+    assert_file_req_refused(0, "alice", 5, "www", 3, "a.txt\0.jpg", 10);
+    assert_file_req_refused(0, "alice", 5, "w\0w", 3, "a", 1);
+    assert_file_req_refused(0, "root\0x", 6, "www", 3, "a", 1);
+}
+
+static void test_proto_file_req_refuses_lengths_outside_limits(void **state)
+{
+    static char user[258], subdir[257], path[4098];
+
+    (void)state;
+    memset(user, 'u', 257);
+    memset(subdir, 's', 256);
+    memset(path, 'p', 4097);
+    assert_file_req_refused(0, "", 0, "www", 3, "a", 1);
+    assert_file_req_refused(0, user, 257, "www", 3, "a", 1);
+    assert_file_req_refused(0, "alice", 5, "", 0, "a", 1);
+    assert_file_req_refused(0, "alice", 5, subdir, 256, "a", 1);
+    assert_file_req_refused(0, "alice", 5, "www", 3, path, 4097);
+    assert_file_encode_refused(0, "", "www", "a");
+    assert_file_encode_refused(0, "alice", "", "a");
+    user[257] = subdir[256] = path[4097] = '\0';
+    assert_file_encode_refused(0, user, "www", "a");
+    assert_file_encode_refused(0, "alice", subdir, "a");
+    assert_file_encode_refused(0, "alice", "www", path);
+    assert_file_encode_refused(0, NULL, "www", "a");
+    assert_file_encode_refused(0, "alice", NULL, "a");
+    assert_file_encode_refused(0, "alice", "www", NULL);
+}
+
+static void test_proto_file_req_refuses_bad_framing_of_fields(void **state)
+{
+    unsigned char body[64];
+    ut_frame_t f;
+    size_t n = ut_file_body(body, 0, "alice", 5, "www", 3, "a/b", 3);
+
+    (void)state;
+    body[n] = 'x'; /* a trailing byte */
+    ut_frame(&f, TA_MSG_OPEN_REQ, UT_ID, body, n + 1);
+    assert_refused(&f, TA_PROTO_MALFORMED);
+    ut_frame(&f, TA_MSG_OPEN_REQ, UT_ID, body, n - 3 - 2); /* no path field */
+    assert_refused(&f, TA_PROTO_MALFORMED);
+    ut_frame(&f, TA_MSG_OPEN_REQ, UT_ID, body, n - 1); /* path one byte short */
+    assert_refused(&f, TA_PROTO_MALFORMED);
+    ut_frame(&f, TA_MSG_LIST_REQ, UT_ID, body, 1); /* flags alone */
+    assert_refused(&f, TA_PROTO_MALFORMED);
+    ut_frame(&f, TA_MSG_LIST_REQ, UT_ID, body, 0);
+    assert_refused(&f, TA_PROTO_MALFORMED);
+    body[1] = 0xff; /* user claims 65280+ bytes */
+    ut_frame(&f, TA_MSG_OPEN_REQ, UT_ID, body, n);
+    assert_refused(&f, TA_PROTO_MALFORMED);
+}
+
+/* Only OPEN_REQ and LIST_REQ are file requests; the encoder refuses any other type. */
+static void test_proto_file_req_encoder_refuses_other_types(void **state)
+{
+    unsigned char buf[64];
+    size_t len = 5;
+
+    (void)state;
+    for (int type = 0; type < 0x80; type++)
+        if (type != TA_MSG_OPEN_REQ && type != TA_MSG_LIST_REQ)
+            assert_proto_status(
+                ta_proto_encode_file_req(type, 1, 0, "a", "b", "c", buf, sizeof(buf), &len),
+                TA_PROTO_MALFORMED);
+    assert_proto_status(
+        ta_proto_encode_file_req(TA_MSG_OPEN_REQ, 1, 0, "a", "b", "c", buf, 12 + 1 + 6 + 2, &len),
+        TA_PROTO_NO_ROOM);
+    assert_int_equal(len, 0);
+    assert_proto_status(
+        ta_proto_encode_file_req(TA_MSG_OPEN_REQ, 1, 0, "a", "b", "c", buf, 12 + 1 + 6 + 3, &len),
+        TA_PROTO_OK);
+}
+
+/* --- OPEN_RESP ------------------------------------------------------------------------------ */
+
+static void ut_be64(unsigned char *p, uint64_t v)
+{
+    ut_be32(p, (uint32_t)(v >> 32));
+    ut_be32(p + 4, (uint32_t)v);
+}
+
+static void ut_open_resp_body(unsigned char body[41], unsigned status, uint32_t mode, uint64_t size,
+                              int64_t mtime, uint32_t nsec, uint64_t ino, uint64_t dev)
+{
+    body[0] = (unsigned char)status;
+    ut_be32(body + 1, mode);
+    ut_be64(body + 5, size);
+    ut_be64(body + 13, (uint64_t)mtime);
+    ut_be32(body + 21, nsec);
+    ut_be64(body + 25, ino);
+    ut_be64(body + 33, dev);
+}
+
+static void assert_open_resp_refused(unsigned status, uint32_t mode, uint64_t size, int64_t mtime,
+                                     uint32_t nsec, uint64_t ino, uint64_t dev)
+{
+    unsigned char body[41], buf[64];
+    ta_file_info fi = {mode, size, mtime, nsec, ino, dev};
+    ut_frame_t f;
+    size_t len = 3;
+
+    ut_open_resp_body(body, status, mode, size, mtime, nsec, ino, dev);
+    ut_frame(&f, TA_MSG_OPEN_RESP, UT_ID, body, sizeof(body));
+    assert_refused(&f, TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_encode_open_resp(UT_ID, (int)status, &fi, buf, sizeof(buf), &len),
+                        TA_PROTO_MALFORMED);
+    assert_int_equal(len, 0);
+}
+
+static void test_proto_open_resp_round_trips_file_and_directory(void **state)
+{
+    const ta_file_info file = {S_IFREG | 0640, 0xfedcba9876543210ull, -1,
+                               999999999,      0x0102030405060708ull, 0xffffffffffffffffull};
+    const ta_file_info dir = {S_IFDIR | 01777, 4096, 1700000000, 0, 2, 0x801};
+    const ta_file_info *fi[2] = {&file, &dir};
+    unsigned char buf[64], body[41];
+    ut_frame_t f;
+    ta_msg m;
+    size_t len, consumed;
+
+    (void)state;
+    for (int st = 0; st < 2; st++) {
+        ut_open_resp_body(body, (unsigned)st, fi[st]->mode, fi[st]->size, fi[st]->mtime_sec,
+                          fi[st]->mtime_nsec, fi[st]->ino, fi[st]->dev);
+        ut_frame(&f, 4, UT_ID, body, sizeof(body));
+        assert_proto_status(ta_proto_encode_open_resp(UT_ID, st, fi[st], buf, sizeof(buf), &len),
+                            TA_PROTO_OK);
+        assert_int_equal(len, 12 + TA_PROTO_OPEN_RESP_LEN);
+        assert_memory_equal(buf, f.b, len);
+        assert_proto_status(ut_decode(buf, len, &m, &consumed), TA_PROTO_OK);
+        assert_int_equal(m.type, TA_MSG_OPEN_RESP);
+        assert_int_equal(m.u.open_resp.status, st);
+        assert_int_equal(m.u.open_resp.info.mode, fi[st]->mode);
+        assert_true(m.u.open_resp.info.size == fi[st]->size);
+        assert_true(m.u.open_resp.info.mtime_sec == fi[st]->mtime_sec);
+        assert_int_equal(m.u.open_resp.info.mtime_nsec, fi[st]->mtime_nsec);
+        assert_true(m.u.open_resp.info.ino == fi[st]->ino);
+        assert_true(m.u.open_resp.info.dev == fi[st]->dev);
+    }
+}
+
+/* A refusal carries its status and nothing else. */
+static void test_proto_open_resp_round_trips_every_refusal(void **state)
+{
+    static const unsigned char zeros[40];
+    unsigned char buf[64];
+    ta_msg m;
+    size_t len, consumed;
+
+    (void)state;
+    for (int st = 2; st <= TA_PROTO_FILE_STATUS_MAX; st++) {
+        assert_proto_status(ta_proto_encode_open_resp(7, st, NULL, buf, sizeof(buf), &len),
+                            TA_PROTO_OK);
+        assert_int_equal(len, 53);
+        assert_int_equal(buf[12], st);
+        assert_memory_equal(buf + 13, zeros, sizeof(zeros));
+        assert_proto_status(ut_decode(buf, len, &m, &consumed), TA_PROTO_OK);
+        assert_int_equal(m.u.open_resp.status, st);
+        assert_int_equal(m.u.open_resp.info.mode, 0);
+    }
+    /* OK and IS_DIR need their file information */
+    assert_proto_status(ta_proto_encode_open_resp(7, 0, NULL, buf, sizeof(buf), &len),
+                        TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_encode_open_resp(7, 1, NULL, buf, sizeof(buf), &len),
+                        TA_PROTO_MALFORMED);
+}
+
+static void test_proto_open_resp_refuses_contradictions(void **state)
+{
+    (void)state;
+    assert_open_resp_refused(0, S_IFDIR | 0755, 1, 1, 0, 1, 1);          /* OK with a directory */
+    assert_open_resp_refused(1, S_IFREG | 0644, 1, 1, 0, 1, 1);          /* IS_DIR with a file */
+    assert_open_resp_refused(0, S_IFIFO | 0644, 0, 1, 0, 1, 1);          /* a FIFO is never OK */
+    assert_open_resp_refused(0, S_IFLNK | 0777, 0, 1, 0, 1, 1);          /* nor a symlink */
+    assert_open_resp_refused(0, 0644, 0, 1, 0, 1, 1);                    /* no file type at all */
+    assert_open_resp_refused(0, S_IFREG | 0x10000, 0, 1, 0, 1, 1);       /* bits beyond st_mode */
+    assert_open_resp_refused(0, S_IFREG | 0644, 0, 1, 1000000000, 1, 1); /* nsec overflow */
+    assert_open_resp_refused(2, 0, 0, 0, 0, 0, 1);                       /* NOT_FOUND with a dev */
+    assert_open_resp_refused(3, S_IFREG | 0644, 0, 0, 0, 0, 0);          /* FORBIDDEN with a mode */
+    assert_open_resp_refused(6, 0, 1, 0, 0, 0, 0);                       /* ERROR with a size */
+    assert_open_resp_refused(4, 0, 0, -1, 0, 0, 0);
+    assert_open_resp_refused(5, 0, 0, 0, 1, 0, 0);
+    assert_open_resp_refused(2, 0, 0, 0, 0, 1, 0);
+    assert_open_resp_refused(7, 0, 0, 0, 0, 0, 0); /* no such status */
+    assert_open_resp_refused(0xff, 0, 0, 0, 0, 0, 0);
+}
+
+static void test_proto_open_resp_refuses_40_or_42_bytes(void **state)
+{
+    unsigned char body[42] = {0};
+    ut_frame_t f;
+
+    (void)state;
+    ut_open_resp_body(body, 2, 0, 0, 0, 0, 0, 0);
+    ut_frame(&f, TA_MSG_OPEN_RESP, UT_ID, body, 40);
+    assert_refused(&f, TA_PROTO_MALFORMED);
+    ut_frame(&f, TA_MSG_OPEN_RESP, UT_ID, body, 42);
+    assert_refused(&f, TA_PROTO_MALFORMED);
+    ut_frame(&f, TA_MSG_OPEN_RESP, UT_ID, body, 0);
+    assert_refused(&f, TA_PROTO_MALFORMED);
+    ut_frame(&f, TA_MSG_OPEN_RESP, UT_ID, body, 41);
+    assert_proto_status(ut_decode(f.b, f.len, &(ta_msg){0}, &(size_t){0}), TA_PROTO_OK);
+}
+
+/* --- LIST_RESP ------------------------------------------------------------------------------ */
+
+/* A listing built by hand into a heap buffer: header, status, truncated, count, entries. */
+typedef struct {
+    unsigned char *b;
+    size_t len;
+} ut_list_t;
+
+static void ut_list_start(ut_list_t *l, unsigned status, unsigned truncated, uint32_t count)
+{
+    l->b = malloc(TA_PROTO_MAX_LIST_FRAME + 64);
+    assert_non_null(l->b);
+    memcpy(l->b, "TA\x01\x06", 4);
+    ut_be32(l->b + 4, UT_ID);
+    l->b[12] = (unsigned char)status;
+    l->b[13] = (unsigned char)truncated;
+    ut_be32(l->b + 14, count);
+    l->len = 18;
+}
+
+static void ut_list_entry(ut_list_t *l, unsigned type, uint64_t size, int64_t mtime,
+                          const char *name, size_t nl)
+{
+    unsigned char *p = l->b + l->len;
+
+    p[0] = (unsigned char)type;
+    ut_be64(p + 1, size);
+    ut_be64(p + 9, (uint64_t)mtime);
+    p[17] = (unsigned char)(nl >> 8);
+    p[18] = (unsigned char)nl;
+    memcpy(p + 19, name, nl);
+    l->len += 19 + nl;
+}
+
+/* Set the body length from what was written, decode, free; the status. */
+static ta_proto_status ut_list_decode(ut_list_t *l, ta_msg *m)
+{
+    size_t consumed = 0;
+    ta_proto_status st;
+
+    ut_be32(l->b + 8, (uint32_t)(l->len - 12));
+    st = ut_decode(l->b, l->len, m, &consumed);
+    assert_int_equal(consumed, st == TA_PROTO_MALFORMED || st == TA_PROTO_OK ? l->len : 0);
+    free(l->b);
+    l->b = NULL;
+    return st;
+}
+
+static void assert_list_refused(ut_list_t *l)
+{
+    ta_msg *m = malloc(sizeof(*m));
+
+    assert_non_null(m);
+    memset(m, 0xa5, sizeof(*m));
+    assert_proto_status(ut_list_decode(l, m), TA_PROTO_MALFORMED);
+    assert_true(ut_all_zero(m, sizeof(*m)));
+    free(m);
+}
+
+/* A listing of one entry named name (nl bytes). */
+static void assert_list_name_refused(const char *name, size_t nl)
+{
+    ut_list_t l;
+
+    ut_list_start(&l, 1, 0, 1);
+    ut_list_entry(&l, 0, 1, 1, name, nl);
+    assert_list_refused(&l);
+}
+
+static void test_proto_list_resp_round_trips(void **state)
+{
+    static char longest[256];
+    unsigned char *buf = malloc(TA_PROTO_MAX_LIST_FRAME);
+    ta_proto_list_writer w;
+    ta_proto_dirent e;
+    ut_list_t l;
+    ta_msg m;
+    size_t len = 0, consumed = 0, pos = 0;
+
+    (void)state;
+    assert_non_null(buf);
+    memset(longest, 'n', 255);
+    longest[0] = '.'; /* a dot-file is a name like any other here */
+    assert_proto_status(ta_proto_list_begin(&w, UT_ID, 1, buf, TA_PROTO_MAX_LIST_FRAME),
+                        TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_add(&w, 0, 12345, -5, "a.jpg", 5), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_add(&w, 1, 4096, 1700000000, "sub dir", 7), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_add(&w, 0, UINT64_MAX, INT64_MIN, longest, 255), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "\xc3\xa9\n", 3), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_end(&w, 1, &len), TA_PROTO_OK);
+
+    ut_list_start(&l, 1, 1, 4);
+    ut_list_entry(&l, 0, 12345, -5, "a.jpg", 5);
+    ut_list_entry(&l, 1, 4096, 1700000000, "sub dir", 7);
+    ut_list_entry(&l, 0, UINT64_MAX, INT64_MIN, longest, 255);
+    ut_list_entry(&l, 0, 0, 0, "\xc3\xa9\n", 3);
+    ut_be32(l.b + 8, (uint32_t)(l.len - 12));
+    assert_int_equal(len, l.len);
+    assert_memory_equal(buf, l.b, len);
+    free(l.b);
+
+    assert_proto_status(ut_decode(buf, len, &m, &consumed), TA_PROTO_OK);
+    assert_int_equal(consumed, len);
+    assert_int_equal(m.type, TA_MSG_LIST_RESP);
+    assert_int_equal(m.u.list_resp.status, 1);
+    assert_int_equal(m.u.list_resp.truncated, 1);
+    assert_int_equal(m.u.list_resp.count, 4);
+    /* the entries point into the frame: read them from buf, which still lives */
+    assert_proto_status(ta_proto_decode(buf, len, &m, &consumed), TA_PROTO_OK);
+    assert_true(ta_proto_list_next(&m, &pos, &e));
+    assert_int_equal(e.is_dir, 0);
+    assert_true(e.size == 12345 && e.mtime == -5);
+    assert_int_equal(e.name_len, 5);
+    assert_memory_equal(e.name, "a.jpg", 5);
+    assert_true(ta_proto_list_next(&m, &pos, &e));
+    assert_int_equal(e.is_dir, 1);
+    assert_memory_equal(e.name, "sub dir", 7);
+    assert_true(ta_proto_list_next(&m, &pos, &e));
+    assert_true(e.size == UINT64_MAX && e.mtime == INT64_MIN && e.name_len == 255);
+    assert_true(ta_proto_list_next(&m, &pos, &e));
+    assert_int_equal(e.name_len, 3);
+    assert_false(ta_proto_list_next(&m, &pos, &e));
+    assert_false(ta_proto_list_next(&m, &pos, &e));
+    free(buf);
+}
+
+/* An empty directory; a regular file (OK: nothing listed); a refusal (the status alone). */
+static void test_proto_list_resp_round_trips_without_entries(void **state)
+{
+    static const int statuses[] = {1, 0, 2, 3, 4, 5, 6};
+    unsigned char buf[64];
+    ta_proto_list_writer w;
+    ta_proto_dirent e;
+    ta_msg m;
+    size_t len, consumed, pos = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+        assert_proto_status(ta_proto_list_begin(&w, 5, statuses[i], buf, sizeof(buf)), TA_PROTO_OK);
+        assert_proto_status(ta_proto_list_end(&w, 0, &len), TA_PROTO_OK);
+        assert_int_equal(len, 18);
+        assert_memory_equal(buf, "TA\x01\x06\0\0\0\x05\0\0\0\x06", 12);
+        assert_proto_status(ut_decode(buf, len, &m, &consumed), TA_PROTO_OK);
+        assert_int_equal(m.u.list_resp.status, statuses[i]);
+        assert_int_equal(m.u.list_resp.count, 0);
+        assert_int_equal(m.u.list_resp.truncated, 0);
+        pos = 0;
+        assert_false(ta_proto_list_next(&m, &pos, &e));
+    }
+}
+
+/* A name is one path component: no '/', no NUL, not "." or "..", 1..255 bytes. */
+static void test_proto_list_resp_refuses_bad_names(void **state)
+{
+    static char name[257];
+    unsigned char buf[1024];
+    ta_proto_list_writer w;
+
+    (void)state;
+    memset(name, 'x', 256);
+    assert_list_name_refused("a/b", 3);
+    assert_list_name_refused("/", 1);
+    assert_list_name_refused("..", 2);
+    assert_list_name_refused(".", 1);
+    assert_list_name_refused("a\0b", 3);
+    assert_list_name_refused("", 0);
+    assert_list_name_refused(name, 256);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 1, buf, sizeof(buf)), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "a/b", 3), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "..", 2), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, ".", 1), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "a\0b", 3), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "", 0), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, name, 256), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, NULL, 0), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "...", 3), TA_PROTO_OK);
+    assert_int_equal(w.count, 1);
+}
+
+/* The count must be exactly the entries there: one more or one less is refused. */
+static void test_proto_list_resp_refuses_count_mismatch(void **state)
+{
+    ut_list_t l;
+    ta_msg m;
+
+    (void)state;
+    for (uint32_t count = 0; count <= 4; count++) {
+        ut_list_start(&l, 1, 0, count);
+        ut_list_entry(&l, 0, 1, 1, "a", 1);
+        ut_list_entry(&l, 1, 1, 1, "b", 1);
+        ut_list_entry(&l, 0, 1, 1, "c", 1);
+        if (count == 3)
+            assert_proto_status(ut_list_decode(&l, &m), TA_PROTO_OK);
+        else
+            assert_list_refused(&l);
+    }
+    ut_list_start(&l, 1, 0, 0xffffffffu); /* a count no body can hold: refused before the walk */
+    ut_list_entry(&l, 0, 1, 1, "a", 1);
+    assert_list_refused(&l);
+}
+
+static void test_proto_list_resp_refuses_bad_fixed_fields(void **state)
+{
+    ut_list_t l;
+
+    (void)state;
+    ut_list_start(&l, 1, 0, 1); /* entry type 2 */
+    ut_list_entry(&l, 2, 1, 1, "a", 1);
+    assert_list_refused(&l);
+    ut_list_start(&l, 1, 2, 0); /* truncated 2 */
+    assert_list_refused(&l);
+    ut_list_start(&l, 7, 0, 0); /* no such status */
+    assert_list_refused(&l);
+    ut_list_start(&l, 0, 1, 0); /* a regular file's answer cannot be truncated */
+    assert_list_refused(&l);
+    ut_list_start(&l, 2, 0, 1); /* nor a refusal carry entries */
+    ut_list_entry(&l, 0, 1, 1, "a", 1);
+    assert_list_refused(&l);
+    ut_list_start(&l, 1, 0, 0);
+    l.len = 17; /* a head of 5 bytes */
+    assert_list_refused(&l);
+    ut_list_start(&l, 1, 0, 0);
+    l.len = 12;
+    assert_list_refused(&l);
+}
+
+/* A name length that reaches past the body, and an entry cut inside its fixed part. */
+static void test_proto_list_resp_refuses_lengths_past_body(void **state)
+{
+    ut_list_t l;
+
+    (void)state;
+    ut_list_start(&l, 1, 0, 1);
+    ut_list_entry(&l, 0, 1, 1, "abc", 3);
+    l.len -= 1; /* the name claims 3, 2 are there */
+    assert_list_refused(&l);
+    ut_list_start(&l, 1, 0, 2);
+    ut_list_entry(&l, 0, 1, 1, "abc", 3);
+    ut_list_entry(&l, 0, 1, 1, "d", 1);
+    l.len -= 5; /* the second entry ends inside its fixed part */
+    assert_list_refused(&l);
+    ut_list_start(&l, 1, 0, 1);
+    ut_list_entry(&l, 0, 1, 1, "abc", 3);
+    l.b[18 + 17] = 0xff; /* name length 65283 */
+    assert_list_refused(&l);
+}
+
+/* LIST_RESP alone may be 1 MiB; every other type keeps the 16 KiB limit. */
+static void test_proto_list_resp_has_its_own_body_limit(void **state)
+{
+    ut_frame_t f;
+    size_t flen = 0;
+
+    (void)state;
+    assert_int_equal(ta_proto_body_limit(TA_MSG_LIST_RESP), 1024 * 1024);
+    for (unsigned t = 1; t <= 5; t++)
+        assert_int_equal(ta_proto_body_limit(t), TA_PROTO_MAX_BODY);
+    assert_int_equal(ta_proto_body_limit(TA_MSG_ERROR), TA_PROTO_MAX_BODY);
+    ut_frame(&f, TA_MSG_LIST_RESP, UT_ID, NULL, 0);
+    ut_be32(f.b + 8, TA_PROTO_MAX_LIST_BODY);
+    assert_proto_status(ta_proto_frame_len(f.b, 12, &flen), TA_PROTO_OK);
+    assert_int_equal(flen, TA_PROTO_MAX_LIST_FRAME);
+    ut_be32(f.b + 8, TA_PROTO_MAX_LIST_BODY + 1);
+    assert_proto_status(ta_proto_frame_len(f.b, 12, &flen), TA_PROTO_TOO_LARGE);
+    for (unsigned t = 1; t <= 5; t++) {
+        f.b[3] = (unsigned char)t;
+        ut_be32(f.b + 8, TA_PROTO_MAX_BODY + 1);
+        assert_proto_status(ta_proto_frame_len(f.b, 12, &flen), TA_PROTO_TOO_LARGE);
+    }
+}
+
+/* The writer fills a listing up to the limit and no further: NO_ROOM writes nothing, and what
+ * was written decodes with the entries counted. */
+static void test_proto_list_writer_stops_at_the_limit(void **state)
+{
+    static char name[256];
+    unsigned char *buf = malloc(TA_PROTO_MAX_LIST_FRAME + 4096), small[18 + 19 + 3];
+    ta_proto_list_writer w;
+    ta_msg m;
+    size_t len = 0, consumed = 0, added = 0;
+
+    (void)state;
+    assert_non_null(buf);
+    memset(name, 'n', 255);
+    /* a cap beyond the limit is held to it */
+    assert_proto_status(ta_proto_list_begin(&w, 1, 1, buf, TA_PROTO_MAX_LIST_FRAME + 4096),
+                        TA_PROTO_OK);
+    for (;;) {
+        ta_proto_status st;
+
+        snprintf(name, sizeof(name), "%06zu", added);
+        name[6] = 'n';
+        st = ta_proto_list_add(&w, (int)(added & 1), added, (int64_t)added, name, 255);
+        if (st == TA_PROTO_NO_ROOM)
+            break;
+        assert_proto_status(st, TA_PROTO_OK);
+        added++;
+    }
+    assert_int_equal(added, (TA_PROTO_MAX_LIST_BODY - 6) / (19 + 255));
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "a", 1), TA_PROTO_OK); /* still room */
+    added++;
+    assert_proto_status(ta_proto_list_end(&w, 1, &len), TA_PROTO_OK);
+    assert_true(len <= TA_PROTO_MAX_LIST_FRAME);
+    assert_proto_status(ut_decode(buf, len, &m, &consumed), TA_PROTO_OK);
+    assert_int_equal(m.u.list_resp.count, added);
+    free(buf);
+
+    assert_proto_status(ta_proto_list_begin(&w, 1, 1, small, 17), TA_PROTO_NO_ROOM);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 1, small, sizeof(small)), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "abcd", 4), TA_PROTO_NO_ROOM);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "abc", 3), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "d", 1), TA_PROTO_NO_ROOM);
+    assert_proto_status(ta_proto_list_end(&w, 1, &len), TA_PROTO_OK);
+    assert_int_equal(len, sizeof(small));
+}
+
+/* Entries belong to a directory's listing only, and the writer is used in order. */
+static void test_proto_list_writer_refuses_misuse(void **state)
+{
+    unsigned char buf[256];
+    ta_proto_list_writer w;
+    size_t len = 9;
+
+    (void)state;
+    assert_proto_status(ta_proto_list_begin(&w, 1, 7, buf, sizeof(buf)), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "a", 1), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_end(&w, 0, &len), TA_PROTO_MALFORMED);
+    assert_int_equal(len, 0);
+    assert_proto_status(ta_proto_list_begin(&w, 1, -1, buf, sizeof(buf)), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 0, buf, sizeof(buf)), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "a", 1), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_end(&w, 1, &len), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 1, buf, sizeof(buf)), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_end(&w, 2, &len), TA_PROTO_MALFORMED);
+}
+
+/* A listing read through ta_proto_list_next of a message that is not one yields nothing. */
+static void test_proto_list_next_of_other_message_yields_nothing(void **state)
+{
+    unsigned char buf[64];
+    ta_proto_dirent e;
+    ta_msg m;
+    size_t len, consumed, pos = 0;
+
+    (void)state;
+    assert_proto_status(ta_proto_encode_error(1, 1, buf, sizeof(buf), &len), TA_PROTO_OK);
+    assert_proto_status(ta_proto_decode(buf, len, &m, &consumed), TA_PROTO_OK);
+    assert_false(ta_proto_list_next(&m, &pos, &e));
+}
+
 /* --- names and the error mapping ----------------------------------------------------------- */
 
 static void test_proto_error_for_maps_each_failure(void **state)
@@ -791,7 +1486,7 @@ int main(void)
         cmocka_unit_test(test_proto_frame_len_reads_header_only),
         cmocka_unit_test(test_proto_refuses_bad_magic),
         cmocka_unit_test(test_proto_refuses_version_2_and_0),
-        cmocka_unit_test(test_proto_refuses_unknown_and_reserved_types),
+        cmocka_unit_test(test_proto_refuses_unknown_types),
         cmocka_unit_test(test_proto_refuses_body_length_16385),
         cmocka_unit_test(test_proto_body_of_16384_bytes_is_framed_then_refused_as_malformed),
         cmocka_unit_test(test_proto_truncated_header_needs_more),
@@ -818,6 +1513,28 @@ int main(void)
         cmocka_unit_test(test_proto_encoders_need_room_for_whole_frame),
         cmocka_unit_test(test_proto_msg_wipe_zeroes_password),
         cmocka_unit_test(test_proto_decode_leaves_no_earlier_password),
+        cmocka_unit_test(test_proto_open_req_round_trips),
+        cmocka_unit_test(test_proto_list_req_round_trips_longest_and_empty_path),
+        cmocka_unit_test(test_proto_file_req_refuses_unknown_flag_bits),
+        cmocka_unit_test(test_proto_file_req_refuses_control_characters),
+        cmocka_unit_test(test_proto_file_req_refuses_nul),
+        cmocka_unit_test(test_proto_file_req_refuses_lengths_outside_limits),
+        cmocka_unit_test(test_proto_file_req_refuses_bad_framing_of_fields),
+        cmocka_unit_test(test_proto_file_req_encoder_refuses_other_types),
+        cmocka_unit_test(test_proto_open_resp_round_trips_file_and_directory),
+        cmocka_unit_test(test_proto_open_resp_round_trips_every_refusal),
+        cmocka_unit_test(test_proto_open_resp_refuses_contradictions),
+        cmocka_unit_test(test_proto_open_resp_refuses_40_or_42_bytes),
+        cmocka_unit_test(test_proto_list_resp_round_trips),
+        cmocka_unit_test(test_proto_list_resp_round_trips_without_entries),
+        cmocka_unit_test(test_proto_list_resp_refuses_bad_names),
+        cmocka_unit_test(test_proto_list_resp_refuses_count_mismatch),
+        cmocka_unit_test(test_proto_list_resp_refuses_bad_fixed_fields),
+        cmocka_unit_test(test_proto_list_resp_refuses_lengths_past_body),
+        cmocka_unit_test(test_proto_list_resp_has_its_own_body_limit),
+        cmocka_unit_test(test_proto_list_writer_stops_at_the_limit),
+        cmocka_unit_test(test_proto_list_writer_refuses_misuse),
+        cmocka_unit_test(test_proto_list_next_of_other_message_yields_nothing),
         cmocka_unit_test(test_proto_error_for_maps_each_failure),
         cmocka_unit_test(test_proto_names_are_distinct_and_unknown_outside_enum),
     };
