@@ -79,6 +79,8 @@ static void ta_register_hooks(apr_pool_t *p)
     ap_hook_check_config(ta_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(ta_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(ta_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    /* TokenAuthHome locations: their requests are ours, typed by their own names */
+    ap_hook_fixups(ta_home_fixups, NULL, NULL, APR_HOOK_MIDDLE);
     /* take the token out of the query early, before authentication and before any logger */
     ap_hook_header_parser(ta_collect_credentials, NULL, NULL, APR_HOOK_REALLY_FIRST);
     /* AuthType token */
@@ -91,6 +93,7 @@ static void ta_register_hooks(apr_pool_t *p)
     ap_hook_handler(ta_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ta_logout_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ta_whoami_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(ta_home_handler, NULL, NULL, APR_HOOK_FIRST);
     /* scrub requests that failed before header_parser, before mod_log_config writes them */
     ap_hook_log_transaction(ta_redact_for_log, NULL, NULL, APR_HOOK_REALLY_FIRST);
 }

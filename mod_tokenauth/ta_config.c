@@ -64,6 +64,7 @@ void *ta_create_dir_conf(apr_pool_t *p, char *dir)
     c->url_ttl = TA_DEFAULT_URL_TTL;
     c->url_ttl_max = TA_DEFAULT_URL_TTL_MAX;
     c->redact = 1;
+    c->owner_only = 1;
     return c;
 }
 
@@ -86,6 +87,12 @@ void *ta_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->login_url = add->login_url ? add->login_url : base->login_url;
     c->redact = add->redact_set ? add->redact : base->redact;
     c->redact_set = add->redact_set || base->redact_set;
+    c->home = add->home ? add->home : base->home;
+    c->home_prefix = add->home ? add->home_prefix : base->home_prefix;
+    c->owner_only = add->owner_only_set ? add->owner_only : base->owner_only;
+    c->owner_only_set = add->owner_only_set || base->owner_only_set;
+    c->allow_hidden = add->hidden_set ? add->allow_hidden : base->allow_hidden;
+    c->hidden_set = add->hidden_set || base->hidden_set;
     return c;
 }
 
@@ -386,6 +393,75 @@ static const char *set_throttle(cmd_parms *cmd, void *dummy, const char *args)
     return NULL;
 }
 
+/* A relative path of clean components: no empty, "." or ".." component, no control
+ * characters, no backslash; at most 255 bytes. */
+static int clean_relative_path(const char *p)
+{
+    const char *comp = p;
+
+    if (*p == '\0' || *p == '/' || strlen(p) > 255)
+        return 0;
+    for (const char *q = p;; q++) {
+        if (*q == '/' || *q == '\0') {
+            size_t n = (size_t)(q - comp);
+            if (n == 0 || (n == 1 && comp[0] == '.') || (n == 2 && !strncmp(comp, "..", 2)))
+                return 0;
+            if (*q == '\0')
+                return 1;
+            comp = q + 1;
+        }
+        else if (apr_iscntrl(*q) || *q == '\\')
+            return 0;
+    }
+}
+
+/* TokenAuthHome subdir|Off: in a <Location> (its path is the URL prefix that maps to
+ * ~user/subdir); "." serves the whole home. */
+static const char *set_home(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    ta_dir_conf *dc = dcv;
+
+    if (!strcasecmp(arg, "off")) {
+        dc->home = "";
+        dc->home_prefix = NULL;
+        return NULL;
+    }
+    if (cmd->path == NULL || cmd->path[0] != '/' || cmd->directive == NULL ||
+        cmd->directive->parent == NULL ||
+        strcasecmp(cmd->directive->parent->directive, "<Location") != 0)
+        return cfg_error(cmd, "belongs in a <Location /path> section (not a regex, not "
+                              "<Directory>, not the server level)");
+    if (strcmp(arg, ".") != 0 && !clean_relative_path(arg))
+        return cfg_error(cmd,
+                         "\"%s\" is not \".\" or a relative path below the home (no "
+                         "leading /, no . or .. components)",
+                         arg);
+    dc->home = arg;
+    dc->home_prefix = cmd->path;
+    return NULL;
+}
+
+static const char *set_owner_only(cmd_parms *cmd, void *dcv, int on)
+{
+    ta_dir_conf *dc = dcv;
+
+    (void)cmd;
+    dc->owner_only = on;
+    dc->owner_only_set = 1;
+    return NULL;
+}
+
+static const char *set_hidden(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    ta_dir_conf *dc = dcv;
+
+    if (strcasecmp(arg, "deny") && strcasecmp(arg, "allow"))
+        return cfg_error(cmd, "takes deny or allow, not \"%s\"", arg);
+    dc->allow_hidden = !strcasecmp(arg, "allow");
+    dc->hidden_set = 1;
+    return NULL;
+}
+
 #define DIR_SCOPE (RSRC_CONF | ACCESS_CONF)
 
 const command_rec ta_directives[] = {
@@ -420,5 +496,11 @@ const command_rec ta_directives[] = {
                   "where browsers without a valid token are sent"),
     AP_INIT_FLAG("TokenAuthRedact", set_redact, NULL, DIR_SCOPE,
                  "remove query tokens before anything logs them (default On)"),
+    AP_INIT_TAKE1("TokenAuthHome", set_home, NULL, ACCESS_CONF,
+                  "serve the token user's ~/subdir at this location (\".\" = the home), or Off"),
+    AP_INIT_FLAG("TokenAuthOwnerOnly", set_owner_only, NULL, DIR_SCOPE,
+                 "serve only files the token's user owns (default On)"),
+    AP_INIT_TAKE1("TokenAuthHidden", set_hidden, NULL, DIR_SCOPE,
+                  "deny (default) or allow dot-files and dot-directories"),
     {NULL, {NULL}, NULL, 0, 0, NULL},
 };

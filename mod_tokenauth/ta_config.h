@@ -56,6 +56,12 @@ typedef struct {
     const char *login_url; /* TokenAuthLoginURL */
     int redact;            /* TokenAuthRedact */
     unsigned int redact_set : 1;
+    const char *home;        /* TokenAuthHome subdir; NULL when unset, "" for Off */
+    const char *home_prefix; /* the <Location> path TokenAuthHome was set in */
+    int owner_only;          /* TokenAuthOwnerOnly */
+    unsigned int owner_only_set : 1;
+    int allow_hidden; /* TokenAuthHidden allow */
+    unsigned int hidden_set : 1;
 } ta_dir_conf;
 
 extern const command_rec ta_directives[];

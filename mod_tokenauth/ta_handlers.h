@@ -13,4 +13,9 @@ int ta_logout_handler(request_rec *r);
 /* SetHandler tokenauth-whoami */
 int ta_whoami_handler(request_rec *r);
 
+/* TokenAuthHome (ta_home.c): fixups claims the requests of these locations, the handler
+ * serves them. */
+int ta_home_fixups(request_rec *r);
+int ta_home_handler(request_rec *r);
+
 #endif

@@ -19,7 +19,8 @@
 APLOG_USE_MODULE(tokenauth);
 
 #define HELPER_SOCKET "tokenauth/helper.sock" /* below DefaultRuntimeDir */
-#define HELPER_MAX_CLIENTS 64
+#define HELPER_MIN_CLIENTS 64
+#define HELPER_SPARE_CLIENTS 64 /* logins, which take a connection of their own */
 /* longer than the helper's own drain, so that a login in progress is not cut short */
 #define HELPER_STOP_WAIT_MS ((TA_HELPER_DRAIN_SECONDS + 2) * 1000)
 
@@ -91,12 +92,26 @@ static const char *const *configured_services(apr_pool_t *p, server_rec *s)
     return (const char *const *)list->elts;
 }
 
+/* How many connections the helper serves at once: every worker thread of every child may
+ * keep one for file requests (ta_helper_client.c), plus logins in flight. */
+static unsigned max_clients(void)
+{
+    int daemons = 0, threads = 0;
+    unsigned long n;
+
+    if (ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons) != APR_SUCCESS || daemons < 1)
+        daemons = 16;
+    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1)
+        threads = 1;
+    n = (unsigned long)daemons * (unsigned long)threads + HELPER_SPARE_CLIENTS;
+    return n < HELPER_MIN_CLIENTS ? HELPER_MIN_CLIENTS : n > 65536 ? 65536 : (unsigned)n;
+}
+
 /* The helper process itself: never returns. */
 static void run_helper(server_rec *s, int listen_fd, unsigned long client_uid)
 {
-    ta_helper_conf hc = {listen_fd,          client_uid,
-                         HELPER_MAX_CLIENTS, configured_services(helper_pool, s),
-                         helper_log,         s};
+    ta_helper_conf hc = {listen_fd,  client_uid, max_clients(), configured_services(helper_pool, s),
+                         helper_log, s};
     apr_os_file_t logfd = 2;
 
     if (s->error_log)

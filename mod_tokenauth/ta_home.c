@@ -1,0 +1,263 @@
+/* TokenAuthHome (SPEC §6): the token user's own files, opened by the privileged helper with
+ * that user's credentials and confined below ~user/subdir; this side never opens or even
+ * resolves the path itself: the descriptor it is handed is the file it sends. */
+#include "ta_access.h"
+#include "ta_confine.h"
+#include "ta_config.h"
+#include "ta_handlers.h"
+#include "ta_helper_client.h"
+#include "ta_helperctl.h"
+#include "ta_http.h"
+
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+
+#include <unistd.h>
+
+APLOG_USE_MODULE(tokenauth);
+
+#define HOME_HANDLER "tokenauth-home"
+#define OPEN_TIMEOUT_MS 10000
+
+/* The part of r->uri below the TokenAuthHome location, without its leading '/'; NULL when
+ * the request is not under it. *bare: the URI is the location itself, without a slash. */
+static const char *relative_path(request_rec *r, const ta_dir_conf *dc, int *bare)
+{
+    size_t n = strlen(dc->home_prefix);
+
+    while (n > 1 && dc->home_prefix[n - 1] == '/')
+        n--;
+    *bare = 0;
+    if (strncmp(r->uri, dc->home_prefix, n) != 0)
+        return NULL;
+    if (r->uri[n] == '\0') {
+        *bare = 1;
+        return "";
+    }
+    if (r->uri[n] != '/' && dc->home_prefix[n - 1] != '/')
+        return NULL; /* /filesx is not under /files */
+    return r->uri + n + (r->uri[n] == '/');
+}
+
+static int serves_home(request_rec *r, const ta_dir_conf *dc)
+{
+    int bare;
+
+    return dc->home && dc->home[0] && dc->home_prefix && relative_path(r, dc, &bare) != NULL;
+}
+
+/* Claim the request for the handler below, whatever AddHandler or SetHandler said, and give
+ * mod_mime a name to take the type from: Apache mapped the URL into the document root (the
+ * location's configuration is not known yet when it does), where nothing of ours lives. */
+int ta_home_fixups(request_rec *r)
+{
+    const ta_dir_conf *dc = ta_dir_config(r);
+    const char *rel;
+    int bare;
+
+    if (!serves_home(r, dc))
+        return DECLINED;
+    rel = relative_path(r, dc, &bare);
+    r->filename = apr_pstrcat(r->pool, "tokenauth-home:/", rel, NULL);
+    r->path_info = NULL;
+    memset(&r->finfo, 0, sizeof(r->finfo));
+    r->finfo.filetype = APR_NOFILE;
+    r->content_type = NULL;
+    ap_run_type_checker(r);
+    r->handler = HOME_HANDLER;
+    return DECLINED;
+}
+
+/* The user whose files the request may read: the token's sub (for a share token, the owner
+ * who shared its one path). NULL when the location lacks AuthType token. */
+static const char *token_user(request_rec *r)
+{
+    const ta_request *id = ta_request_identity(r);
+
+    if (id == NULL && r->main)
+        id = ta_request_identity(r->main);
+    return id ? id->claims.sub : NULL;
+}
+
+static apr_status_t close_file(void *f)
+{
+    apr_file_close(f);
+    return APR_SUCCESS;
+}
+
+/* r->finfo from what the helper's fstat said, so that ETag, Last-Modified and the
+ * conditional and range logic of httpd work on it as on any file. */
+static void set_finfo(request_rec *r, const ta_file_info *fi)
+{
+    r->finfo.valid = APR_FINFO_TYPE | APR_FINFO_SIZE | APR_FINFO_MTIME | APR_FINFO_INODE |
+                     APR_FINFO_DEV | APR_FINFO_PROT;
+    r->finfo.filetype = APR_REG;
+    r->finfo.size = (apr_off_t)fi->size;
+    r->finfo.mtime = apr_time_from_sec(fi->mtime_sec) + fi->mtime_nsec / 1000;
+    r->finfo.inode = (apr_ino_t)fi->ino;
+    r->finfo.device = (apr_dev_t)fi->dev;
+    r->finfo.protection = (apr_fileperms_t)(fi->mode & 0777);
+}
+
+/* The user's content may be anything, HTML included: it must not run as this site. */
+static void content_headers(request_rec *r)
+{
+    apr_table_setn(r->headers_out, "Content-Security-Policy", "sandbox");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+}
+
+/* Send the descriptor: a file bucket, so that sendfile and the byte-range filter work. The
+ * descriptor is closed with the request pool, on every path. */
+static int send_descriptor(request_rec *r, int fd, const ta_file_info *fi)
+{
+    core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
+    apr_int32_t flags = APR_FOPEN_READ | APR_FOPEN_NOCLEANUP;
+    apr_file_t *f = NULL;
+    apr_bucket_brigade *bb;
+    int rv;
+
+    if (cd->enable_sendfile == ENABLE_SENDFILE_ON)
+        flags |= APR_FOPEN_SENDFILE_ENABLED;
+    if (apr_os_file_put(&f, &fd, flags, r->pool) != APR_SUCCESS) {
+        close(fd);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_pool_cleanup_register(r->pool, f, close_file, apr_pool_cleanup_null);
+    set_finfo(r, fi);
+    content_headers(r);
+    ap_update_mtime(r, r->finfo.mtime);
+    ap_set_last_modified(r);
+    ap_set_etag(r);
+    apr_table_setn(r->headers_out, "Accept-Ranges", "bytes");
+    ap_set_content_length(r, r->finfo.size);
+    if ((rv = ap_meets_conditions(r)) != OK)
+        return rv;
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    if (!r->header_only && r->finfo.size > 0)
+        apr_brigade_insert_file(bb, f, 0, r->finfo.size, r->pool);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
+    return ap_pass_brigade_fchk(r, bb, "tokenauth: sending a home file");
+}
+
+/* Listing: JSON when asked for, else a plain HTML page; names escaped both ways. */
+static int send_listing(request_rec *r, const ta_list_entry *e, size_t n, int truncated)
+{
+    content_headers(r);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
+    if (ta_wants_json(r)) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I}", "name", e[i].name, "type",
+                                               e[i].is_dir ? "dir" : "file", "size",
+                                               (json_int_t)e[i].size, "mtime",
+                                               (json_int_t)e[i].mtime));
+        ap_set_content_type(r, "application/json");
+        if (truncated)
+            apr_table_setn(r->headers_out, "X-Listing-Truncated", "1");
+        return ta_send_json(r, HTTP_OK, a);
+    }
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_rvputs(r, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>",
+              ap_escape_html2(r->pool, r->uri, 1), "</title></head>\n<body><h1>",
+              ap_escape_html2(r->pool, r->uri, 1), "</h1>\n<ul>\n", NULL);
+    for (size_t i = 0; i < n; i++) {
+        const char *href = ap_os_escape_path(r->pool, e[i].name, 0);
+        ap_rvputs(r, "<li><a href=\"./", ap_escape_html2(r->pool, href, 1), e[i].is_dir ? "/" : "",
+                  "\">", ap_escape_html2(r->pool, e[i].name, 1), e[i].is_dir ? "/" : "",
+                  "</a></li>\n", NULL);
+    }
+    ap_rvputs(r, "</ul>", truncated ? "<p>(listing truncated)</p>" : "", "</body></html>\n", NULL);
+    return OK;
+}
+
+/* A refusal of the helper's as an HTTP status. Forbidden and malformed paths are 403 and 404:
+ * never the content, and no more detail than that. */
+static int status_of(int st)
+{
+    switch (st) {
+    case TA_CONFINE_NOT_FOUND:
+    case TA_CONFINE_BAD_PATH:
+        return HTTP_NOT_FOUND;
+    case TA_CONFINE_FORBIDDEN:
+    case TA_CONFINE_BAD_USER:
+        return HTTP_FORBIDDEN;
+    default:
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+static unsigned policy_flags(const ta_dir_conf *dc)
+{
+    return (dc->owner_only ? TA_HELPER_OWNER_ONLY : 0) |
+           (dc->allow_hidden ? TA_HELPER_ALLOW_HIDDEN : 0);
+}
+
+static int list_directory(request_rec *r, const ta_dir_conf *dc, const char *user, const char *rel)
+{
+    ta_list_entry *e = NULL;
+    size_t n = 0;
+    int truncated = 0, rv;
+    char err[256] = "";
+    int st = ta_helper_list(ta_helper_socket(), OPEN_TIMEOUT_MS, user, dc->home, rel,
+                            policy_flags(dc), &e, &n, &truncated, err, sizeof(err));
+
+    if (st == TA_HELPER_UNAVAILABLE) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00040: home listing for %s: %s", user, err);
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (st != TA_CONFINE_IS_DIR && st != TA_CONFINE_OK) {
+        ta_helper_list_free(e);
+        return status_of(st);
+    }
+    rv = send_listing(r, e, n, truncated);
+    ta_helper_list_free(e);
+    return rv;
+}
+
+int ta_home_handler(request_rec *r)
+{
+    const ta_dir_conf *dc;
+    const char *user, *rel;
+    ta_file_info fi;
+    char err[256] = "";
+    int bare, fd = -1, st;
+
+    if (r->handler == NULL || strcmp(r->handler, HOME_HANDLER) != 0)
+        return DECLINED;
+    dc = ta_dir_config(r);
+    ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
+    if (r->method_number != M_GET)
+        return HTTP_METHOD_NOT_ALLOWED;
+    if ((user = token_user(r)) == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "TA00041: TokenAuthHome needs AuthType token in its location");
+        return HTTP_FORBIDDEN;
+    }
+    if ((rel = relative_path(r, dc, &bare)) == NULL)
+        return HTTP_NOT_FOUND;
+    st = ta_helper_open(ta_helper_socket(), OPEN_TIMEOUT_MS, user, dc->home, rel, policy_flags(dc),
+                        &fd, &fi, err, sizeof(err));
+    if (st == TA_HELPER_UNAVAILABLE) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00040: home file for %s: %s", user, err);
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (st == TA_CONFINE_OK)
+        return send_descriptor(r, fd, &fi);
+    if (st != TA_CONFINE_IS_DIR) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00042: %s of %s refused: %s", rel, user,
+                      ta_confine_status_name(st));
+        return status_of(st);
+    }
+    if (bare || r->uri[strlen(r->uri) - 1] != '/') {
+        apr_table_setn(
+            r->headers_out, "Location",
+            ap_construct_url(r->pool,
+                             apr_pstrcat(r->pool, ap_escape_uri(r->pool, r->uri), "/", NULL), r));
+        return HTTP_MOVED_PERMANENTLY;
+    }
+    return list_directory(r, dc, user, rel);
+}
