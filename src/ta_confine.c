@@ -193,15 +193,19 @@ typedef struct {
     gid_t gid;
     gid_t *groups; /* malloc'd, ngroups of them (NULL when 0) */
     size_t ngroups;
+    uid_t helper_euid; /* read once per call: every syscall counts on the file path */
 } user_ids;
 
 /* What the thread was before switching, to restore exactly that. */
+#define SAVED_GROUPS_INLINE 32 /* the helper's own groups: root has one or two */
+
 typedef struct {
     int switched; /* 0 for a helper that is not root: nothing to restore */
     uid_t fsuid;
     gid_t fsgid;
-    gid_t *groups; /* malloc'd */
+    gid_t *groups; /* inline, or malloc'd when the helper has more groups */
     int ngroups;
+    gid_t inline_groups[SAVED_GROUPS_INLINE];
 } saved_ids;
 
 /* An id that fits the kernel's 32-bit type and is not (uid_t)-1, which means "no change". */
@@ -224,7 +228,8 @@ static ta_confine_status ids_from(const ta_creds *c, user_ids *u)
     if (c == NULL || c->uid == 0 || !id_ok(c->uid) || !id_ok(c->gid) ||
         c->ngroups > TA_CONFINE_NGROUPS_MAX || (c->ngroups > 0 && c->groups == NULL))
         return TA_CONFINE_BAD_USER;
-    if (geteuid() != 0 && c->uid != (unsigned long)geteuid())
+    u->helper_euid = geteuid();
+    if (u->helper_euid != 0 && c->uid != (unsigned long)u->helper_euid)
         return TA_CONFINE_BAD_USER;
     u->uid = (uid_t)c->uid;
     u->gid = (gid_t)c->gid;
@@ -287,31 +292,43 @@ static void ids_restore(saved_ids *s)
             abort();
         s->switched = 0;
     }
-    free(s->groups);
+    if (s->groups != s->inline_groups)
+        free(s->groups);
     s->groups = NULL;
+}
+
+/* The thread's own supplementary groups into s: one getgroups call in the usual case. */
+static int save_groups(saved_ids *s)
+{
+    int n = getgroups(SAVED_GROUPS_INLINE, s->inline_groups);
+
+    if (n >= 0) {
+        s->groups = s->inline_groups;
+        s->ngroups = n;
+        return 0;
+    }
+    if (errno != EINVAL || (n = getgroups(0, NULL)) < 0)
+        return -1;
+    s->groups = malloc(((size_t)n + 1) * sizeof(gid_t));
+    if (s->groups == NULL)
+        return -1;
+    s->ngroups = getgroups(n, s->groups);
+    return s->ngroups == n ? 0 : -1;
 }
 
 /* Become u, in this thread only: groups, fsgid, fsuid, each verified, then check that the
  * file system capabilities are gone. 0, or -1 with the thread restored. */
 static int ids_switch(const user_ids *u, saved_ids *s)
 {
-    int n;
-
-    memset(s, 0, sizeof(*s));
-    if (geteuid() != 0) /* not root: act as ourselves (ids_from checked the uid) */
+    s->switched = 0;
+    s->groups = NULL;
+    if (u->helper_euid != 0) /* not root: act as ourselves (ids_from checked the uid) */
         return dac_caps_gone() ? 0 : -1;
     s->fsuid = current_fsuid();
     s->fsgid = current_fsgid();
     if (s->fsuid != 0) /* already switched: a caller bug; restoring would be guesswork */
         return -1;
-    n = getgroups(0, NULL);
-    if (n < 0)
-        return -1;
-    s->groups = malloc(((size_t)n + 1) * sizeof(gid_t));
-    if (s->groups == NULL)
-        return -1;
-    s->ngroups = getgroups(n, s->groups);
-    if (s->ngroups != n) {
+    if (save_groups(s) != 0) {
         ids_restore(s);
         return -1;
     }
@@ -535,16 +552,15 @@ static ta_confine_status judge(int fd, const user_ids *u, const ta_confine_polic
                                struct stat *st)
 {
     ta_confine_status r;
-    int fl;
 
+    /* O_NONBLOCK (from the open, so that a FIFO could not block) stays: it has no effect on
+     * regular files and directories, and clearing it would cost two calls per request */
     if (fstat(fd, st) != 0)
         r = TA_CONFINE_ERROR;
     else if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
         r = TA_CONFINE_FORBIDDEN; /* FIFO, socket, device */
     else if (p->owner_only && st->st_uid != u->uid)
         r = TA_CONFINE_FORBIDDEN; /* also a hard link to someone else's file */
-    else if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)
-        r = TA_CONFINE_ERROR;
     else
         return S_ISDIR(st->st_mode) ? TA_CONFINE_IS_DIR : TA_CONFINE_OK;
     close(fd);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,6 +98,7 @@ static int exchange(const char *socket_path, int timeout_ms, const unsigned char
 /* This thread's kept connection for file requests, and the socket it leads to. */
 static __thread int kept_fd = -1;
 static __thread char kept_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static __thread int kept_timeout; /* the SO_RCVTIMEO it was given, in ms */
 
 void ta_helper_forget_connection(void)
 {
@@ -111,7 +113,7 @@ static int exchange_kept(const char *socket_path, int timeout_ms, const unsigned
                          char *err, size_t errlen)
 {
     *fd = -1;
-    if (kept_fd >= 0 && strcmp(kept_path, socket_path) != 0)
+    if (kept_fd >= 0 && (strcmp(kept_path, socket_path) != 0 || kept_timeout != timeout_ms))
         ta_helper_forget_connection();
     for (int attempt = 0; attempt < 2; attempt++) {
         int fresh = kept_fd < 0;
@@ -124,9 +126,18 @@ static int exchange_kept(const char *socket_path, int timeout_ms, const unsigned
             if ((kept_fd = helper_connect(socket_path, err, errlen)) < 0)
                 return -1;
             memcpy(kept_path, socket_path, strlen(socket_path) + 1);
+            /* the wait for each answer is bounded by the socket itself: one call, not a
+             * poll and a non-blocking read per answer */
+            struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+            if (setsockopt(kept_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
+                snprintf(err, errlen, "cannot set the helper socket's timeout");
+                ta_helper_forget_connection();
+                return -1;
+            }
+            kept_timeout = timeout_ms;
         }
         if (ta_send_all(kept_fd, req, rlen) == 0 &&
-            ta_recv_frame_fd(kept_fd, timeout_ms, ans, cap, alen, fd) == 0)
+            ta_recv_answer_fd(kept_fd, ans, cap, alen, fd) == 0)
             return 0;
         ta_helper_forget_connection();
         if (fresh)

@@ -170,3 +170,58 @@ int ta_recv_frame_fd(int sock, int timeout_ms, unsigned char *buf, size_t cap, s
     *flen = need;
     return 0;
 }
+
+/* One blocking recvmsg (the socket's SO_RCVTIMEO bounds it) of up to want bytes. */
+static ssize_t recv_blocking(int sock, unsigned char *p, size_t want, int *fd, int *bad)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(FD_ROOM * sizeof(int))];
+    } ctl;
+
+    for (;;) {
+        struct iovec iov = {.iov_base = p, .iov_len = want};
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = ctl.buf,
+                             .msg_controllen = sizeof(ctl)};
+        ssize_t r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r >= 0 && take_fds(&msg, fd) != 0)
+            *bad = 1;
+        return r;
+    }
+}
+
+int ta_recv_answer_fd(int sock, unsigned char *buf, size_t cap, size_t *flen, int *fd)
+{
+    size_t have = 0, need = 0;
+    int bad = 0;
+
+    *fd = -1;
+    *flen = 0;
+    if (cap < TA_PROTO_HEADER_LEN)
+        return -1;
+    /* One request is outstanding and the helper sends one frame for it: whatever arrives is
+     * that frame, so read as much as fits at once (usually the whole answer in one call). */
+    while (!bad && (need == 0 || have < need)) {
+        ssize_t r = recv_blocking(sock, buf + have, (need ? need : cap) - have, fd, &bad);
+
+        if (r <= 0)
+            break;
+        have += (size_t)r;
+        if (need == 0 && have >= TA_PROTO_HEADER_LEN &&
+            (ta_proto_frame_len(buf, have, &need) != TA_PROTO_OK || need > cap || have > need))
+            bad = 1; /* a bad header, or bytes beyond the one frame we asked for */
+    }
+    if (bad || need == 0 || have != need) {
+        if (*fd >= 0)
+            close(*fd);
+        *fd = -1;
+        return -1;
+    }
+    *flen = need;
+    return 0;
+}

@@ -21,4 +21,9 @@ int ta_send_frame_fd(int sock, const unsigned char *p, size_t n, int fd);
 int ta_recv_frame_fd(int sock, int timeout_ms, unsigned char *buf, size_t cap, size_t *flen,
                      int *fd);
 
+/* The answer to the one request outstanding on a blocking socket whose SO_RCVTIMEO bounds the
+ * wait: one frame (and at most one descriptor) read with as few calls as possible, as no
+ * other frame can follow it. 0, or -1 (any descriptor that came is closed). */
+int ta_recv_answer_fd(int sock, unsigned char *buf, size_t cap, size_t *flen, int *fd);
+
 #endif
