@@ -35,7 +35,7 @@ static const char *relative_path(request_rec *r, const ta_dir_conf *dc, int *bar
     if (strncmp(r->uri, dc->home_prefix, n) != 0)
         return NULL;
     if (r->uri[n] == '\0') {
-        *bare = 1;
+        *bare = n > 1; /* "/" itself is never bare: its slash is its last character */
         return "";
     }
     if (r->uri[n] != '/' && dc->home_prefix[n - 1] != '/')
@@ -47,7 +47,23 @@ static int serves_home(request_rec *r, const ta_dir_conf *dc)
 {
     int bare;
 
+    if (dc == NULL || dc->home == NULL || dc->home[0] == '\0' || dc->home_prefix == NULL)
+        return 0;
     return dc->home && dc->home[0] && dc->home_prefix && relative_path(r, dc, &bare) != NULL;
+}
+
+/* The content type (and encoding, language) of the user's file from its name, and nothing
+ * more: mod_mime also adds the filters of AddOutputFilter/AddInputFilter for the extension
+ * (SSI for .shtml, say), which must never run on a user's file. At fixups no resource filter
+ * is in place yet, so the chains as they were before are the chains without those. */
+static void type_by_name(request_rec *r)
+{
+    ap_filter_t *out = r->output_filters, *in = r->input_filters;
+
+    r->content_type = NULL;
+    ap_run_type_checker(r);
+    r->output_filters = out;
+    r->input_filters = in;
 }
 
 /* Claim the request for the handler below, whatever AddHandler or SetHandler said, and give
@@ -66,8 +82,7 @@ int ta_home_fixups(request_rec *r)
     r->path_info = NULL;
     memset(&r->finfo, 0, sizeof(r->finfo));
     r->finfo.filetype = APR_NOFILE;
-    r->content_type = NULL;
-    ap_run_type_checker(r);
+    type_by_name(r);
     r->handler = HOME_HANDLER;
     return DECLINED;
 }
@@ -108,6 +123,10 @@ static void content_headers(request_rec *r)
 {
     apr_table_setn(r->headers_out, "Content-Security-Policy", "sandbox");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    /* one URL, a different file for every user: a shared browser must ask again (a 304 is
+     * cheap) rather than show one user's cached file to the next. err_headers_out, where it
+     * replaces the "private" of token-authenticated answers. */
+    apr_table_setn(r->err_headers_out, "Cache-Control", "private, no-cache");
 }
 
 /* Send the descriptor: a file bucket, so that sendfile and the byte-range filter work. The
@@ -147,7 +166,6 @@ static int send_descriptor(request_rec *r, int fd, const ta_file_info *fi)
 static int send_listing(request_rec *r, const ta_list_entry *e, size_t n, int truncated)
 {
     content_headers(r);
-    apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
     if (ta_wants_json(r)) {
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++)
@@ -162,12 +180,12 @@ static int send_listing(request_rec *r, const ta_list_entry *e, size_t n, int tr
     }
     ap_set_content_type(r, "text/html; charset=utf-8");
     ap_rvputs(r, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>",
-              ap_escape_html2(r->pool, r->uri, 1), "</title></head>\n<body><h1>",
-              ap_escape_html2(r->pool, r->uri, 1), "</h1>\n<ul>\n", NULL);
+              ap_escape_html2(r->pool, r->uri, 0), "</title></head>\n<body><h1>",
+              ap_escape_html2(r->pool, r->uri, 0), "</h1>\n<ul>\n", NULL);
     for (size_t i = 0; i < n; i++) {
         const char *href = ap_os_escape_path(r->pool, e[i].name, 0);
-        ap_rvputs(r, "<li><a href=\"./", ap_escape_html2(r->pool, href, 1), e[i].is_dir ? "/" : "",
-                  "\">", ap_escape_html2(r->pool, e[i].name, 1), e[i].is_dir ? "/" : "",
+        ap_rvputs(r, "<li><a href=\"./", ap_escape_html2(r->pool, href, 0), e[i].is_dir ? "/" : "",
+                  "\">", ap_escape_html2(r->pool, e[i].name, 0), e[i].is_dir ? "/" : "",
                   "</a></li>\n", NULL);
     }
     ap_rvputs(r, "</ul>", truncated ? "<p>(listing truncated)</p>" : "", "</body></html>\n", NULL);
@@ -229,6 +247,8 @@ int ta_home_handler(request_rec *r)
     if (r->handler == NULL || strcmp(r->handler, HOME_HANDLER) != 0)
         return DECLINED;
     dc = ta_dir_config(r);
+    if (!serves_home(r, dc)) /* "SetHandler tokenauth-home" without TokenAuthHome */
+        return HTTP_NOT_FOUND;
     ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
@@ -252,7 +272,7 @@ int ta_home_handler(request_rec *r)
                       ta_confine_status_name(st));
         return status_of(st);
     }
-    if (bare || r->uri[strlen(r->uri) - 1] != '/') {
+    if (bare || (r->uri[0] && r->uri[strlen(r->uri) - 1] != '/')) {
         apr_table_setn(
             r->headers_out, "Location",
             ap_construct_url(r->pool,

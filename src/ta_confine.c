@@ -347,6 +347,16 @@ fail:
     return -1;
 }
 
+/* After the work, before restoring: still the user, still without file capabilities? Code
+ * elsewhere in the process (a PAM module calling glibc's seteuid, which glibc applies to every
+ * thread) could have changed the ids while the thread worked; then its result is not used. */
+static int still_user(const user_ids *u, const saved_ids *s)
+{
+    if (!s->switched)
+        return 1; /* a helper that is not root never switched */
+    return current_fsuid() == u->uid && dac_caps_gone();
+}
+
 /* --- openat2 ---------------------------------------------------------------------------- */
 
 #ifdef HAVE_OPENAT2
@@ -531,13 +541,20 @@ static ta_confine_status open_below(int dirfd, const char *path, int flags, int 
 
 /* The part that runs as the user: home, subdir below it, rel below that. */
 static ta_confine_status open_as_user(const char *home, const char *subdir, const char *rel,
-                                      int rel_flags, int use_openat2, int *out)
+                                      int rel_flags, int use_openat2, uid_t uid, int *out)
 {
     int home_fd = open(home, DIR_FLAGS), sub_fd = -1;
+    struct stat hs;
     ta_confine_status r;
 
     if (home_fd < 0)
         return from_errno(errno);
+    /* A home that is not the user's own ("/" of a system account, /usr/sbin of daemon, a
+     * shared root-owned directory) is not a home to serve, whoever asks. */
+    if (fstat(home_fd, &hs) != 0 || hs.st_uid != uid) {
+        close(home_fd);
+        return TA_CONFINE_FORBIDDEN;
+    }
     r = open_below(home_fd, subdir, DIR_FLAGS, &use_openat2, &sub_fd);
     close(home_fd);
     if (r != TA_CONFINE_OK)
@@ -597,7 +614,13 @@ ta_confine_status ta_confine_open(const char *home, const char *subdir, const ch
         ids_free(&u);
         return TA_CONFINE_ERROR;
     }
-    r = open_as_user(home, subdir, rel, FINAL_FLAGS | (slash ? O_DIRECTORY : 0), use_openat2, &out);
+    r = open_as_user(home, subdir, rel, FINAL_FLAGS | (slash ? O_DIRECTORY : 0), use_openat2, u.uid,
+                     &out);
+    if (!still_user(&u, &saved) && out >= 0) {
+        close(out); /* something changed the thread's ids meanwhile: the open proves nothing */
+        out = -1;
+        r = TA_CONFINE_ERROR;
+    }
     ids_restore(&saved);
 
     if (r == TA_CONFINE_OK)
@@ -770,6 +793,8 @@ ta_confine_status ta_confine_list(int dirfd, const ta_creds *c, const ta_confine
         r = errno == EBADF || errno == ENOTDIR ? TA_CONFINE_ERROR : from_errno(errno);
     else
         r = read_entries(fd, &u, p, &l);
+    if (!still_user(&u, &saved))
+        r = TA_CONFINE_ERROR; /* see still_user: the listing proves nothing */
     ids_restore(&saved);
     ids_free(&u);
 

@@ -10,6 +10,7 @@
 #include "ta_usercred.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -53,6 +54,7 @@ typedef struct {
     server *srv;
     int fd;
     unsigned char *list_out; /* TA_PROTO_MAX_LIST_FRAME, made on the first LIST_REQ */
+    int peer_is_worker;      /* the peer is a child of our own parent: an Apache child */
 } connection;
 
 /* One answer: a frame in out (or in the connection's list buffer), perhaps a descriptor to
@@ -351,8 +353,17 @@ static void answer_file(const ta_helper_conf *c, connection *cn, const ta_msg *m
     struct stat sb;
     ta_file_info fi;
     int fd = -1;
-    ta_confine_status st = file_user(m->u.file_req.user, &u, &cr);
+    ta_confine_status st;
 
+    if (!cn->peer_is_worker) {
+        say(c, TA_LOG_WARNING,
+            "refused a file request from a process that is not an Apache "
+            "child");
+        st = TA_CONFINE_FORBIDDEN;
+        memset(&u, 0, sizeof(u));
+    }
+    else
+        st = file_user(m->u.file_req.user, &u, &cr);
     if (st == TA_CONFINE_OK)
         st = ta_confine_open(u.home, m->u.file_req.subdir, m->u.file_req.path, &cr, &pol, &fd, &sb);
     if (st != TA_CONFINE_OK && st != TA_CONFINE_IS_DIR && fd >= 0) {
@@ -421,18 +432,49 @@ static void answer(const ta_helper_conf *c, connection *cn, const unsigned char 
 }
 
 /* Is the peer the one uid we serve? */
-static int peer_allowed(const ta_helper_conf *c, int fd)
+/* The parent of process pid (from /proc/PID/stat: the field after the state that follows the
+ * last ')' of the command name), or -1. */
+static long parent_of(long pid)
+{
+    char path[64], buf[512];
+    const char *close_paren;
+    ssize_t n;
+    int fd;
+    long ppid = -1;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return -1;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    if ((close_paren = strrchr(buf, ')')) == NULL ||
+        sscanf(close_paren + 1, " %*c %ld", &ppid) != 1)
+        return -1;
+    return ppid;
+}
+
+/* Only Apache's user may connect at all. File requests are further kept to Apache's own
+ * children (the peer's parent is our parent, or the peer is our parent): a CGI script or any other
+ * program that runs as www-data is not a child of the Apache parent, and must not be able to open
+ * users' files without a token. Code loaded into the children themselves (mod_php, say) can read
+ * the token keys anyway, so it gains nothing here. */
+static int peer_allowed(const ta_helper_conf *c, connection *cn)
 {
     struct ucred cred;
     socklen_t len = sizeof(cred);
 
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred))
+    if (getsockopt(cn->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred))
         return 0;
     if ((unsigned long)cred.uid != c->client_uid) {
         say(c, TA_LOG_WARNING, "refused a connection from uid %lu (pid %ld)",
             (unsigned long)cred.uid, (long)cred.pid);
         return 0;
     }
+    cn->peer_is_worker = cred.pid > 0 && ((long)cred.pid == (long)getppid() ||
+                                          parent_of((long)cred.pid) == (long)getppid());
     return 1;
 }
 
@@ -448,8 +490,7 @@ static void *serve_connection(void *arg)
 
     /* without the timeouts a stalled client would hold its slot for ever: serve none then */
     if (setsockopt(cn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
-        setsockopt(cn->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0 &&
-        peer_allowed(c, cn->fd)) {
+        setsockopt(cn->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0 && peer_allowed(c, cn)) {
         while (keep) {
             size_t flen = 0;
             ta_proto_status why = TA_PROTO_OK;

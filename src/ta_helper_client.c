@@ -112,6 +112,8 @@ static int exchange_kept(const char *socket_path, int timeout_ms, const unsigned
                          size_t rlen, unsigned char *ans, size_t cap, size_t *alen, int *fd,
                          char *err, size_t errlen)
 {
+    int timed_out;
+
     *fd = -1;
     if (kept_fd >= 0 && (strcmp(kept_path, socket_path) != 0 || kept_timeout != timeout_ms))
         ta_helper_forget_connection();
@@ -139,8 +141,11 @@ static int exchange_kept(const char *socket_path, int timeout_ms, const unsigned
         if (ta_send_all(kept_fd, req, rlen) == 0 &&
             ta_recv_answer_fd(kept_fd, ans, cap, alen, fd) == 0)
             return 0;
+        timed_out = errno == EAGAIN || errno == EWOULDBLOCK;
         ta_helper_forget_connection();
-        if (fresh)
+        /* a fresh connection that failed, or a helper that was too slow (a huge directory,
+         * say), is not asked again: only a kept connection the helper had closed is */
+        if (fresh || timed_out)
             break;
     }
     snprintf(err, errlen, "no answer from the helper");

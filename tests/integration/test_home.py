@@ -391,3 +391,78 @@ def test_no_descriptor_leaks_after_thousands_of_requests(srv, tok, alice):
     after = {pid: fd_count(pid) for pid in before if os.path.exists("/proc/%d" % pid)}
     grown = {pid: (before[pid], n) for pid, n in after.items() if n > before[pid] + 2}
     assert not grown, grown
+
+
+# --- who may ask the helper ------------------------------------------------------------------
+
+@pytest.mark.parametrize("msg_type", [3, 5])
+def test_a_www_data_process_that_is_not_an_apache_child_cannot_open_files(harness, srv, alice,
+                                                                          msg_type):
+    """A CGI script or any other program running as www-data reaches the helper socket, but
+    only Apache's own children may have files opened: no token, no subdir or flags of its
+    choosing, no alice's secrets."""
+    put_file(alice, ".ssh/id_test", "PRIVATE KEY OF alice\n", mode=0o600)
+    t = helperproc.talk(harness.ns, helperproc.socket_path(srv),
+                        helperproc.file_req("alice", ".", ".ssh/id_test", flags=2,
+                                            msg_type=msg_type), frames=1)
+    assert t.connect == "ok"
+    frames = t.frames
+    assert frames and frames[0].msg_type == msg_type + 1, frames
+    assert frames[0].body[0] == 3, "status %d, not forbidden" % frames[0].body[0]
+    assert b"PRIVATE KEY" not in t.reply
+    assert "refused a file request from a process that is not an Apache child" in \
+        srv.error_log.text(0)
+
+
+def test_a_home_that_is_not_the_users_own_is_refused(apache_factory, harness, mint):
+    """A system account's home ("/", /usr/sbin) or a shared root-owned one is not served."""
+    u = harness.users.add_user("roothome", "pw-" + secrets.token_hex(4))
+    try:
+        put_file(u, "public/x.txt", "x\n")
+        os.chown(u.host_home, 0, 0)
+        os.chmod(u.host_home, 0o755)
+        s = apache_factory("roothome", extra=[HOME_SITE])
+        with Client(s.base_url) as c:
+            r = get(c, "/h/x.txt", mint("roothome"))
+            assert r.status_code == 403 and r.content != b"x\n"
+    finally:
+        harness.users.delete_user("roothome")
+
+
+def test_set_handler_without_tokenauth_home_is_404_not_a_crash(apache_factory, mint):
+    s = apache_factory("sethandler", extra=["""<Location /sh>
+    AuthType token
+    AuthName "files"
+    Require valid-user
+    SetHandler tokenauth-home
+</Location>"""])
+    with Client(s.base_url) as c:
+        r = get(c, "/sh/x", mint("alice"))
+        assert r.status_code == 404
+        assert "Segmentation fault" not in s.error_log.text(0)
+
+
+def test_home_at_the_root_location_does_not_loop(apache_factory, tok):
+    s = apache_factory("rootloc", extra=["""<Location />
+    AuthType token
+    AuthName "files"
+    Require valid-user
+    TokenAuthHome public
+</Location>"""])
+    with Client(s.base_url) as c:
+        r = get(c, "/", tok("alice"))
+        assert r.status_code == 200, (r.status_code, r.headers.get("Location"))
+        assert "cat.txt" in r.text
+
+
+def test_utf8_names_are_listed_as_utf8(c, tok, alice):
+    put_file(alice, "public/u8/café.txt", "x")
+    r = get(c, "/h/u8/", tok("alice"))
+    assert "café.txt" in r.text
+
+
+def test_home_files_must_be_revalidated(c, tok, alice):
+    """One URL is a different file for each user: a shared browser must not reuse one
+    user's copy for the next without asking."""
+    r = get(c, "/h/cat.txt", tok("alice"))
+    assert r.headers["Cache-Control"] == "private, no-cache"

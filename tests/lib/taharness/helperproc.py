@@ -102,6 +102,15 @@ def frame(msg_type: int, body: bytes = b"", req_id: int = 1, length: int = None,
     return magic + bytes([version, msg_type]) + struct.pack(">II", req_id, n) + body
 
 
+def file_req(user: str, subdir: str, path: str, flags: int = 0, msg_type: int = 3,
+             req_id: int = 1) -> bytes:
+    """An OPEN_REQ (3) or LIST_REQ (5): flags (1 owner only, 2 allow hidden), then user,
+    subdir and path, each with a uint16 length."""
+    body = bytes([flags]) + b"".join(struct.pack(">H", len(f)) + f
+                                     for f in (s.encode() for s in (user, subdir, path)))
+    return frame(msg_type, body, req_id)
+
+
 def auth_req(user: str, password: str, service: str = "tokenauth", rhost: str = "",
              req_id: int = 1) -> bytes:
     body = b"".join(struct.pack(">H", len(f)) + f
