@@ -48,8 +48,8 @@ static int serves_home(request_rec *r, const ta_dir_conf *dc)
     int bare;
 
     if (dc == NULL || dc->home == NULL || dc->home[0] == '\0' || dc->home_prefix == NULL)
-        return 0;
-    return dc->home && dc->home[0] && dc->home_prefix && relative_path(r, dc, &bare) != NULL;
+        return 0; /* unset, Off, or a SetHandler without TokenAuthHome */
+    return relative_path(r, dc, &bare) != NULL;
 }
 
 /* The content type (and encoding, language) of the user's file from its name, and nothing
