@@ -92,6 +92,7 @@ static void ta_register_hooks(apr_pool_t *p)
     /* the handlers of SPEC §4 */
     ap_hook_handler(ta_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ta_logout_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(ta_mint_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ta_whoami_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ta_home_handler, NULL, NULL, APR_HOOK_FIRST);
     /* scrub requests that failed before header_parser, before mod_log_config writes them */

@@ -10,6 +10,9 @@ int ta_login_handler(request_rec *r);
 /* SetHandler tokenauth-logout */
 int ta_logout_handler(request_rec *r);
 
+/* SetHandler tokenauth-mint */
+int ta_mint_handler(request_rec *r);
+
 /* SetHandler tokenauth-whoami */
 int ta_whoami_handler(request_rec *r);
 

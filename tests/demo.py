@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
 
 from taharness import Harness  # noqa: E402
-from taharness.site import WHOAMI  # noqa: E402
+from taharness.site import MINT, WHOAMI  # noqa: E402
 
 DEMO_USER = "demo"
 
@@ -23,6 +23,10 @@ ACCOUNT_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Your session</title></head>
 <body><main><h1>Your session</h1>
 <p><a href="/auth/whoami">Who am I?</a> &middot; <a href="/files/hello.txt">a file</a></p>
+<form method="post" action="/auth/mint"><p><label for="p">Share a file (path)</label>
+<input id="p" name="path" value="/files/hello.txt"> <input type="hidden" name="kind" value="share">
+<label for="t">for seconds</label> <input id="t" name="ttl" value="3600">
+<button type="submit">Make a share link</button></p></form>
 <form method="post" action="/logout"><button type="submit">Log out</button></form>
 <form method="post" action="/logout"><input type="hidden" name="all" value="1">
 <button type="submit">Log out everywhere</button></form>
@@ -49,7 +53,7 @@ mod_tokenauth demo is running: {base}/
       (this account exists only in the demo's private namespace; PAM checks it for real)
   then open               {base}/files/hello.txt      (the session cookie does it)
   and ask who you are:    {base}/auth/whoami
-  log out (a form):       {base}/web/account.html
+  log out, share a file:  {base}/web/account.html   (forms; a share link comes back as JSON)
 
   from curl, log in with JSON and use the token as a bearer token:
       curl -s -H 'Content-Type: application/json' \\
@@ -73,7 +77,7 @@ Press Ctrl-C to stop Apache and remove the demo.
 def main() -> int:
     with Harness() as h:
         user = h.users.add_user(DEMO_USER, "demo-" + secrets.token_urlsafe(6))
-        server = h.start_apache("demo", extra=[WHOAMI])
+        server = h.start_apache("demo", extra=[WHOAMI, MINT])
         (server.paths.docroot / "web" / "account.html").write_text(ACCOUNT_PAGE)
         url_token = h.mint(user.name, kind="url", scope="/files/", ttl=3600)
         explain(server, user, url_token)

@@ -99,6 +99,16 @@ ScriptAlias /cgi/ "{p.docroot}/cgi-bin/"
     return snippet
 
 
+# tokenauth-mint behind a token (SPEC §4).
+MINT = """\
+<Location /auth/mint>
+    SetHandler tokenauth-mint
+    AuthType token
+    AuthName "files"
+    Require valid-user
+</Location>
+"""
+
 # tokenauth-whoami behind a token, for a server that wants it (SPEC §4).
 WHOAMI = """\
 <Location /auth/whoami>

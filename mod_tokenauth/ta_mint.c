@@ -1,0 +1,185 @@
+/* tokenauth-mint (SPEC §4): a logged-in user (session token) makes a narrow token that can
+ * ride in a URL: "url" acts as the user for one path or folder, "share" lets anyone holding
+ * it read that one scope as the user's files. GET and HEAD only, minutes of life. */
+#include "ta_access.h"
+#include "ta_config.h"
+#include "ta_handlers.h"
+#include "ta_http.h"
+
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+APLOG_USE_MODULE(tokenauth);
+
+/* What a mint request asked for. */
+typedef struct {
+    const char *path;
+    long long ttl; /* 0: the location's default */
+    ta_kind kind;
+} mint_request;
+
+static int bad_request(request_rec *r, const char *why)
+{
+    return ta_send_json(
+        r, HTTP_BAD_REQUEST,
+        json_pack("{s:s, s:s}", "error", "invalid_request", "error_description", why));
+}
+
+/* A ttl as given in a form: a positive decimal integer, nothing else. */
+static int parse_ttl_text(const char *s, long long *ttl)
+{
+    char *end;
+
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    *ttl = strtoll(s, &end, 10);
+    return errno || *end || *ttl <= 0 ? -1 : 0;
+}
+
+/* The fields from a form body; NULL or why it is malformed. */
+static const char *from_form(request_rec *r, const char *body, mint_request *m)
+{
+    int bad = 0;
+    const char *kind = ta_form_field(r, body, "kind", &bad);
+    const char *ttl = ta_form_field(r, body, "ttl", &bad);
+
+    m->path = ta_form_field(r, body, "path", &bad);
+    if (bad)
+        return "a field is repeated or badly escaped";
+    if (ttl && *ttl && parse_ttl_text(ttl, &m->ttl) != 0)
+        return "ttl must be a positive whole number of seconds";
+    m->kind = kind && *kind ? ta_kind_parse(kind) : TA_KIND_URL;
+    return NULL;
+}
+
+/* The fields from a JSON body: "path" a string, "ttl" an integer, "kind" a string. */
+static const char *from_json(request_rec *r, const char *body, apr_size_t len, mint_request *m)
+{
+    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+    json_t *path = json_object_get(j, "path"), *ttl = json_object_get(j, "ttl"),
+           *kind = json_object_get(j, "kind");
+    const char *why = NULL;
+
+    if (!json_is_object(j))
+        why = "the body is not a JSON object (or has duplicate keys)";
+    else if (path &&
+             (!json_is_string(path) || strlen(json_string_value(path)) != json_string_length(path)))
+        why = "path must be a string";
+    else if (ttl && (!json_is_integer(ttl) || json_integer_value(ttl) <= 0))
+        why = "ttl must be a positive whole number of seconds";
+    else if (kind && !json_is_string(kind))
+        why = "kind must be a string";
+    else {
+        m->path = path ? apr_pstrdup(r->pool, json_string_value(path)) : NULL;
+        m->ttl = ttl ? (long long)json_integer_value(ttl) : 0;
+        m->kind = kind ? ta_kind_parse(json_string_value(kind)) : TA_KIND_URL;
+    }
+    json_decref(j);
+    return why;
+}
+
+/* Read and check the request; NULL, or why it is refused (400). */
+static const char *read_request(request_rec *r, const ta_dir_conf *dc, mint_request *m, int *rv)
+{
+    char *body = NULL;
+    apr_size_t len = 0;
+    const char *why;
+    int json = ta_content_type_is(r, "application/json");
+
+    memset(m, 0, sizeof(*m));
+    *rv = OK;
+    if (!json && !ta_content_type_is(r, "application/x-www-form-urlencoded")) {
+        *rv = HTTP_UNSUPPORTED_MEDIA_TYPE;
+        return NULL;
+    }
+    if ((*rv = ta_read_body(r, &body, &len)) != OK)
+        return NULL;
+    if ((why = json ? from_json(r, body, len, m) : from_form(r, body, m)) != NULL)
+        return why;
+    if (m->path == NULL || !ta_scope_valid(m->path))
+        return "path must be an absolute URL path (no \"..\", \".\" or empty segments, no "
+               "query, no control characters, at most 2048 bytes)";
+    if (m->kind != TA_KIND_URL && m->kind != TA_KIND_SHARE)
+        return "kind must be url or share";
+    if (m->ttl == 0)
+        m->ttl = dc->url_ttl;
+    if (m->ttl > dc->url_ttl_max)
+        return apr_psprintf(r->pool, "ttl must be at most %" APR_INT64_T_FMT,
+                            (apr_int64_t)dc->url_ttl_max);
+    return NULL;
+}
+
+/* Issue the token; NULL on failure (logged). */
+static const char *issue(request_rec *r, const ta_claims *session, const mint_request *m,
+                         long long *exp)
+{
+    const ta_server_conf *sc = ta_server_config(r->server);
+    char *tok = apr_palloc(r->pool, TA_TOKEN_MAX_LEN + 1);
+    ta_claims c;
+    ta_token_status st;
+
+    memset(&c, 0, sizeof(c));
+    memcpy(c.sub, session->sub, sizeof(c.sub));
+    c.uid = session->uid;
+    c.kind = m->kind;
+    apr_cpystrn(c.scope, m->path, sizeof(c.scope));
+    c.iat = (long long)apr_time_sec(r->request_time);
+    c.exp = c.iat + m->ttl; /* its own life: a share link may outlast the session ("log out
+                               everywhere" ends it too) */
+    st = ta_token_issue(sc->keys, sc->issuer ? sc->issuer : TA_DEFAULT_ISSUER, &c, tok,
+                        TA_TOKEN_MAX_LEN + 1);
+    if (st != TA_TOKEN_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00051: cannot mint a token for %s: %s", c.sub,
+                      ta_token_status_name(st));
+        return NULL;
+    }
+    *exp = c.exp;
+    return tok;
+}
+
+int ta_mint_handler(request_rec *r)
+{
+    const ta_dir_conf *dc;
+    const ta_request *id;
+    mint_request m;
+    const char *why, *tok;
+    long long exp = 0;
+    int rv;
+
+    if (r->handler == NULL || strcmp(r->handler, "tokenauth-mint") != 0)
+        return DECLINED;
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    ap_allow_methods(r, REPLACE_ALLOW, "POST", NULL);
+    if (r->method_number != M_POST)
+        return HTTP_METHOD_NOT_ALLOWED;
+    if ((id = ta_request_identity(r)) == NULL) /* the location lacks AuthType token */
+        return HTTP_UNAUTHORIZED;
+    if (id->claims.kind != TA_KIND_SESSION) /* a link cannot make links */
+        return ta_send_json(r, HTTP_FORBIDDEN, json_pack("{s:s}", "error", "insufficient_scope"));
+    if (!ta_origin_allowed(r))
+        return HTTP_FORBIDDEN;
+    dc = ta_dir_config(r);
+    if ((why = read_request(r, dc, &m, &rv)) != NULL)
+        return bad_request(r, why);
+    if (rv != OK)
+        return rv;
+    if ((tok = issue(r, &id->claims, &m, &exp)) == NULL)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "TA00050: %s minted a %s token for %s until %" APR_INT64_T_FMT, id->claims.sub,
+                  ta_kind_name(m.kind), m.path, (apr_int64_t)exp);
+    return ta_send_json(
+        r, HTTP_OK,
+        json_pack("{s:s, s:s, s:I}", "token", tok, "url",
+                  apr_pstrcat(r->pool, ap_escape_uri(r->pool, m.path), "?",
+                              dc->query_param ? dc->query_param : TA_DEFAULT_QUERY_PARAM, "=", tok,
+                              NULL),
+                  "expires_at", (json_int_t)exp));
+}
