@@ -9,6 +9,8 @@
 #include "http_log.h"
 
 #include <limits.h>
+#include <pthread.h>
+#include <string.h>
 
 #include <openssl/evp.h>
 
@@ -75,16 +77,63 @@ static ta_cache_status shared_cutoff(request_rec *r, const char *user, long long
     return TA_CACHE_OK;
 }
 
-static ta_cache_status shared_revoked(request_rec *r, const ta_claims *c, int *revoked)
+/* Tokens the shared store cleared a moment ago, per child: a session token comes back many
+ * times a second, and each check in the shared store costs three round trips (jti, user,
+ * canary). A clear answer is reused for CLEARED_FOR; so a revocation made on another server
+ * reaches this one within that time (this server's own are in its ledger at once), and
+ * while the store is down a token cleared just before may pass for as long. Direct-mapped:
+ * a collision only costs a look-up. */
+#define CLEARED_SLOTS 4096
+#define CLEARED_FOR apr_time_from_msec(1000)
+
+typedef struct {
+    unsigned char id[SHARED_ID_LEN];
+    apr_time_t until;
+} cleared_entry;
+
+static cleared_entry cleared[CLEARED_SLOTS];
+static pthread_mutex_t cleared_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static cleared_entry *cleared_slot(const unsigned char *id)
 {
-    unsigned char id[SHARED_ID_LEN], buf[TIME_TEXT_MAX];
+    /* the id ends in SHA-256 bytes: any two of them spread evenly */
+    return &cleared[((unsigned)id[3] << 8 | id[4]) % CLEARED_SLOTS];
+}
+
+static int recently_cleared(const unsigned char *id, apr_time_t now)
+{
+    const cleared_entry *e = cleared_slot(id);
+    int hit;
+
+    if (pthread_mutex_lock(&cleared_lock) != 0)
+        return 0;
+    hit = e->until > now && memcmp(e->id, id, SHARED_ID_LEN) == 0;
+    pthread_mutex_unlock(&cleared_lock);
+    return hit;
+}
+
+static void remember_cleared(const unsigned char *id, apr_time_t now)
+{
+    cleared_entry *e = cleared_slot(id);
+
+    if (pthread_mutex_lock(&cleared_lock) != 0)
+        return;
+    memcpy(e->id, id, SHARED_ID_LEN);
+    e->until = now + CLEARED_FOR;
+    pthread_mutex_unlock(&cleared_lock);
+}
+
+static ta_cache_status shared_revoked(request_rec *r, const ta_claims *c, const unsigned char *id,
+                                      int *revoked)
+{
+    unsigned char buf[TIME_TEXT_MAX];
     unsigned len = sizeof(buf);
     long long cutoff;
     ta_cache_status st;
 
-    if (shared_id('j', c->jti, id) != 0 || ta_cache_lock(r) != TA_CACHE_OK)
+    if (ta_cache_lock(r) != TA_CACHE_OK)
         return TA_CACHE_UNAVAILABLE;
-    st = ta_cache_get(r, id, sizeof(id), buf, &len);
+    st = ta_cache_get(r, id, SHARED_ID_LEN, buf, &len);
     if (st == TA_CACHE_OK)
         *revoked = 1;
     else if (st == TA_CACHE_MISSING) {
@@ -100,6 +149,9 @@ static ta_cache_status shared_revoked(request_rec *r, const ta_claims *c, int *r
 
 ta_cache_status ta_revoked(request_rec *r, const ta_claims *c, int *revoked)
 {
+    unsigned char id[SHARED_ID_LEN];
+    apr_time_t now;
+    ta_cache_status st;
     int local = ta_revstore_is_revoked(ta_cache_ledger(), c->jti, c->sub, c->iat,
                                        (long long)apr_time_sec(r->request_time));
 
@@ -110,7 +162,15 @@ ta_cache_status ta_revoked(request_rec *r, const ta_claims *c, int *revoked)
     *revoked = local;
     if (local || !ta_cache_is_shared())
         return TA_CACHE_OK;
-    return shared_revoked(r, c, revoked);
+    if (shared_id('j', c->jti, id) != 0)
+        return TA_CACHE_UNAVAILABLE;
+    now = apr_time_now();
+    if (recently_cleared(id, now))
+        return TA_CACHE_OK;
+    st = shared_revoked(r, c, id, revoked);
+    if (st == TA_CACHE_OK && !*revoked)
+        remember_cleared(id, now);
+    return st;
 }
 
 /* A ledger answer as a cache status, logged when it is not OK. */

@@ -54,3 +54,12 @@ class RedisServer:
         out = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(self.port), "DBSIZE"],
                              capture_output=True, text=True, timeout=10)
         return int(out.stdout.strip())
+
+    def commands_processed(self) -> int:
+        """redis' own count of commands served (INFO stats), the INFO call included."""
+        out = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(self.port), "INFO",
+                              "stats"], capture_output=True, text=True, timeout=10)
+        for line in out.stdout.splitlines():
+            if line.startswith("total_commands_processed:"):
+                return int(line.split(":", 1)[1])
+        raise RuntimeError("no total_commands_processed in INFO: " + out.stdout[:200])
