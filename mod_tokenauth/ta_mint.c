@@ -17,6 +17,9 @@
 
 APLOG_USE_MODULE(tokenauth);
 
+/* Well under httpd's LimitRequestLine (8190): a URL that Apache would refuse is no answer. */
+#define URL_MAX 8000
+
 /* What a mint request asked for. */
 typedef struct {
     const char *path;
@@ -85,8 +88,30 @@ static const char *from_json(request_rec *r, const char *body, apr_size_t len, m
     return why;
 }
 
-/* Read and check the request; NULL, or why it is refused (400). */
-static const char *read_request(request_rec *r, const ta_dir_conf *dc, mint_request *m, int *rv)
+/* A token's claims are JSON text, which must be UTF-8. */
+static int utf8_valid(const char *s)
+{
+    json_t *j = json_string(s);
+
+    json_decref(j);
+    return j != NULL;
+}
+
+/* The configuration of the location the token is for (its lifetimes, its query parameter),
+ * not that of the mint handler's own location. */
+static ta_dir_conf target_config(request_rec *r, const char *path)
+{
+    request_rec *rr = ap_sub_req_lookup_uri(path, r, NULL);
+    ta_dir_conf dc = *ta_dir_config(rr ? rr : r);
+
+    if (rr)
+        ap_destroy_sub_req(rr);
+    return dc;
+}
+
+/* Read and check the request, and fill *dc with the target location's configuration; NULL,
+ * or why it is refused (400). */
+static const char *read_request(request_rec *r, ta_dir_conf *dc, mint_request *m, int *rv)
 {
     char *body = NULL;
     apr_size_t len = 0;
@@ -106,8 +131,15 @@ static const char *read_request(request_rec *r, const ta_dir_conf *dc, mint_requ
     if (m->path == NULL || !ta_scope_valid(m->path))
         return "path must be an absolute URL path (no \"..\", \".\" or empty segments, no "
                "query, no control characters, at most 2048 bytes)";
+    if (!utf8_valid(m->path))
+        return "path must be UTF-8";
     if (m->kind != TA_KIND_URL && m->kind != TA_KIND_SHARE)
         return "kind must be url or share";
+    /* the token carries the path too (base64url of its JSON): a path whose escaped form alone
+     * fills half the URL budget cannot make a usable URL; say so before looking it up */
+    if (strlen(ap_escape_uri(r->pool, m->path)) > URL_MAX / 2)
+        return "path is too long for a token in a URL";
+    *dc = target_config(r, m->path);
     if (m->ttl == 0)
         m->ttl = dc->url_ttl;
     if (m->ttl > dc->url_ttl_max)
@@ -135,6 +167,8 @@ static const char *issue(request_rec *r, const ta_claims *session, const mint_re
                                everywhere" ends it too) */
     st = ta_token_issue(sc->keys, sc->issuer ? sc->issuer : TA_DEFAULT_ISSUER, &c, tok,
                         TA_TOKEN_MAX_LEN + 1);
+    if (st == TA_TOKEN_TOO_LONG)
+        return ""; /* a path that makes the token too long: the caller answers 400 */
     if (st != TA_TOKEN_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00051: cannot mint a token for %s: %s", c.sub,
                       ta_token_status_name(st));
@@ -146,10 +180,10 @@ static const char *issue(request_rec *r, const ta_claims *session, const mint_re
 
 int ta_mint_handler(request_rec *r)
 {
-    const ta_dir_conf *dc;
+    ta_dir_conf dc;
     const ta_request *id;
     mint_request m;
-    const char *why, *tok;
+    const char *why, *tok, *url;
     long long exp = 0;
     int rv;
 
@@ -165,21 +199,21 @@ int ta_mint_handler(request_rec *r)
         return ta_send_json(r, HTTP_FORBIDDEN, json_pack("{s:s}", "error", "insufficient_scope"));
     if (!ta_origin_allowed(r))
         return HTTP_FORBIDDEN;
-    dc = ta_dir_config(r);
-    if ((why = read_request(r, dc, &m, &rv)) != NULL)
+    dc = *ta_dir_config(r);
+    if ((why = read_request(r, &dc, &m, &rv)) != NULL)
         return bad_request(r, why);
     if (rv != OK)
         return rv;
     if ((tok = issue(r, &id->claims, &m, &exp)) == NULL)
         return HTTP_INTERNAL_SERVER_ERROR;
+    url = apr_pstrcat(r->pool, ap_escape_uri(r->pool, m.path), "?",
+                      dc.query_param ? dc.query_param : TA_DEFAULT_QUERY_PARAM, "=", tok, NULL);
+    if (*tok == '\0' || strlen(url) > URL_MAX)
+        return bad_request(r, "path is too long for a token in a URL");
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "TA00050: %s minted a %s token for %s until %" APR_INT64_T_FMT, id->claims.sub,
                   ta_kind_name(m.kind), m.path, (apr_int64_t)exp);
     return ta_send_json(
         r, HTTP_OK,
-        json_pack("{s:s, s:s, s:I}", "token", tok, "url",
-                  apr_pstrcat(r->pool, ap_escape_uri(r->pool, m.path), "?",
-                              dc->query_param ? dc->query_param : TA_DEFAULT_QUERY_PARAM, "=", tok,
-                              NULL),
-                  "expires_at", (json_int_t)exp));
+        json_pack("{s:s, s:s, s:I}", "token", tok, "url", url, "expires_at", (json_int_t)exp));
 }

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -94,6 +95,15 @@ typedef struct {
 static cleared_entry cleared[CLEARED_SLOTS];
 static pthread_mutex_t cleared_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Monotonic: a clock stepped back must not stretch the second. */
+static apr_time_t monotonic_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return apr_time_from_sec(ts.tv_sec) + ts.tv_nsec / 1000;
+}
+
 static cleared_entry *cleared_slot(const unsigned char *id)
 {
     /* the id ends in SHA-256 bytes: any two of them spread evenly */
@@ -164,7 +174,7 @@ ta_cache_status ta_revoked(request_rec *r, const ta_claims *c, int *revoked)
         return TA_CACHE_OK;
     if (shared_id('j', c->jti, id) != 0)
         return TA_CACHE_UNAVAILABLE;
-    now = apr_time_now();
+    now = monotonic_now();
     if (recently_cleared(id, now))
         return TA_CACHE_OK;
     st = shared_revoked(r, c, id, revoked);

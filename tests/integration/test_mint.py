@@ -211,3 +211,32 @@ def test_minting_is_logged(srv, c, session):
     minted(c, session, path="/files/a/", kind="share")
     assert "TA00050: alice minted a share token for /files/a/ until " in \
         srv.error_log.text(since)
+
+
+def test_lifetimes_and_parameter_come_from_the_target_location(apache_factory, mint):
+    """TokenAuthURLTokenTTL and TokenAuthQueryParam of the location the token is for, not of
+    the mint handler's."""
+    s = apache_factory("target", extra=[MINT, """<Location /files/a>
+    TokenAuthURLTokenTTL 60 120
+    TokenAuthQueryParam t
+</Location>"""])
+    with Client(s.base_url) as c:
+        session = mint("alice", ttl=3600)
+        r = mint_json(c, session, path="/files/a/one.txt", ttl=600)
+        assert r.status_code == 400, "over the target's max"
+        t0 = int(time.time())
+        body = minted(c, session, path="/files/a/one.txt")
+        assert body["expires_at"] <= t0 + 60 + 5
+        assert body["url"].startswith("/files/a/one.txt?t=")
+        assert c.get(body["url"]).status_code == 200
+
+
+@pytest.mark.parametrize("form,why", [("path=/files/%FF", "UTF-8"),
+                                      ("path=/" + "%C3%A9" * 1000, "too long")])
+def test_paths_that_cannot_make_a_usable_token_are_400(c, session, form, why):
+    r = c.post("/auth/mint", headers=dict(bearer(session),
+                                          **{"Content-Type":
+                                             "application/x-www-form-urlencoded"}),
+               data=form)
+    assert r.status_code == 400, r.status_code
+    assert why in r.json()["error_description"]
