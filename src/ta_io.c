@@ -97,9 +97,9 @@ static int take_fds(struct msghdr *msg, int *fd)
     return bad ? -1 : 0;
 }
 
-/* One recvmsg of up to want bytes, waiting at most until deadline. */
-static ssize_t recv_some(int sock, unsigned char *p, size_t want, long long deadline, int *fd,
-                         int *bad)
+/* One recvmsg of up to want bytes with flags, taking any descriptors that came (EINTR is
+ * retried). */
+static ssize_t recv_once(int sock, unsigned char *p, size_t want, int flags, int *fd, int *bad)
 {
     union {
         struct cmsghdr align;
@@ -112,17 +112,27 @@ static ssize_t recv_some(int sock, unsigned char *p, size_t want, long long dead
                              .msg_iovlen = 1,
                              .msg_control = ctl.buf,
                              .msg_controllen = sizeof(ctl)};
+        ssize_t r = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r >= 0 && take_fds(&msg, fd) != 0)
+            *bad = 1;
+        return r;
+    }
+}
+
+/* One recvmsg of up to want bytes, waiting at most until deadline. */
+static ssize_t recv_some(int sock, unsigned char *p, size_t want, long long deadline, int *fd,
+                         int *bad)
+{
+    for (;;) {
         struct pollfd pfd = {.fd = sock, .events = POLLIN};
         long long left;
-        ssize_t r = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        ssize_t r = recv_once(sock, p, want, MSG_DONTWAIT, fd, bad);
 
-        if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-            if (r >= 0 && take_fds(&msg, fd) != 0)
-                *bad = 1;
+        if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
             return r;
-        }
-        if (errno == EINTR)
-            continue;
         /* the answer usually is there already: poll only when it is not */
         left = deadline - now_ms();
         if (left <= 0 || poll(&pfd, 1, (int)(left > 60000 ? 60000 : left)) < 0) {
@@ -171,30 +181,6 @@ int ta_recv_frame_fd(int sock, int timeout_ms, unsigned char *buf, size_t cap, s
     return 0;
 }
 
-/* One blocking recvmsg (the socket's SO_RCVTIMEO bounds it) of up to want bytes. */
-static ssize_t recv_blocking(int sock, unsigned char *p, size_t want, int *fd, int *bad)
-{
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(FD_ROOM * sizeof(int))];
-    } ctl;
-
-    for (;;) {
-        struct iovec iov = {.iov_base = p, .iov_len = want};
-        struct msghdr msg = {.msg_iov = &iov,
-                             .msg_iovlen = 1,
-                             .msg_control = ctl.buf,
-                             .msg_controllen = sizeof(ctl)};
-        ssize_t r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r >= 0 && take_fds(&msg, fd) != 0)
-            *bad = 1;
-        return r;
-    }
-}
-
 int ta_recv_answer_fd(int sock, unsigned char *buf, size_t cap, size_t *flen, int *fd)
 {
     size_t have = 0, need = 0;
@@ -207,7 +193,7 @@ int ta_recv_answer_fd(int sock, unsigned char *buf, size_t cap, size_t *flen, in
     /* One request is outstanding and the helper sends one frame for it: whatever arrives is
      * that frame, so read as much as fits at once (usually the whole answer in one call). */
     while (!bad && (need == 0 || have < need)) {
-        ssize_t r = recv_blocking(sock, buf + have, (need ? need : cap) - have, fd, &bad);
+        ssize_t r = recv_once(sock, buf + have, (need ? need : cap) - have, 0, fd, &bad);
 
         if (r <= 0)
             break;

@@ -12,7 +12,6 @@ BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (16)."""
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,14 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 from taharness import Harness, paths  # noqa: E402
 from taharness.redis import RedisServer  # noqa: E402
-from bench_http import CONNECTIONS, ROUNDS, SECONDS, bench_site, wrk  # noqa: E402
-
-
-def status_of(url: str, headers) -> str:
-    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "5"]
-                         + sum((["-H", x] for x in headers), []) + [url],
-                         stdout=subprocess.PIPE, text=True, timeout=10)
-    return out.stdout
+from bench_http import CONNECTIONS, ROUNDS, SECONDS, bench_site, status_of, wrk  # noqa: E402
 
 
 def main() -> int:

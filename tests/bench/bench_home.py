@@ -12,14 +12,13 @@ Environment: BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTI
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 from taharness import Harness  # noqa: E402
-from bench_http import ROUNDS, SECONDS, CONNECTIONS, wrk  # noqa: E402
+from bench_http import CONNECTIONS, ROUNDS, SECONDS, status_of, wrk  # noqa: E402
 
 SIZES = {"4 KiB": 4096, "1 MiB": 1024 * 1024}
 
@@ -36,13 +35,6 @@ Alias /bench-plain "{p.docroot}/bench"
     TokenAuthHome public
 </Location>
 """
-
-
-def status_of(url: str, headers) -> str:
-    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "5"]
-                         + sum((["-H", x] for x in headers), []) + [url],
-                         stdout=subprocess.PIPE, text=True, timeout=10)
-    return out.stdout
 
 
 def main() -> int:

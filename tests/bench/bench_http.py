@@ -40,6 +40,14 @@ Alias /bench-token "{p.docroot}/bench"
 """
 
 
+def status_of(url: str, headers=()) -> str:
+    """The HTTP status of one bounded curl request (the other benchmarks use it too)."""
+    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "5"]
+                         + sum((["-H", x] for x in headers), []) + [url],
+                         stdout=subprocess.PIPE, text=True, timeout=10)
+    return out.stdout
+
+
 def wrk(url: str, headers=(), seconds: int = SECONDS) -> float:
     """Requests per second of one bounded wrk run (bench_revocation.py uses it too)."""
     argv = ["wrk", "-t2", "-c%d" % CONNECTIONS, "-d%ds" % seconds, "--timeout", "5s"]
@@ -76,11 +84,9 @@ def main() -> int:
              ("Cookie: tokenauth=" + session,)),
         ]
         for _, url, headers in cases:  # warm up, and prove every case answers 200
-            wrk_check = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                                        "-m", "5"] + sum((["-H", x] for x in headers), [])
-                                       + [url], stdout=subprocess.PIPE, text=True, timeout=10)
-            if wrk_check.stdout != "200":
-                raise RuntimeError("%s answered %s" % (url, wrk_check.stdout))
+            code = status_of(url, headers)
+            if code != "200":
+                raise RuntimeError("%s answered %s" % (url, code))
         results = {name: [] for name, _, _ in cases}
         for _ in range(ROUNDS):  # alternate, so drift on the machine hits every case alike
             for name, url, headers in cases:

@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 import requests  # noqa: E402
 
 from taharness import Harness, paths, tokens  # noqa: E402
-from bench_http import wrk  # noqa: E402  (this directory is on sys.path when run as a script)
+from bench_http import status_of, wrk  # noqa: E402  (this directory is on sys.path when run as a script)
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -177,13 +177,6 @@ def fill_ledger(server, key, user, count: int):
 
 
 # --- wrk ----------------------------------------------------------------------------------
-def status_of(url: str, headers=()) -> str:
-    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "5"]
-                         + sum((["-H", x] for x in headers), []) + [url],
-                         stdout=subprocess.PIPE, text=True, timeout=10)
-    return out.stdout
-
-
 def main() -> int:
     for tool in ("wrk", "curl", "make"):
         if shutil.which(tool) is None:

@@ -759,29 +759,13 @@ static void test_revstore_worker_killed_holding_lock_loses_nothing(void **state)
 static int make_tmpdir(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/ta-unit-revstore-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return ut_make_tmpdir(tmpdir, sizeof(tmpdir), "revstore");
 }
 
-/* Remove tmpdir with whatever the tests left in it (files, links, FIFOs, empty directories). */
 static int remove_tmpdir(void **state)
 {
-    DIR *d = opendir(tmpdir);
-    struct dirent *e;
-    char path[sizeof(tmpdir) + sizeof(e->d_name) + 1];
-
     (void)state;
-    if (d == NULL)
-        return -1;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
-        if (unlink(path) != 0)
-            rmdir(path);
-    }
-    closedir(d);
-    return rmdir(tmpdir);
+    return ut_remove_tmpdir(tmpdir);
 }
 
 int main(void)

@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <limits.h>
+#include <unistd.h>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -147,6 +151,34 @@ static inline void ut_forge(int seed, const char *header, const char *payload, c
     ut_sign_parts(seed, h, p, out, outlen);
     free(h);
     free(p);
+}
+
+/* A fresh scratch directory /tmp/ta-unit-NAME-XXXXXX in dir (a buffer of n bytes). 0 or -1. */
+static inline int ut_make_tmpdir(char *dir, size_t n, const char *name)
+{
+    snprintf(dir, n, "/tmp/ta-unit-%s-XXXXXX", name);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+/* Remove dir with whatever the tests left directly in it (files, links, FIFOs, empty
+ * directories). 0 or -1. */
+static inline int ut_remove_tmpdir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[PATH_MAX];
+
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (unlink(path) != 0)
+            rmdir(path);
+    }
+    closedir(d);
+    return rmdir(dir);
 }
 
 #endif
