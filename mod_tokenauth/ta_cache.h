@@ -1,6 +1,6 @@
 /* The store behind TokenAuthCache (SPEC §2, §7): one socache instance for login-failure
  * counters and, when the provider is shared between servers, revocations; and the local
- * revocation ledger (src/ta_revstore.c), which every revocation made here goes to first.
+ * revocation ledger (src/core/ta_revstore.c), which every revocation made here goes to first.
  *
  * Why a ledger next to the socache: shmcb, the default, drops its oldest entries when full
  * and is created afresh on every graceful restart, so on its own it would lose revocations

@@ -2,7 +2,7 @@
  * that user's credentials and confined below ~user/subdir; this side never opens or even
  * resolves the path itself: the descriptor it is handed is the file it sends. */
 #include "ta_access.h"
-#include "ta_confine.h"
+#include "ta_filestatus.h"
 #include "ta_config.h"
 #include "ta_handlers.h"
 #include "ta_helper_client.h"

@@ -1,4 +1,4 @@
-/* libFuzzer target: the helper protocol codec (src/ta_proto.c, SPEC §6). Every input is used
+/* libFuzzer target: the helper protocol codec (src/wire/ta_proto.c, SPEC §6). Every input is used
  * twice.
  *
  * As a stream: the input, copied to a heap buffer of exactly its length, is decoded frame after

@@ -1,4 +1,4 @@
-/* libFuzzer target: TokenAuthLoginThrottle's record codec and cache keys (src/ta_throttle.c).
+/* libFuzzer target: TokenAuthLoginThrottle's record codec and cache keys (src/core/ta_throttle.c).
  * Every input is used four ways.
  *
  * As a cache record: decoded from a heap buffer of exactly its length. A refused record leaves

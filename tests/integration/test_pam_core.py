@@ -1,4 +1,4 @@
-"""ta_pam_check (src/ta_pam.c) against real pam_unix in the harness's namespace (SPEC §4: PAM
+"""ta_pam_check (src/helper/ta_pam.c) against real pam_unix in the harness's namespace (SPEC §4: PAM
 runs pam_authenticate and then pam_acct_mgmt; expired or locked accounts fail; the same answer
 for an unknown user as for a wrong password).
 

@@ -1,5 +1,5 @@
-/* Unit tests for descriptor passing (src/ta_io.c, SPEC §6: the helper hands the open file to the
- * worker). Each test talks over a socketpair; frames are built by hand. Every descriptor that
+/* Unit tests for descriptor passing (src/wire/ta_io.c, SPEC §6: the helper hands the open file to
+ * the worker). Each test talks over a socketpair; frames are built by hand. Every descriptor that
  * arrives where it should not must be closed: the tests count the process's open descriptors. */
 #include "unit.h"
 #include "ta_io.h"

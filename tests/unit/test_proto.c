@@ -1,4 +1,4 @@
-/* Unit tests for the helper protocol codec (src/ta_proto.c, SPEC §6).
+/* Unit tests for the helper protocol codec (src/wire/ta_proto.c, SPEC §6).
  *
  * Frames under test are built byte by byte by ut_frame and ut_auth_body below, not by the
  * encoders, so the decoder tests do not lean on the code they check. Every decode reads from a

@@ -1,7 +1,7 @@
 /* Shared fixtures for the unit tests: cmocka, the core headers, known secrets, a fixed clock,
  * and a token forger that signs any header and payload text with HMAC-SHA256 through OpenSSL
  * directly, so that token tests can build exactly the malformed input a rule is about.
- * The base64url coder here is our own, independent of src/ta_b64.c, so that the token tests
+ * The base64url coder here is our own, independent of src/core/ta_b64.c, so that the token tests
  * do not lean on the code they check. */
 #ifndef TA_UNIT_H
 #define TA_UNIT_H

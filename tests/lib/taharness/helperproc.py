@@ -1,5 +1,5 @@
 """The privileged helper seen from outside (SPEC §6): its processes in /proc, its socket, and
-raw frames of its protocol (src/ta_proto.h) for tests that talk to it directly.
+raw frames of its protocol (src/wire/ta_proto.h) for tests that talk to it directly.
 
 Every frame is a 12-byte header - 'T' 'A', version 1, type, request id (uint32 big-endian),
 body length (uint32 big-endian, at most MAX_BODY) - and the body. An AUTH_REQ body is four

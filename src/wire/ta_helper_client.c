@@ -7,7 +7,7 @@
  * connections after a few seconds, and is replaced at a graceful restart); file requests are
  * idempotent, so the retry is safe. */
 #include "ta_helper_client.h"
-#include "ta_confine.h"
+#include "ta_filestatus.h"
 #include "ta_io.h"
 #include "ta_proto.h"
 

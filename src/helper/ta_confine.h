@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "ta_filestatus.h"
+
 /* The user to act as, numerically: the helper looks it up (getpwnam_r, getgrouplist) once, so
  * nothing here consults the user database again. */
 typedef struct {
@@ -26,27 +28,6 @@ typedef struct {
                          * is refused, and dot entries are not listed */
     int force_fallback; /* tests only: use the component walk even where openat2 exists */
 } ta_confine_policy;
-
-typedef enum {
-    TA_CONFINE_OK = 0,    /* a regular file, opened */
-    TA_CONFINE_IS_DIR,    /* a directory, opened */
-    TA_CONFINE_NOT_FOUND, /* ENOENT/ENOTDIR on the way */
-    TA_CONFINE_FORBIDDEN, /* escape attempt (.., symlink out, absolute link, magic link, other
-                           * mount), EACCES/EPERM, not the owner, FIFO/socket/device, hidden
-                           * name */
-    TA_CONFINE_BAD_PATH,  /* rel malformed: absolute, empty component ("a//b"), "." or ".."
-                           * component, NUL, control chars, over PATH_MAX, component over
-                           * NAME_MAX */
-    TA_CONFINE_BAD_USER,  /* uid 0 (never open as root: its capabilities would bypass every
-                           * permission), or creds invalid (ids out of range, too many groups,
-                           * home not absolute; a helper that is not root may act only as its
-                           * own uid) */
-    TA_CONFINE_ERROR,     /* anything else (EMFILE, EIO, a credential switch that did not
-                           * take...) */
-} ta_confine_status;
-
-/* A stable lower-case name for logs ("ok", "is_dir", "not_found", ...). */
-const char *ta_confine_status_name(ta_confine_status st);
 
 /* Open home/subdir/rel as creds.
  * home: the user's home from passwd (absolute; trusted: the administrator's);

@@ -107,23 +107,6 @@
 #define DIR_FLAGS (O_PATH | O_DIRECTORY | O_CLOEXEC)
 #define FINAL_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
 
-static const char *const status_names[] = {
-    [TA_CONFINE_OK] = "ok",
-    [TA_CONFINE_IS_DIR] = "is_dir",
-    [TA_CONFINE_NOT_FOUND] = "not_found",
-    [TA_CONFINE_FORBIDDEN] = "forbidden",
-    [TA_CONFINE_BAD_PATH] = "bad_path",
-    [TA_CONFINE_BAD_USER] = "bad_user",
-    [TA_CONFINE_ERROR] = "error",
-};
-
-const char *ta_confine_status_name(ta_confine_status st)
-{
-    if ((size_t)st < sizeof(status_names) / sizeof(status_names[0]) && status_names[st])
-        return status_names[st];
-    return "unknown";
-}
-
 /* What a failed look-up or open means to the client. */
 static ta_confine_status from_errno(int e)
 {

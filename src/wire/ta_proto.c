@@ -1,7 +1,7 @@
 /* The helper protocol codec (SPEC §6). Decoder and encoders share one table of field rules, so
  * what one side may send is exactly what the other accepts. */
 #include "ta_proto.h"
-#include "ta_confine.h"
+#include "ta_filestatus.h"
 
 #include <string.h>
 #include <sys/stat.h>
