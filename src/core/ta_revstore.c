@@ -294,6 +294,25 @@ int ta_revstore_is_revoked(ta_revstore *rs, const char *jti, const char *user, l
     return revoked;
 }
 
+int ta_revstore_is_revoked_unlocked(const ta_revstore *rs, const char *jti, const char *user,
+                                    long long iat, long long now)
+{
+    size_t jn = id_len(jti), un = id_len(user);
+    uint64_t dj[2], du[2];
+    const struct rev_slot *s;
+
+    if (rs == NULL || jn == 0 || un == 0)
+        return -1;
+    digest(KIND_JTI, jti, jn, dj);
+    digest(KIND_USER, user, un, du);
+    /* every index is masked with our own copy of the size, never read from the file: whatever
+     * the shared memory holds, the reads stay inside the mapping */
+    if (find_live(rs, KIND_JTI, dj, now) != NULL)
+        return 1;
+    s = find_live(rs, KIND_USER, du, now);
+    return s != NULL && iat <= __atomic_load_n(&s->value, __ATOMIC_ACQUIRE);
+}
+
 size_t ta_revstore_live(ta_revstore *rs, long long now)
 {
     size_t live = 0;
@@ -537,6 +556,52 @@ fail_mapped:
         unlink(path);
     free(rs);
     return NULL;
+}
+
+/* The slot count a ledger's header names, read without trusting it: check_existing then holds
+ * the whole file to it. 0 when unreadable. */
+static unsigned header_slots(int fd)
+{
+    struct rev_header hdr;
+    ssize_t got;
+
+    do
+        got = pread(fd, &hdr, sizeof(hdr), 0);
+    while (got < 0 && errno == EINTR);
+    return got == (ssize_t)sizeof(hdr) && slots_valid(hdr.u.h.slots) ? hdr.u.h.slots : 0;
+}
+
+ta_revstore *ta_revstore_attach(int fd, const char *name, char *err, size_t errlen)
+{
+    ta_revstore *rs;
+    unsigned slots = header_slots(fd);
+    void *map;
+
+    if (err && errlen)
+        err[0] = '\0';
+    if (slots == 0) {
+        fail(err, errlen, name, "not a revocation ledger (no valid header)");
+        return NULL;
+    }
+    if (check_existing(fd, name, slots, err, errlen) != 0 || (rs = calloc(1, sizeof(*rs))) == NULL)
+        return NULL;
+    rs->map_len = ledger_size(slots);
+    map = mmap(NULL, rs->map_len, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        fail(err, errlen, name, "cannot map: %s", strerror(errno));
+        free(rs);
+        return NULL;
+    }
+    rs->fd = fd;
+    rs->hdr = map;
+    rs->slot = (struct rev_slot *)((unsigned char *)map + HEADER_SIZE);
+    rs->mask = slots - 1;
+    return rs;
+}
+
+int ta_revstore_fd(const ta_revstore *rs)
+{
+    return rs ? rs->fd : -1;
 }
 
 void ta_revstore_close(ta_revstore *rs)

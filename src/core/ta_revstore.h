@@ -42,6 +42,17 @@ const char *ta_rev_result_name(ta_rev_result r);
  * forking its workers. On error returns NULL. */
 ta_revstore *ta_revstore_open(const char *path, unsigned slots, char *err, size_t errlen);
 
+/* Use a ledger another process opened (and keeps the lock of): fd is an open descriptor of
+ * the file, held to every rule of ta_revstore_open, mapped without setting anything up anew.
+ * For the privileged helper, which inherits the descriptor from the Apache parent and checks
+ * revocations itself. Mapped read-only: use ta_revstore_is_revoked_unlocked only. The returned
+ * ledger owns fd (ta_revstore_close closes it). name is for messages. NULL with err set on any
+ * refusal. */
+ta_revstore *ta_revstore_attach(int fd, const char *name, char *err, size_t errlen);
+
+/* The ledger's descriptor (for handing it to the helper), or -1. */
+int ta_revstore_fd(const ta_revstore *rs);
+
 /* Unmap and free; the file stays. NULL is fine. */
 void ta_revstore_close(ta_revstore *rs);
 
@@ -65,6 +76,15 @@ ta_rev_result ta_revstore_cut_user(ta_revstore *rs, const char *user, long long 
  * probe window and usually one slot. */
 int ta_revstore_is_revoked(ta_revstore *rs, const char *jti, const char *user, long long iat,
                            long long now);
+
+/* The same answer without taking the lock, for the privileged helper: the lock lives in memory
+ * that every Apache child can write, and glibc's robust-mutex code follows pointers stored
+ * there, so a root process must not run it on that memory (a child could steer its writes or
+ * leave the lock held for ever). Entries are written so that a reader never sees a half-written
+ * one as live (put_new); a read racing a write may miss that one entry, as it would have if it
+ * had come a moment earlier. */
+int ta_revstore_is_revoked_unlocked(const ta_revstore *rs, const char *jti, const char *user,
+                                    long long iat, long long now);
 
 /* Number of entries live at now, for tests and a status line; (size_t)-1 when the lock cannot
  * be taken. Reads the whole table. */

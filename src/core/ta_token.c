@@ -1,14 +1,14 @@
-/* JWS HS256 issue and verify. The payload is parsed only after its MAC has been checked, so
- * the JSON parser never sees bytes an attacker could not have signed. */
+/* JWS issue and verify, EdDSA (Ed25519) or HS256 by the key. The payload is parsed only after
+ * its signature has been checked, so the JSON parser never sees bytes an attacker could not
+ * have signed. */
 #include "ta_token.h"
 #include "ta_b64.h"
 #include "ta_jobject.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 /* Decoded parts are at most 3/4 of the token. */
@@ -34,12 +34,14 @@ static const char *const status_names[TA_TOKEN_STATUS_COUNT] = {
     [TA_TOKEN_BAD_SCOPE] = "bad_scope",
     [TA_TOKEN_NO_MEMORY] = "no_memory",
     [TA_TOKEN_INTERNAL] = "internal",
+    [TA_TOKEN_NO_SIGNING_KEY] = "no_signing_key",
     [TA_TOKEN_REPEATED] = "repeated",
     [TA_TOKEN_QUERY_SESSION] = "session_in_query",
     [TA_TOKEN_OUT_OF_SCOPE] = "out_of_scope",
     [TA_TOKEN_BAD_METHOD] = "bad_method",
     [TA_TOKEN_UNKNOWN_USER] = "unknown_user",
     [TA_TOKEN_UID_MISMATCH] = "uid_mismatch",
+    [TA_TOKEN_SYSTEM_ACCOUNT] = "system_account",
     [TA_TOKEN_REVOKED] = "revoked",
 };
 
@@ -151,18 +153,102 @@ static int append_b64(char *out, size_t outlen, size_t *pos, const void *data, s
     return 0;
 }
 
-static json_t *claims_to_json(const char *issuer, const ta_claims *c, const char *jti)
+/* Append raw text (our own keys and punctuation, which need no escaping). */
+static int put_raw(char *out, size_t cap, size_t *pos, const char *s)
 {
-    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:s}", "iss", issuer, "sub", c->sub,
-                          "uid", (json_int_t)c->uid, "iat", (json_int_t)c->iat, "exp",
-                          (json_int_t)c->exp, "jti", jti, "kind", ta_kind_name(c->kind));
+    size_t n = strlen(s);
 
-    if (o && c->kind != TA_KIND_SESSION &&
-        json_object_set_new(o, "scope", json_string(c->scope)) != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    if (n > cap - *pos)
+        return -1;
+    memcpy(out + *pos, s, n);
+    *pos += n;
+    return 0;
+}
+
+/* Append ,"key":"value". */
+static int put_string_member(char *out, size_t cap, size_t *pos, const char *key, const char *v)
+{
+    if (put_raw(out, cap, pos, ",\"") != 0 || put_raw(out, cap, pos, key) != 0 ||
+        put_raw(out, cap, pos, "\":") != 0)
+        return -1;
+    return ta_json_put_string(out, cap, pos, v, strlen(v));
+}
+
+/* Append ,"key":v for a non-negative integer. */
+static int put_int_member(char *out, size_t cap, size_t *pos, const char *key, long long v)
+{
+    char num[32];
+
+    snprintf(num, sizeof(num), "%lld", v);
+    if (put_raw(out, cap, pos, ",\"") != 0 || put_raw(out, cap, pos, key) != 0 ||
+        put_raw(out, cap, pos, "\":") != 0)
+        return -1;
+    return put_raw(out, cap, pos, num);
+}
+
+/* The claims as compact JSON in a fixed order, written by hand so that issuing needs no JSON
+ * library: every string goes through ta_json_put_string, which escapes '"', '\\' and control
+ * characters (the claims were checked for well-formed UTF-8 before). -1 when out is full. */
+static int write_claims(const char *issuer, const ta_claims *c, const char *jti, char *out,
+                        size_t cap, size_t *len)
+{
+    size_t pos = 0;
+
+    if (put_raw(out, cap, &pos, "{\"iss\":") != 0 ||
+        ta_json_put_string(out, cap, &pos, issuer, strlen(issuer)) != 0 ||
+        put_string_member(out, cap, &pos, "sub", c->sub) ||
+        put_int_member(out, cap, &pos, "uid", (long long)c->uid) ||
+        put_int_member(out, cap, &pos, "iat", c->iat) ||
+        put_int_member(out, cap, &pos, "exp", c->exp) ||
+        put_string_member(out, cap, &pos, "jti", jti) ||
+        put_string_member(out, cap, &pos, "kind", ta_kind_name(c->kind)) ||
+        (c->kind != TA_KIND_SESSION && put_string_member(out, cap, &pos, "scope", c->scope)) ||
+        put_raw(out, cap, &pos, "}") != 0)
+        return -1;
+    *len = pos;
+    return 0;
+}
+
+/* The rules a claim set must meet before we sign it. */
+static ta_token_status check_issuable(const ta_key *k, const char *issuer, const ta_claims *c)
+{
+    if (k == NULL || ta_kind_name(c->kind) == NULL || !ta_sub_valid(c->sub) ||
+        strlen(issuer) > TA_ISSUER_MAX || !ta_utf8_valid(issuer, strlen(issuer)) ||
+        !ta_utf8_valid(c->jti, strnlen(c->jti, sizeof(c->jti))) || c->iat < 0 || c->exp < 0 ||
+        c->iat > TA_TIME_MAX || c->exp > TA_TIME_MAX || c->uid > 4294967294UL)
+        return TA_TOKEN_INTERNAL;
+    if ((c->kind == TA_KIND_SESSION) != (c->scope[0] == '\0') ||
+        (c->kind != TA_KIND_SESSION && !ta_scope_valid(c->scope)) ||
+        !ta_utf8_valid(c->scope, strlen(c->scope))) /* JSON text is UTF-8 */
+        return TA_TOKEN_BAD_SCOPE;
+    if (!ta_key_can_sign(k))
+        return TA_TOKEN_NO_SIGNING_KEY;
+    return TA_TOKEN_OK;
+}
+
+/* header "." payload "." signature into out, signed with k. */
+static ta_token_status assemble(const ta_key *k, const char *json, size_t jlen, char *out,
+                                size_t outlen)
+{
+    unsigned char sig[TA_SIG_MAX];
+    size_t hlen, siglen = 0, pos;
+    const char *hb64 = ta_key_header_b64(k, &hlen);
+
+    if (outlen > TA_TOKEN_MAX_LEN + 1)
+        outlen = TA_TOKEN_MAX_LEN + 1;
+    if (hlen + 2 >= outlen)
+        return TA_TOKEN_TOO_LONG;
+    memcpy(out, hb64, hlen);
+    pos = hlen;
+    out[pos++] = '.';
+    if (append_b64(out, outlen, &pos, json, jlen) != 0 || pos + 1 >= outlen)
+        return TA_TOKEN_TOO_LONG;
+    if (ta_key_sign(k, out, pos, sig, &siglen) != 0)
+        return TA_TOKEN_INTERNAL;
+    out[pos++] = '.';
+    if (append_b64(out, outlen, &pos, sig, siglen) != 0)
+        return TA_TOKEN_TOO_LONG;
+    return TA_TOKEN_OK;
 }
 
 ta_token_status ta_token_issue(const ta_keyset *ks, const char *issuer, const ta_claims *c,
@@ -170,60 +256,23 @@ ta_token_status ta_token_issue(const ta_keyset *ks, const char *issuer, const ta
 {
     const ta_key *k = ta_keyset_at(ks, 0);
     char jti[TA_JTI_MAX + 1];
-    char *pjson = NULL;
-    const char *hb64;
-    size_t hlen;
-    unsigned char mac[TA_MAC_LEN];
-    json_t *p = NULL;
-    ta_token_status rc = TA_TOKEN_INTERNAL;
-    size_t pos = 0;
+    char json[TA_TOKEN_MAX_LEN]; /* a longer payload cannot fit a token anyway */
+    size_t jlen = 0;
+    ta_token_status rc;
 
     if (outlen)
         out[0] = '\0';
-    if (k == NULL || ta_kind_name(c->kind) == NULL || !ta_sub_valid(c->sub) ||
-        strlen(issuer) > TA_ISSUER_MAX || c->iat < 0 || c->exp < 0 || c->iat > TA_TIME_MAX ||
-        c->exp > TA_TIME_MAX)
-        return TA_TOKEN_INTERNAL;
-    if ((c->kind == TA_KIND_SESSION) != (c->scope[0] == '\0') ||
-        (c->kind != TA_KIND_SESSION && !ta_scope_valid(c->scope)))
-        return TA_TOKEN_BAD_SCOPE;
+    if ((rc = check_issuable(k, issuer, c)) != TA_TOKEN_OK)
+        return rc;
     if (c->jti[0])
         memcpy(jti, c->jti, sizeof(jti));
     else if (ta_token_new_jti(jti) != 0)
         return TA_TOKEN_INTERNAL;
-    p = claims_to_json(issuer, c, jti);
-    pjson = p ? json_dumps(p, JSON_COMPACT) : NULL;
-    if (pjson == NULL) {
-        rc = TA_TOKEN_NO_MEMORY;
-        goto done;
-    }
-    if (outlen > TA_TOKEN_MAX_LEN + 1)
-        outlen = TA_TOKEN_MAX_LEN + 1;
-    hb64 = ta_key_header_b64(k, &hlen);
-    if (hlen + 2 >= outlen)
-        goto too_long;
-    memcpy(out, hb64, hlen);
-    pos = hlen;
-    out[pos++] = '.';
-    if (append_b64(out, outlen, &pos, pjson, strlen(pjson)) != 0)
-        goto too_long;
-    if (ta_key_mac(k, out, pos, mac) != 0)
-        goto done;
-    if (pos + 1 >= outlen)
-        goto too_long;
-    out[pos++] = '.';
-    if (append_b64(out, outlen, &pos, mac, sizeof(mac)) != 0)
-        goto too_long;
-    rc = TA_TOKEN_OK;
-    goto done;
-too_long:
-    rc = TA_TOKEN_TOO_LONG;
-done:
+    if (write_claims(issuer, c, jti, json, sizeof(json), &jlen) != 0)
+        return TA_TOKEN_TOO_LONG;
+    rc = outlen ? assemble(k, json, jlen, out, outlen) : TA_TOKEN_TOO_LONG;
     if (rc != TA_TOKEN_OK && outlen)
         out[0] = '\0';
-    OPENSSL_cleanse(mac, sizeof(mac));
-    free(pjson);
-    json_decref(p);
     return rc;
 }
 
@@ -274,10 +323,13 @@ static int string_is(const ta_jobject *o, const char *key, const char *want)
            memcmp(f->str, want, f->slen) == 0;
 }
 
-/* Rule: header alg exactly "HS256" (never "none", never another). */
-static ta_token_status check_alg(const ta_jobject *hdr)
+/* Rule: header alg is a name we know (never "none", never another): the one it names. */
+static ta_token_status check_alg(const ta_jobject *hdr, ta_alg *alg)
 {
-    return string_is(hdr, "alg", "HS256") ? TA_TOKEN_OK : TA_TOKEN_BAD_ALG;
+    const ta_jfield *f = ta_jobject_get(hdr, "alg");
+
+    *alg = f && f->type == TA_JV_STRING ? ta_alg_parse(f->str, f->slen) : TA_ALG_NONE;
+    return *alg != TA_ALG_NONE ? TA_TOKEN_OK : TA_TOKEN_BAD_ALG;
 }
 
 /* Rule: typ, when present, is "JWT"; no "crit" extensions we would have to understand. */
@@ -290,58 +342,66 @@ static ta_token_status check_header_fields(const ta_jobject *hdr)
     return TA_TOKEN_OK;
 }
 
-/* Rule: kid names a key of the key file. */
-static ta_token_status find_key(const ta_keyset *ks, const ta_jobject *hdr, const ta_key **key)
+/* Rules: kid names a key of the key file, and alg is exactly that key's algorithm, so that
+ * an EdDSA public key is never used as an HMAC secret, nor an HMAC key as anything else. */
+static ta_token_status find_key(const ta_keyset *ks, const ta_jobject *hdr, ta_alg alg,
+                                const ta_key **key)
 {
     const ta_jfield *kid = ta_jobject_get(hdr, "kid");
 
     if (kid == NULL || kid->type != TA_JV_STRING)
         return TA_TOKEN_BAD_HEADER;
     *key = ta_keyset_find(ks, kid->str, kid->slen);
-    return *key ? TA_TOKEN_OK : TA_TOKEN_UNKNOWN_KID;
+    if (*key == NULL)
+        return TA_TOKEN_UNKNOWN_KID;
+    return ta_key_alg(*key) == alg ? TA_TOKEN_OK : TA_TOKEN_BAD_ALG;
 }
 
-/* The header rules. Our own header for one of our keys is recognised byte for byte (it
- * passes every rule by construction, and nothing is parsed before the MAC); any other header
- * is decoded and checked rule by rule. */
+/* Our own header for one of our keys, recognised byte for byte: it passes every header rule
+ * by construction (its alg is the key's own), and nothing is parsed before the signature. */
+static const ta_key *own_header(const ta_keyset *ks, const jws_parts *j)
+{
+    for (size_t i = 0; i < ta_keyset_count(ks); i++) {
+        size_t hl;
+        const char *hb = ta_key_header_b64(ta_keyset_at(ks, i), &hl);
+        if (hl == j->hlen && memcmp(hb, j->h, hl) == 0)
+            return ta_keyset_at(ks, i);
+    }
+    return NULL;
+}
+
+/* The header rules; any header but our own is decoded and checked rule by rule. */
 static ta_token_status check_header(const ta_keyset *ks, const jws_parts *j, const ta_key **key)
 {
     unsigned char buf[PART_BUF];
     ta_jobject hdr;
+    ta_alg alg;
     ta_token_status rc;
 
-    for (size_t i = 0; i < ta_keyset_count(ks); i++) {
-        size_t hl;
-        const char *hb = ta_key_header_b64(ta_keyset_at(ks, i), &hl);
-        if (hl == j->hlen && memcmp(hb, j->h, hl) == 0) {
-            *key = ta_keyset_at(ks, i);
-            return TA_TOKEN_OK;
-        }
-    }
+    if ((*key = own_header(ks, j)) != NULL)
+        return TA_TOKEN_OK;
     if (decode_object(j->h, j->hlen, buf, &hdr) != 0)
         return TA_TOKEN_BAD_HEADER;
-    if ((rc = check_alg(&hdr)) == TA_TOKEN_OK && (rc = check_header_fields(&hdr)) == TA_TOKEN_OK)
-        rc = find_key(ks, &hdr, key);
+    if ((rc = check_alg(&hdr, &alg)) == TA_TOKEN_OK &&
+        (rc = check_header_fields(&hdr)) == TA_TOKEN_OK)
+        rc = find_key(ks, &hdr, alg, key);
     ta_jobject_release(&hdr);
     return rc;
 }
 
-/* Rule: the MAC over "header.payload" matches, compared in constant time. */
-static ta_token_status check_mac(const ta_key *k, const char *t, const jws_parts *j)
+/* Rule: the signature over "header.payload" verifies under the key (an HMAC compared in
+ * constant time). Its encoding must be exactly as long as the key's signatures. */
+static ta_token_status check_signature(const ta_key *k, const char *t, const jws_parts *j)
 {
-    unsigned char want[TA_MAC_LEN], got[TA_MAC_LEN + 3];
-    size_t glen = 0;
-    ta_token_status rc = TA_TOKEN_BAD_MAC;
+    unsigned char got[TA_SIG_MAX + 3];
+    size_t want = ta_key_sig_len(k), glen = 0;
+    int r;
 
-    if (j->slen != 43 || ta_b64url_decode(j->s, j->slen, got, sizeof(got), &glen) != 0 ||
-        glen != TA_MAC_LEN)
+    if (j->slen != ta_b64url_encoded_len(want) ||
+        ta_b64url_decode(j->s, j->slen, got, sizeof(got), &glen) != 0 || glen != want)
         return TA_TOKEN_BAD_MAC;
-    if (ta_key_mac(k, t, j->hlen + 1 + j->plen, want) != 0)
-        rc = TA_TOKEN_INTERNAL;
-    else if (CRYPTO_memcmp(want, got, TA_MAC_LEN) == 0)
-        rc = TA_TOKEN_OK;
-    OPENSSL_cleanse(want, sizeof(want));
-    return rc;
+    r = ta_key_verify(k, t, j->hlen + 1 + j->plen, got, glen);
+    return r == 1 ? TA_TOKEN_OK : r == 0 ? TA_TOKEN_BAD_MAC : TA_TOKEN_INTERNAL;
 }
 
 /* Rule: iss is a string equal to ours. */
@@ -471,7 +531,7 @@ ta_token_status ta_token_verify(const ta_keyset *ks, const char *issuer, const c
     memset(c, 0, sizeof(*c));
     if ((rc = check_shape(token, len, &j)) != TA_TOKEN_OK ||
         (rc = check_header(ks, &j, &key)) != TA_TOKEN_OK ||
-        (rc = check_mac(key, token, &j)) != TA_TOKEN_OK)
+        (rc = check_signature(key, token, &j)) != TA_TOKEN_OK)
         return rc;
     if (decode_object(j.p, j.plen, buf, &cl) != 0)
         return TA_TOKEN_BAD_PAYLOAD;

@@ -1,5 +1,7 @@
-/* Tokens: compact JWS, HS256 (SPEC §3). Issue and verify; each acceptance rule is a named
- * check with its own status so the access checker can log why a token was refused. */
+/* Tokens: compact JWS, EdDSA (Ed25519) or HS256 (SPEC §3). Issue and verify; each acceptance
+ * rule is a named check with its own status so the access checker can log why a token was
+ * refused. Nothing here needs jansson to issue, nor (built with -DTA_NO_JANSSON) to verify
+ * the tokens we issue: see ta_jobject.h. */
 #ifndef TA_TOKEN_H
 #define TA_TOKEN_H
 
@@ -30,9 +32,10 @@ typedef enum {
     TA_TOKEN_MALFORMED,  /* not three non-empty dot-separated parts; a part that is not strict
                           * base64url fails as that part (header, payload or MAC) */
     TA_TOKEN_BAD_HEADER, /* header not a JSON object, duplicate keys, bad typ/kid, crit */
-    TA_TOKEN_BAD_ALG,    /* alg is not exactly HS256 */
+    TA_TOKEN_BAD_ALG,    /* alg is neither HS256 nor EdDSA, or not the algorithm of the key that
+                          * kid names */
     TA_TOKEN_UNKNOWN_KID,
-    TA_TOKEN_BAD_MAC,
+    TA_TOKEN_BAD_MAC,     /* the signature does not verify (the HMAC, or the Ed25519 signature) */
     TA_TOKEN_BAD_PAYLOAD, /* claims not a JSON object, or duplicate keys */
     TA_TOKEN_BAD_ISSUER,
     TA_TOKEN_BAD_SUBJECT,
@@ -45,6 +48,7 @@ typedef enum {
     TA_TOKEN_BAD_SCOPE, /* scope missing, present on a session, or not a clean path */
     TA_TOKEN_NO_MEMORY,
     TA_TOKEN_INTERNAL,
+    TA_TOKEN_NO_SIGNING_KEY, /* issue: the first key is an EdDSA key loaded TA_KEYS_PUBLIC */
     /* request-level refusals */
     TA_TOKEN_REPEATED,      /* one source held more than one token */
     TA_TOKEN_QUERY_SESSION, /* a session token in the query without TokenAuthQuerySessions */
@@ -53,6 +57,7 @@ typedef enum {
     TA_TOKEN_UNKNOWN_USER,
     TA_TOKEN_UID_MISMATCH,
     TA_TOKEN_REVOKED,
+    TA_TOKEN_SYSTEM_ACCOUNT, /* uid below TokenAuthMinUID: root and system accounts */
     TA_TOKEN_STATUS_COUNT
 } ta_token_status;
 
@@ -80,7 +85,8 @@ ta_kind ta_kind_parse(const char *s);
 int ta_sub_valid(const char *s);
 
 /* 1 when s is an acceptable scope: an absolute URL path of at most TA_SCOPE_MAX bytes with no
- * control characters, no '?', '#' or '\\', no empty, "." or ".." segment. */
+ * control characters, no '?', '#' or '\\', no empty, "." or ".." segment. (A scope must also
+ * be UTF-8 to be issued: ta_token_issue checks that.) */
 int ta_scope_valid(const char *s);
 
 /* 1 when path equals scope, or lies below it when scope ends in '/'. */
@@ -89,8 +95,11 @@ int ta_scope_covers(const char *scope, const char *path);
 /* Fill jti with a fresh random id (TA_JTI_MIN characters). 0 or -1. */
 int ta_token_new_jti(char jti[TA_JTI_MAX + 1]);
 
-/* Sign claims with the first key of ks. c->kid is ignored; an empty c->jti gets a random one.
- * out gets a NUL-terminated token of at most TA_TOKEN_MAX_LEN bytes. */
+/* Sign claims with the first key of ks, by that key's algorithm (TA_TOKEN_NO_SIGNING_KEY when
+ * the key set holds only its public half). c->kid is ignored; an empty c->jti gets a random
+ * one. issuer and jti must be well-formed UTF-8 (TA_TOKEN_INTERNAL otherwise), and so must the
+ * scope (TA_TOKEN_BAD_SCOPE). out gets a NUL-terminated token of at most TA_TOKEN_MAX_LEN
+ * bytes. */
 ta_token_status ta_token_issue(const ta_keyset *ks, const char *issuer, const ta_claims *c,
                                char *out, size_t outlen);
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,4 +43,38 @@ ta_user_status ta_user_lookup(const char *name, ta_user *u)
         free(buf);
         return TA_USER_OK;
     }
+}
+
+/* "UID_MIN <digits>" on a line of its own (leading blanks allowed), as shadow's login.defs
+ * writes it; the last such line wins, as for the tools that read the file. */
+static int uid_min_line(const char *line, unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+
+    line += strspn(line, " \t");
+    if (strncmp(line, "UID_MIN", 7) != 0 || (line[7] != ' ' && line[7] != '\t'))
+        return 0;
+    line += 7 + strspn(line + 7, " \t");
+    errno = 0;
+    v = strtoul(line, &end, 10);
+    if (errno != 0 || end == line || v > TA_UID_LIMIT ||
+        (*end != '\0' && *end != '\n' && *end != ' ' && *end != '\t' && *end != '#'))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+unsigned long ta_uid_min_default(const char *login_defs)
+{
+    char line[512];
+    unsigned long v = TA_UID_MIN_FALLBACK;
+    FILE *f = fopen(login_defs ? login_defs : "/etc/login.defs", "re");
+
+    if (f == NULL)
+        return v;
+    while (fgets(line, sizeof(line), f) != NULL)
+        uid_min_line(line, &v);
+    fclose(f);
+    return v;
 }

@@ -22,4 +22,11 @@ typedef struct {
 /* Look a user up by name (getpwnam_r). */
 ta_user_status ta_user_lookup(const char *name, ta_user *u);
 
+/* TokenAuthMinUID's default: UID_MIN of login_defs (NULL: /etc/login.defs), the first uid of
+ * ordinary accounts, else TA_UID_MIN_FALLBACK. Accounts below it (root, system accounts) can
+ * neither log in nor be served. */
+#define TA_UID_MIN_FALLBACK 1000
+#define TA_UID_LIMIT 4294967294UL
+unsigned long ta_uid_min_default(const char *login_defs);
+
 #endif

@@ -1,10 +1,16 @@
-/* libFuzzer target: ta_keys_parse, the key file parser (SPEC §2, TokenAuthKeyFile).
+/* libFuzzer target: ta_keys_parse, the key file parser (SPEC §2, TokenAuthKeyFile), in both
+ * modes.
  *
  * Invariants: a parse either fails with a status the parser may return and a one-line
  * message, leaving *out NULL, or succeeds with 1..TA_KEYS_MAX keys whose KIDs are valid,
- * distinct and found again by ta_keyset_find, and whose MACs work and are deterministic.
- * (MACs of different keys are not compared: two KIDs may share a secret.) */
+ * distinct and found again by ta_keyset_find. PRIVATE and PUBLIC parses agree on the status,
+ * the message, the KIDs and each key's algorithm and public key. Every key verifies what it
+ * signs, deterministically (HMAC and Ed25519 both are); a PUBLIC EdDSA key cannot sign, and
+ * verifies what its PRIVATE twin signed. The JWKS of either set is the same and fits
+ * ta_jwks_size exactly. (Signatures of different keys are not compared: two KIDs may share a
+ * secret.) */
 #include "fuzz.h"
+#include "ta_jwks.h"
 #include "ta_keys.h"
 
 #include <stdint.h>
@@ -14,53 +20,122 @@
 
 #define ERRLEN 128
 
-static void check_keyset(const ta_keyset *ks)
+static const char MSG[] = "header.payload";
+
+/* k signs MSG, deterministically, and verifies it; a changed message does not verify. */
+static void check_signs(const ta_key *k, unsigned char *sig)
+{
+    unsigned char again[TA_SIG_MAX];
+    size_t n = 0, m = 0;
+
+    CHECK(ta_key_sign(k, MSG, sizeof(MSG) - 1, sig, &n) == 0);
+    CHECK(n == ta_key_sig_len(k));
+    CHECK(ta_key_sign(k, MSG, sizeof(MSG) - 1, again, &m) == 0);
+    CHECK(m == n && memcmp(sig, again, n) == 0);
+    CHECK(ta_key_verify(k, MSG, sizeof(MSG) - 1, sig, n) == 1);
+    CHECK(ta_key_verify(k, MSG, sizeof(MSG) - 2, sig, n) == 0);
+}
+
+/* The same key as loaded PRIVATE (k) and PUBLIC (p). */
+static void check_key_pair(const ta_key *k, const ta_key *p)
+{
+    unsigned char sig[TA_SIG_MAX], a[TA_ED25519_PUB_LEN], b[TA_ED25519_PUB_LEN];
+    size_t n = 0;
+
+    CHECK(ta_key_alg(k) == TA_ALG_HS256 || ta_key_alg(k) == TA_ALG_EDDSA);
+    CHECK(ta_key_alg(p) == ta_key_alg(k));
+    CHECK(strcmp(ta_key_kid(k), ta_key_kid(p)) == 0);
+    CHECK(ta_key_can_sign(k));
+    check_signs(k, sig);
+    CHECK(ta_key_verify(p, MSG, sizeof(MSG) - 1, sig, ta_key_sig_len(k)) == 1);
+    if (ta_key_alg(k) == TA_ALG_HS256) {
+        CHECK(ta_key_public(k, a) == -1);
+        return;
+    }
+    CHECK(!ta_key_can_sign(p));
+    CHECK(ta_key_sign(p, MSG, sizeof(MSG) - 1, sig, &n) == -1);
+    CHECK(ta_key_public(k, a) == 0 && ta_key_public(p, b) == 0);
+    CHECK(memcmp(a, b, sizeof(a)) == 0);
+}
+
+/* The JWKS text of ks; free() it. */
+static char *jwks_of(const ta_keyset *ks)
+{
+    size_t cap = ta_jwks_size(ks), len = 0;
+    char *buf = malloc(cap);
+
+    CHECK(buf != NULL);
+    CHECK(ta_jwks_write(ks, buf, cap, &len) == 0);
+    CHECK(len + 1 == cap && strlen(buf) == len);
+    return buf;
+}
+
+static void check_keysets(const ta_keyset *ks, const ta_keyset *pub)
 {
     size_t n = ta_keyset_count(ks);
-    static const char msg[] = "header.payload";
+    char *a, *b;
 
     CHECK(n > 0 && n <= TA_KEYS_MAX);
+    CHECK(ta_keyset_count(pub) == n);
     CHECK(ta_keyset_at(ks, n) == NULL);
+    CHECK(ta_keyset_signing_alg(ks) == ta_key_alg(ta_keyset_at(ks, 0)));
     for (size_t i = 0; i < n; i++) {
         const ta_key *k = ta_keyset_at(ks, i);
         const char *kid;
-        unsigned char m1[TA_MAC_LEN], m2[TA_MAC_LEN];
 
         CHECK(k != NULL);
         kid = ta_key_kid(k);
         CHECK(ta_kid_valid(kid, strlen(kid)));
         CHECK(ta_keyset_find(ks, kid, strlen(kid)) == k); /* also: KIDs are distinct */
-        CHECK(ta_key_mac(k, msg, sizeof(msg) - 1, m1) == 0);
-        CHECK(ta_key_mac(k, msg, sizeof(msg) - 1, m2) == 0);
-        CHECK(memcmp(m1, m2, TA_MAC_LEN) == 0);
+        check_key_pair(k, ta_keyset_at(pub, i));
     }
+    a = jwks_of(ks);
+    b = jwks_of(pub);
+    CHECK(strcmp(a, b) == 0);
+    free(a);
+    free(b);
+}
+
+static ta_keys_status parse(const char *buf, size_t size, ta_keys_mode mode, ta_keyset **ks,
+                            char *err)
+{
+    ta_keys_status st;
+
+    *ks = (ta_keyset *)1;
+    err[0] = '\0';
+    st = ta_keys_parse(buf, size, mode, ks, err, ERRLEN);
+    CHECK(strcmp(ta_keys_status_name(st), "unknown") != 0);
+    if (st == TA_KEYS_OK) {
+        CHECK(*ks != NULL);
+        return st;
+    }
+    CHECK(*ks == NULL);
+    CHECK(st != TA_KEYS_OPEN_FAILED && st != TA_KEYS_NOT_REGULAR && st != TA_KEYS_INSECURE_MODE &&
+          st != TA_KEYS_NOT_ROOT_OWNED);
+    CHECK(err[0] != '\0' && memchr(err, '\0', ERRLEN) != NULL);
+    CHECK(strchr(err, '\n') == NULL); /* one line */
+    return st;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* Exactly size bytes on the heap, unterminated: the parser must respect len. */
     char *buf = malloc(size ? size : 1);
-    char *err = malloc(ERRLEN);
-    ta_keyset *ks = (ta_keyset *)1;
+    char *err = malloc(ERRLEN), *perr = malloc(ERRLEN);
+    ta_keyset *ks, *pub;
     ta_keys_status st;
 
-    CHECK(buf != NULL && err != NULL);
+    CHECK(buf != NULL && err != NULL && perr != NULL);
     memcpy(buf, data, size);
-    err[0] = '\0';
-    st = ta_keys_parse(buf, size, &ks, err, ERRLEN);
-    CHECK(strcmp(ta_keys_status_name(st), "unknown") != 0);
-    if (st == TA_KEYS_OK) {
-        CHECK(ks != NULL);
-        check_keyset(ks);
-    }
-    else {
-        CHECK(ks == NULL);
-        CHECK(st != TA_KEYS_OPEN_FAILED && st != TA_KEYS_NOT_REGULAR &&
-              st != TA_KEYS_INSECURE_MODE && st != TA_KEYS_NOT_ROOT_OWNED);
-        CHECK(err[0] != '\0' && memchr(err, '\0', ERRLEN) != NULL);
-        CHECK(strchr(err, '\n') == NULL); /* one line */
-    }
+    st = parse(buf, size, TA_KEYS_PRIVATE, &ks, err);
+    CHECK(parse(buf, size, TA_KEYS_PUBLIC, &pub, perr) == st);
+    if (st == TA_KEYS_OK)
+        check_keysets(ks, pub);
+    else
+        CHECK(strcmp(err, perr) == 0);
     ta_keyset_free(ks);
+    ta_keyset_free(pub);
+    free(perr);
     free(err);
     free(buf);
     return 0;

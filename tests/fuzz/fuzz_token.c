@@ -1,23 +1,30 @@
-/* libFuzzer target: ta_token_verify and ta_token_decode_unverified.
+/* libFuzzer target: ta_token_verify and ta_token_decode_unverified, for both algorithms.
  *
- * Random bytes almost never carry a valid HMAC, so on raw input the fuzzer would only ever
- * exercise the shape and header checks. The first input byte therefore picks a mode:
+ * Random bytes almost never carry a valid signature, so on raw input the fuzzer would only
+ * ever exercise the shape and header checks. The first input byte therefore picks a mode:
  *
- *   mode 0  raw:     the rest is the token, verified as it is (also mode 3).
+ *   mode 0  raw:     the rest is the token, verified as it is.
  *   mode 1  signed:  the rest is a JSON payload (or "HEADER\0PAYLOAD"); the harness encodes it
- *                    and signs it properly, so every claim check after the MAC is reached.
+ *                    and signs it properly, so every claim check after the signature is reached.
  *   mode 2  resign:  the rest is "header.payload" in base64url as the attacker wrote it; the
- *                    harness appends the right MAC, so the strict decoding and JSON parsing of
- *                    MAC-covered parts is reached with malformed encodings too.
+ *                    harness appends the right signature, so the strict decoding and JSON
+ *                    parsing of signed parts is reached with malformed encodings too.
+ *   mode 3  confuse: the rest is a payload under {"alg":"HS256",...,"kid":"fuzz-ed"}, MACed with
+ *                    the EdDSA key's public key as the HMAC secret (the classic algorithm
+ *                    confusion): never accepted, always bad_alg.
  *
- * Bit 2 of the first byte picks which of the two keys signs (modes 1 and 2).
+ * Bits 2-3 of the first byte pick the key that signs (modes 1 and 2): the EdDSA key (which
+ * also signs new tokens) or one of two HS256 keys.
  * Invariants checked: the status is one ta_token_verify may return and has a name; the claims
  * are zeroed on refusal; on acceptance they are sane (sub, kind, scope, times, jti, kid),
  * ta_token_check_request honours the scope and method, and they survive a round trip through
- * ta_token_issue; a properly signed token is never refused for its shape, header, key or MAC;
- * decode_unverified returns exactly what was encoded. */
+ * ta_token_issue, whose payload the exact JSON path (the helper's, without jansson) reads; the
+ * key set as the helper loads it (PRIVATE) and as Apache does (PUBLIC) give the same answer;
+ * Apache's cannot issue; a properly signed token is never refused for its shape, header, key
+ * or signature; decode_unverified returns exactly what was encoded. */
 #include "ta_b64.h"
 #include "fuzz.h"
+#include "ta_jobject.h"
 #include "ta_keys.h"
 #include "ta_token.h"
 
@@ -30,25 +37,43 @@
 #define NOW 1700000000LL
 #define INPUT_MAX 8192 /* the -max_len of `make fuzz`; larger reproducers are cut */
 
-/* Test keys only: two keys, so rotation (verify with the second) is covered. */
+/* Test keys only: an EdDSA key first (it signs new tokens), and two HS256 keys, so rotation
+ * (verify with a later key) is covered for both algorithms. */
 static const char KEY_FILE[] = "# fuzz keys\n"
+                               "fuzz-ed EdDSA nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A\n"
                                "fuzz-1 naW-MLlt94sDut2pDDpqqxhvHVzf3QLnopq7mhTBTNk\n"
                                "\n"
-                               "fuzz-2 4ZjnhGuGFAIYENa4AGTG56sUiwyOXiRS1sUb7vJn3-I\n";
+                               "fuzz-2 HS256 4ZjnhGuGFAIYENa4AGTG56sUiwyOXiRS1sUb7vJn3-I\n";
 
-static ta_keyset *keys;
+static ta_keyset *keys;   /* as the helper loads them */
+static ta_keyset *pub;    /* as Apache loads them */
+static ta_keyset *forger; /* one HS256 key whose secret is fuzz-ed's public key */
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+static ta_keyset *parse_or_die(const char *text, ta_keys_mode mode, size_t want)
 {
     char err[256];
+    ta_keyset *ks = NULL;
 
-    (void)argc;
-    (void)argv;
-    if (ta_keys_parse(KEY_FILE, sizeof(KEY_FILE) - 1, &keys, err, sizeof(err)) != TA_KEYS_OK ||
-        ta_keyset_count(keys) != 2) {
+    if (ta_keys_parse(text, strlen(text), mode, &ks, err, sizeof(err)) != TA_KEYS_OK ||
+        ta_keyset_count(ks) != want) {
         fprintf(stderr, "fuzz_token: key set: %s\n", err);
         abort();
     }
+    return ks;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    unsigned char x[TA_ED25519_PUB_LEN];
+    char line[128] = "x HS256 ";
+
+    (void)argc;
+    (void)argv;
+    keys = parse_or_die(KEY_FILE, TA_KEYS_PRIVATE, 3);
+    pub = parse_or_die(KEY_FILE, TA_KEYS_PUBLIC, 3);
+    CHECK(ta_key_public(ta_keyset_at(keys, 0), x) == 0);
+    ta_b64url_encode(x, sizeof(x), line + strlen(line));
+    forger = parse_or_die(line, TA_KEYS_PRIVATE, 1);
     return 0;
 }
 
@@ -58,14 +83,15 @@ static void put_b64(char *out, size_t *pos, const void *data, size_t n)
     *pos += ta_b64url_encode(data, n, out + *pos);
 }
 
-/* Append "." and the MAC of out[0..*pos) under k. */
-static void put_mac(const ta_key *k, char *out, size_t *pos)
+/* Append "." and the signature of out[0..*pos) under k. */
+static void put_sig(const ta_key *k, char *out, size_t *pos)
 {
-    unsigned char mac[TA_MAC_LEN];
+    unsigned char sig[TA_SIG_MAX];
+    size_t n = 0;
 
-    CHECK(ta_key_mac(k, out, *pos, mac) == 0);
+    CHECK(ta_key_sign(k, out, *pos, sig, &n) == 0);
     out[(*pos)++] = '.';
-    put_b64(out, pos, mac, sizeof(mac));
+    put_b64(out, pos, sig, n);
 }
 
 /* The request rules on paths derived from the token's own scope: session tokens pass
@@ -116,37 +142,56 @@ static void check_accepted(const ta_claims *c, const ta_key *signer)
     check_request_rules(c);
 }
 
-/* Whatever verify accepts, issue must be able to sign again, and verify must accept that
- * with the same claims (signed by the first key). */
+/* The payload of an issued token is read by the exact JSON path alone. */
+static void check_exact_path_reads(const char *tok)
+{
+    char *hdr = NULL, *pay = NULL;
+    ta_jobject o;
+
+    CHECK(ta_token_decode_unverified(tok, strlen(tok), &hdr, &pay) == 0);
+    CHECK(ta_jobject_parse_fast(hdr, strlen(hdr), &o) == 1);
+    CHECK(ta_jobject_parse_fast(pay, strlen(pay), &o) == 1);
+    free(hdr);
+    free(pay);
+}
+
+/* Whatever verify accepts, issue must be able to sign again (with the EdDSA key, which the
+ * PUBLIC set cannot), and verify must accept that with the same claims. */
 static void check_round_trip(const ta_claims *c)
 {
-    static char tok[TA_TOKEN_MAX_LEN + 1];
+    static char tok[TA_TOKEN_MAX_LEN + 1], none[TA_TOKEN_MAX_LEN + 1];
     ta_claims again;
     ta_token_status st = ta_token_issue(keys, ISSUER, c, tok, sizeof(tok));
 
+    CHECK(ta_token_issue(pub, ISSUER, c, none, sizeof(none)) == TA_TOKEN_NO_SIGNING_KEY);
+    CHECK(none[0] == '\0');
     if (st == TA_TOKEN_TOO_LONG)
         return; /* the original may have used a shorter header than ours */
     CHECK(st == TA_TOKEN_OK);
-    CHECK(ta_token_verify(keys, ISSUER, tok, strlen(tok), NOW, &again) == TA_TOKEN_OK);
+    CHECK(ta_token_verify(pub, ISSUER, tok, strlen(tok), NOW, &again) == TA_TOKEN_OK);
     CHECK(strcmp(again.kid, ta_key_kid(ta_keyset_at(keys, 0))) == 0);
     CHECK(strcmp(again.sub, c->sub) == 0 && again.uid == c->uid);
     CHECK(again.iat == c->iat && again.exp == c->exp && again.kind == c->kind);
     CHECK(strcmp(again.jti, c->jti) == 0 && strcmp(again.scope, c->scope) == 0);
+    check_exact_path_reads(tok);
 }
 
-/* Verify tok[0..len) from a heap copy of exactly len bytes, so any over-read is caught. */
+/* Verify tok[0..len) from a heap copy of exactly len bytes, so any over-read is caught; the
+ * PUBLIC key set must say the same as the PRIVATE one. */
 static ta_token_status verify(const char *tok, size_t len, const ta_key *signer)
 {
     char *copy = malloc(len ? len : 1);
     char *hdr = NULL, *pay = NULL;
-    ta_claims c;
+    ta_claims c, cp;
     ta_token_status st;
     int dec;
 
     CHECK(copy != NULL);
     memcpy(copy, tok, len);
     st = ta_token_verify(keys, ISSUER, copy, len, NOW, &c);
-    CHECK(st < TA_TOKEN_REPEATED); /* only the token-level statuses */
+    CHECK(ta_token_verify(pub, ISSUER, copy, len, NOW, &cp) == st);
+    CHECK(memcmp(&c, &cp, sizeof(c)) == 0);
+    CHECK(st < TA_TOKEN_REPEATED && st != TA_TOKEN_NO_SIGNING_KEY); /* token-level statuses */
     CHECK(strcmp(ta_token_status_name(st), "unknown") != 0);
     if (st == TA_TOKEN_OK) {
         check_accepted(&c, signer);
@@ -188,9 +233,9 @@ static void fuzz_signed(const ta_key *k, const uint8_t *data, size_t size)
         plen = size - hlen - 1;
     }
     else {
-        hlen =
-            (size_t)snprintf(defhdr, sizeof(defhdr),
-                             "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}", ta_key_kid(k));
+        hlen = (size_t)snprintf(defhdr, sizeof(defhdr),
+                                "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"%s\"}",
+                                ta_alg_name(ta_key_alg(k)), ta_key_kid(k));
         h = (const uint8_t *)defhdr;
         p = data;
         plen = size;
@@ -198,7 +243,7 @@ static void fuzz_signed(const ta_key *k, const uint8_t *data, size_t size)
     put_b64(tok, &pos, h, hlen);
     tok[pos++] = '.';
     put_b64(tok, &pos, p, plen);
-    put_mac(k, tok, &pos);
+    put_sig(k, tok, &pos);
     st = verify(tok, pos, k);
 
     /* Our own header over any payload: never refused before the payload is looked at. */
@@ -221,15 +266,33 @@ static void fuzz_signed(const ta_key *k, const uint8_t *data, size_t size)
     }
 }
 
-/* Mode 2: the given "header.payload" text with the right MAC appended. */
+/* Mode 2: the given "header.payload" text with the right signature appended. */
 static void fuzz_resign(const ta_key *k, const uint8_t *data, size_t size)
 {
-    static char tok[INPUT_MAX + 64];
+    static char tok[INPUT_MAX + 128];
     size_t pos = size;
 
     memcpy(tok, data, size);
-    put_mac(k, tok, &pos);
+    put_sig(k, tok, &pos);
     verify(tok, pos, k);
+}
+
+/* Mode 3: HS256 under the EdDSA key's kid, MACed with its public key: always bad_alg. */
+static void fuzz_confuse(const uint8_t *data, size_t size)
+{
+    static const char h[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"fuzz-ed\"}";
+    static char tok[2 * INPUT_MAX];
+    size_t pos = 0;
+    ta_token_status st;
+
+    put_b64(tok, &pos, h, sizeof(h) - 1);
+    tok[pos++] = '.';
+    put_b64(tok, &pos, data, size);
+    put_sig(ta_keyset_at(forger, 0), tok, &pos);
+    st = verify(tok, pos, NULL);
+    CHECK(st == (pos > TA_TOKEN_MAX_LEN ? TA_TOKEN_TOO_LONG
+                 : size == 0            ? TA_TOKEN_MALFORMED
+                                        : TA_TOKEN_BAD_ALG));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -240,13 +303,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (size > INPUT_MAX)
         size = INPUT_MAX;
-    k = ta_keyset_at(keys, (data[0] >> 2) & 1);
+    k = ta_keyset_at(keys, ((data[0] >> 2) & 3) % 3);
     switch (data[0] & 3) {
     case 1:
         fuzz_signed(k, data + 1, size - 1);
         break;
     case 2:
         fuzz_resign(k, data + 1, size - 1);
+        break;
+    case 3:
+        fuzz_confuse(data + 1, size - 1);
         break;
     default:
         verify((const char *)data + 1, size - 1, NULL);

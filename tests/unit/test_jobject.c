@@ -1,5 +1,6 @@
 /* Flat JSON objects (the JWS header and claims): the exact fast path for the objects we issue,
- * and jansson deciding whatever the fast path is unsure of. Every input is parsed from a heap
+ * and jansson deciding whatever the fast path is unsure of; the string writer of our claims,
+ * whose every output the fast path reads back. Every input is parsed from a heap
  * copy of exactly its bytes, without a terminator, so that valgrind sees any over-read. */
 #include "unit.h"
 #include "ta_jobject.h"
@@ -337,27 +338,95 @@ static void test_jobject_get_matches_whole_key_only(void **state)
 
 /* --- the fast path is unsure of anything else --------------------------------------------- */
 
-static void test_jobject_fast_unsure_of_escapes(void **state)
+/* The escapes our own writer uses, and the other short ones, are decoded exactly: the view of
+ * such a string is its decoded copy inside the object. */
+static void test_jobject_fast_decodes_short_and_ascii_escapes(void **state)
 {
+    ta_jobject o;
+    char *buf = fast_ok("{\"sub\":\"al\\\"i\\\\ce\",\"s\":\"\\/\\b\\f\\n\\r\\t\","
+                        "\"u\":\"\\u0041\\u007f\\u0001\\u001F\\u005c\\u0022\",\"k\\u0065y\":1}",
+                        &o);
+
     (void)state;
-    assert_fast_unsure("{\"sub\":\"al\\\"ice\"}");
-    assert_fast_unsure("{\"sub\":\"al\\nice\"}");
-    assert_fast_unsure("{\"sub\":\"al\\u00e9\"}");
-    assert_fast_unsure("{\"sub\":\"al\\/ice\"}");
-    assert_fast_unsure("{\"sub\":\"alice\\\\\"}");
-    assert_fast_unsure("{\"s\\u0075b\":\"alice\"}");
+    assert_int_equal(o.n, 4);
+    assert_string_member(&o, 0, "sub", "al\"i\\ce");
+    assert_string_member(&o, 1, "s", "/\b\f\n\r\t");
+    assert_string_member(&o, 2, "u", "A\x7f\x01\x1f\\\"");
+    assert_int_member(&o, 3, "key", 1);
+    assert_true(o.f[0].str >= o.text && o.f[0].str < o.text + TA_JOBJECT_TEXT_MAX);
+    free(buf);
 }
 
-static void test_jobject_fast_unsure_of_non_ascii_bytes(void **state)
+/* \u escapes beyond ASCII (and \u0000, which jansson refuses) are jansson's to judge, as
+ * are escapes JSON does not have. */
+static void test_jobject_fast_unsure_of_other_escapes(void **state)
 {
     (void)state;
-    assert_fast_unsure("{\"sub\":\"caf\xc3\xa9\"}");
-    assert_fast_unsure("{\"caf\xc3\xa9\":\"x\"}");
+    assert_fast_unsure("{\"sub\":\"al\\u00e9\"}");
+    assert_fast_unsure("{\"sub\":\"\\u0080\"}");
+    assert_fast_unsure("{\"sub\":\"\\ud83d\\ude00\"}");
+    assert_fast_unsure("{\"sub\":\"a\\u0000b\"}");
+    assert_fast_unsure("{\"s\\u0000\":1}");
+    assert_fast_unsure("{\"sub\":\"\\x41\"}");
+    assert_fast_unsure("{\"sub\":\"\\U0041\"}");
+    assert_fast_unsure("{\"sub\":\"\\u004\"}");
+    assert_fast_unsure("{\"sub\":\"\\u00g1\"}");
+    assert_fast_unsure("{\"sub\":\"\\'\"}");
+    assert_fast_unsure_n("{\"sub\":\"a\\", 10);
+    assert_fast_unsure_n("{\"sub\":\"\\u00", 13);
+}
+
+/* Decoded text beyond TA_JOBJECT_TEXT_MAX bytes: unsure (no token part is that long). */
+static void test_jobject_fast_unsure_when_escaped_text_overflows(void **state)
+{
+    size_t n = TA_JOBJECT_TEXT_MAX / 2 + 1;
+    char *text = malloc(2 * (2 * n + 16));
+    size_t len = 0;
+
+    (void)state;
+    assert_non_null(text);
+    for (int m = 0; m < 2; m++) {
+        len += (size_t)sprintf(text + len, "%s\"%c\":\"", m ? "," : "{", 'a' + m);
+        for (size_t i = 0; i < n; i++, len += 2)
+            memcpy(text + len, "\\n", 2);
+        text[len++] = '"';
+    }
+    memcpy(text + len, "}", 2);
+    assert_fast_unsure(text);
+    free(text);
+}
+/* Well-formed UTF-8 (and DEL) is taken as it is, in strings and keys: our scopes may hold it. */
+static void test_jobject_fast_accepts_valid_utf8_and_del(void **state)
+{
+    ta_jobject o;
+    char *buf = fast_ok("{\"caf\xc3\xa9\":\"\xe2\x82\xac\xf0\x9f\x98\x80\",\"d\":\"\x7f\","
+                        "\"e\":\"\xef\xbf\xbf\xf4\x8f\xbf\xbf\xc2\x80\"}",
+                        &o);
+
+    (void)state;
+    assert_int_equal(o.n, 3);
+    assert_string_member(&o, 0, "caf\xc3\xa9", "\xe2\x82\xac\xf0\x9f\x98\x80");
+    assert_string_member(&o, 1, "d", "\x7f");
+    assert_string_member(&o, 2, "e", "\xef\xbf\xbf\xf4\x8f\xbf\xbf\xc2\x80");
+    assert_ptr_equal(o.f[0].str, buf + 10); /* no escape: the view is the input */
+    free(buf);
+}
+
+/* Malformed UTF-8: unsure (and jansson refuses it, see below). */
+static void test_jobject_fast_unsure_of_malformed_utf8(void **state)
+{
+    (void)state;
     assert_fast_unsure("{\"sub\":\"\x80\"}");
     assert_fast_unsure("{\"sub\":\"\xff\"}");
-    assert_fast_unsure("{\"sub\":\"\x7f\"}");
+    assert_fast_unsure("{\"sub\":\"caf\xc3\"}");
+    assert_fast_unsure("{\"sub\":\"\xc0\xaf\"}");
+    assert_fast_unsure("{\"sub\":\"\xe0\x80\xaf\"}");
+    assert_fast_unsure("{\"sub\":\"\xed\xa0\x80\"}");
+    assert_fast_unsure("{\"sub\":\"\xf0\x80\x80\xaf\"}");
+    assert_fast_unsure("{\"sub\":\"\xf4\x90\x80\x80\"}");
+    assert_fast_unsure("{\"caf\xc3\":\"x\"}");
+    assert_fast_unsure_n("{\"sub\":\"\xe2\x82", 11);
 }
-
 static void test_jobject_fast_unsure_of_control_characters(void **state)
 {
     (void)state;
@@ -515,16 +584,18 @@ static void test_jobject_parse_decodes_escapes(void **state)
 
 static void test_jobject_parse_accepts_valid_utf8(void **state)
 {
+    static const char text[] = "{\"caf\xc3\xa9\":\"\xe2\x82\xac\xf0\x9f\x98\x80\"}";
+    char *buf = exact_copy(text, strlen(text));
     ta_jobject o;
-    char *buf = parse_by_jansson("{\"caf\xc3\xa9\":\"\xe2\x82\xac\xf0\x9f\x98\x80\"}", &o);
 
     (void)state;
+    assert_int_equal(ta_jobject_parse(buf, strlen(text), &o), 0);
+    assert_null(o.owner); /* the exact path took it */
     assert_int_equal(o.n, 1);
     assert_string_named(&o, "caf\xc3\xa9", "\xe2\x82\xac\xf0\x9f\x98\x80", 7);
     ta_jobject_release(&o);
     free(buf);
 }
-
 static void test_jobject_parse_maps_floats_to_other(void **state)
 {
     ta_jobject o;
@@ -728,6 +799,144 @@ static void test_jobject_parse_refuses_integers_beyond_long_long(void **state)
     assert_parse_refused("{\"exp\":-9223372036854775809}");
 }
 
+/* --- the writer: what ta_token_issue writes, the exact path reads back ------------------- */
+
+/* s[0..n) written by ta_json_put_string as the value of "v", then read back by the exact path
+ * alone: the same bytes. */
+static void assert_round_trip(const char *s, size_t n)
+{
+    char out[2048];
+    size_t pos = 5;
+    ta_jobject o;
+    char *buf;
+
+    memcpy(out, "{\"v\":", 5);
+    if (ta_json_put_string(out, sizeof(out) - 1, &pos, s, n) != 0)
+        fail_msg("writer refused %.*s", (int)n, s);
+    out[pos++] = '}';
+    buf = exact_copy(out, pos);
+    if (ta_jobject_parse_fast(buf, pos, &o) != 1)
+        fail_msg("exact path unsure of what the writer wrote: %.*s", (int)pos, out);
+    assert_string_at(&o, 0, "v", s, n);
+    free(buf);
+}
+
+static void test_json_writer_escapes_quote_backslash_and_controls(void **state)
+{
+    static const char in[] = "a\"b\\c\x01\x1f\n\x7f/\xc3\xa9";
+    static const char want[] = "\"a\\\"b\\\\c\\u0001\\u001f\\u000a\x7f/\xc3\xa9\"";
+    char out[64];
+    size_t pos = 0;
+
+    (void)state;
+    assert_int_equal(ta_json_put_string(out, sizeof(out), &pos, in, strlen(in)), 0);
+    assert_int_equal(pos, strlen(want));
+    assert_memory_equal(out, want, pos);
+}
+
+static void test_json_writer_round_trips_every_ascii_byte_and_utf8(void **state)
+{
+    static const char *const samples[] = {
+        "",
+        "alice",
+        "o\"brien",
+        "back\\slash",
+        "\"\\\"\\",
+        "/files/a b",
+        "caf\xc3\xa9",
+        "\xe2\x82\xac",
+        "\xf0\x9f\x98\x80",
+        "\x7f",
+        "\xef\xbf\xbf",
+        "\xf4\x8f\xbf\xbf",
+    };
+    char all[128];
+
+    (void)state;
+    for (int c = 1; c < 128; c++) {
+        char one = (char)c;
+        assert_round_trip(&one, 1);
+        all[c - 1] = one;
+    }
+    assert_round_trip(all, 127);
+    for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
+        assert_round_trip(samples[i], strlen(samples[i]));
+}
+
+/* Malformed UTF-8, and NUL (no reader of ours takes \u0000), are refused, never written:
+ * *pos stays where it was. */
+static void test_json_writer_refuses_malformed_utf8(void **state)
+{
+    static const char *const bad[] = {"caf\xc3",          "\x80",  "\xc0\xaf", "\xed\xa0\x80",
+                                      "\xf4\x90\x80\x80", "ok\xff"};
+    char out[64];
+    size_t pos = 3;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(ta_json_put_string(out, sizeof(out), &pos, bad[i], strlen(bad[i])), -1);
+        assert_int_equal(pos, 3);
+    }
+    assert_int_equal(ta_json_put_string(out, sizeof(out), &pos, "a\0b", 3), -1); /* NUL */
+    assert_int_equal(pos, 3);
+}
+
+/* Exactly enough room is enough; one byte less is refused. */
+static void test_json_writer_refuses_when_out_is_full(void **state)
+{
+    char out[16];
+    size_t pos = 0;
+
+    (void)state;
+    assert_int_equal(ta_json_put_string(out, 8, &pos, "a\"\x01", 3), -1); /* needs 11 */
+    assert_int_equal(pos, 0);
+    assert_int_equal(ta_json_put_string(out, 10, &pos, "a\"\x01", 3), -1);
+    assert_int_equal(ta_json_put_string(out, 11, &pos, "a\"\x01", 3), 0);
+    assert_int_equal(pos, 11);
+    pos = 0;
+    assert_int_equal(ta_json_put_string(out, 1, &pos, "", 0), -1);
+    assert_int_equal(ta_json_put_string(out, 2, &pos, "", 0), 0);
+    assert_int_equal(pos, 2);
+}
+
+/* The limits of well-formed UTF-8 (Unicode Table 3-7), one side of each edge and the other. */
+static void test_utf8_sequences_at_their_limits(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t len, want;
+    } cases[] = {
+        {"\x7f", 1, 1},
+        {"\xc2\x80", 2, 2},
+        {"\xc1\xbf", 2, 0},
+        {"\xdf\xbf", 2, 2},
+        {"\xe0\xa0\x80", 3, 3},
+        {"\xe0\x9f\xbf", 3, 0},
+        {"\xed\x9f\xbf", 3, 3},
+        {"\xed\xa0\x80", 3, 0},
+        {"\xee\x80\x80", 3, 3},
+        {"\xf0\x90\x80\x80", 4, 4},
+        {"\xf0\x8f\xbf\xbf", 4, 0},
+        {"\xf4\x8f\xbf\xbf", 4, 4},
+        {"\xf4\x90\x80\x80", 4, 0},
+        {"\xf5\x80\x80\x80", 4, 0},
+        {"\xc3", 1, 0},
+        {"\xc3\x41", 2, 0},
+        {"\xe2\x82", 2, 0},
+        {"\x80", 1, 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t got = ta_utf8_seq((const unsigned char *)cases[i].s, cases[i].len);
+        if (got != cases[i].want)
+            fail_msg("case %zu: %zu, expected %zu", i, got, cases[i].want);
+    }
+    assert_true(ta_utf8_valid("caf\xc3\xa9 \xf0\x9f\x98\x80", 10));
+    assert_false(ta_utf8_valid("caf\xc3", 4));
+    assert_true(ta_utf8_valid("", 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -743,8 +952,11 @@ int main(void)
         cmocka_unit_test(test_jobject_fast_accepts_32_members),
         cmocka_unit_test(test_jobject_parse_uses_fast_path_for_issued_claims),
         cmocka_unit_test(test_jobject_get_matches_whole_key_only),
-        cmocka_unit_test(test_jobject_fast_unsure_of_escapes),
-        cmocka_unit_test(test_jobject_fast_unsure_of_non_ascii_bytes),
+        cmocka_unit_test(test_jobject_fast_decodes_short_and_ascii_escapes),
+        cmocka_unit_test(test_jobject_fast_unsure_of_other_escapes),
+        cmocka_unit_test(test_jobject_fast_unsure_when_escaped_text_overflows),
+        cmocka_unit_test(test_jobject_fast_accepts_valid_utf8_and_del),
+        cmocka_unit_test(test_jobject_fast_unsure_of_malformed_utf8),
         cmocka_unit_test(test_jobject_fast_unsure_of_control_characters),
         cmocka_unit_test(test_jobject_fast_unsure_of_floats),
         cmocka_unit_test(test_jobject_fast_unsure_of_exponents),
@@ -778,6 +990,11 @@ int main(void)
         cmocka_unit_test(test_jobject_parse_refuses_nul_in_strings_and_keys),
         cmocka_unit_test(test_jobject_parse_refuses_leading_zeros_and_bad_numbers),
         cmocka_unit_test(test_jobject_parse_refuses_integers_beyond_long_long),
+        cmocka_unit_test(test_json_writer_escapes_quote_backslash_and_controls),
+        cmocka_unit_test(test_json_writer_round_trips_every_ascii_byte_and_utf8),
+        cmocka_unit_test(test_json_writer_refuses_malformed_utf8),
+        cmocka_unit_test(test_json_writer_refuses_when_out_is_full),
+        cmocka_unit_test(test_utf8_sequences_at_their_limits),
     };
 
     return cmocka_run_group_tests_name("jobject", tests, NULL, NULL);

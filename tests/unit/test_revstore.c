@@ -768,6 +768,160 @@ static int remove_tmpdir(void **state)
     return ut_remove_tmpdir(tmpdir);
 }
 
+/* --- attaching to a ledger another process opened (the helper) ------------------------------ */
+
+/* A descriptor of ledger name, read-only: all the helper needs. */
+static int ledger_fd(const char *name)
+{
+    int fd = open(path_of(name), O_RDONLY | O_CLOEXEC);
+
+    assert_true(fd >= 0);
+    return fd;
+}
+
+/* Attach to fd, expecting a refusal that names name; the descriptor stays the caller's. */
+static void assert_attach_refused(int fd, const char *name)
+{
+    char err[UT_ERR_BUF] = "";
+    ta_revstore *rs = ta_revstore_attach(fd, name, err, sizeof(err));
+
+    if (rs != NULL) {
+        ta_revstore_close(rs);
+        fail_msg("attach to %s was accepted", name);
+    }
+    if (strstr(err, name) == NULL)
+        fail_msg("message \"%s\" does not name %s", err, name);
+    assert_true(fcntl(fd, F_GETFD) >= 0); /* not closed by the refusal */
+    close(fd);
+}
+
+static int jti_revoked_unlocked(const ta_revstore *rs, const char *jti, long long now)
+{
+    return ta_revstore_is_revoked_unlocked(rs, jti, "nobody-in-particular", UT_NOW - 100, now);
+}
+
+/* The helper attaches (read-only) to the ledger the Apache parent opened and keeps locked, and
+ * reads it without the lock: what the parent revokes, before or after the attach, it sees at
+ * once. */
+static void test_revstore_attach_sees_the_parents_revocations(void **state)
+{
+    ta_revstore *rs = fresh("attach", SMALL), *att;
+    char err[UT_ERR_BUF] = "";
+
+    (void)state;
+    assert_rev_result(ta_revstore_revoke_jti(rs, "before", UT_NOW + 600, UT_NOW), TA_REV_OK);
+    att = ta_revstore_attach(ledger_fd("attach"), "the ledger", err, sizeof(err));
+    if (att == NULL)
+        fail_msg("attach refused: %s", err);
+    assert_int_equal(jti_revoked_unlocked(att, "before", UT_NOW), 1);
+    assert_int_equal(jti_revoked_unlocked(att, "after", UT_NOW), 0);
+    assert_rev_result(ta_revstore_revoke_jti(rs, "after", UT_NOW + 600, UT_NOW), TA_REV_OK);
+    assert_int_equal(jti_revoked_unlocked(att, "after", UT_NOW), 1);
+    assert_int_equal(jti_revoked_unlocked(att, "after", UT_NOW + 600), 0); /* expired entry */
+    assert_rev_result(ta_revstore_cut_user(rs, "alice", UT_NOW, UT_NOW + 600, UT_NOW), TA_REV_OK);
+    assert_int_equal(ta_revstore_is_revoked_unlocked(att, "j-1", "alice", UT_NOW, UT_NOW), 1);
+    assert_int_equal(ta_revstore_is_revoked_unlocked(att, "j-1", "alice", UT_NOW + 1, UT_NOW), 0);
+    assert_int_equal(ta_revstore_is_revoked_unlocked(att, "j-1", "bob", UT_NOW - 9, UT_NOW), 0);
+    ta_revstore_close(att);
+    assert_int_equal(jti_revoked(rs, "after", UT_NOW), 1); /* the parent's goes on */
+    ta_revstore_close(rs);
+}
+
+/* Without the lock the answers are the locked ones, entry for entry, in a table filled with
+ * jtis and cutoffs; and an id that cannot be in a ledger fails closed. */
+static void test_revstore_unlocked_read_answers_as_the_locked_one(void **state)
+{
+    ta_revstore *rs = fresh("unlocked", SMALL);
+    char id[32];
+
+    (void)state;
+    for (int i = 0; i < 40; i++) {
+        snprintf(id, sizeof(id), "id-%d", i);
+        if (i % 2)
+            ta_revstore_revoke_jti(rs, id, UT_NOW + 10 * i, UT_NOW);
+        else
+            ta_revstore_cut_user(rs, id, UT_NOW - i, UT_NOW + 10 * i, UT_NOW);
+    }
+    for (int i = 0; i < 50; i++) {
+        snprintf(id, sizeof(id), "id-%d", i);
+        for (long long now = UT_NOW; now < UT_NOW + 500; now += 37) {
+            assert_int_equal(ta_revstore_is_revoked_unlocked(rs, id, "x", UT_NOW, now),
+                             ta_revstore_is_revoked(rs, id, "x", UT_NOW, now));
+            assert_int_equal(ta_revstore_is_revoked_unlocked(rs, "j", id, UT_NOW - 20, now),
+                             ta_revstore_is_revoked(rs, "j", id, UT_NOW - 20, now));
+        }
+    }
+    assert_int_equal(ta_revstore_is_revoked_unlocked(rs, NULL, "x", UT_NOW, UT_NOW), -1);
+    assert_int_equal(ta_revstore_is_revoked_unlocked(rs, "", "x", UT_NOW, UT_NOW), -1);
+    assert_int_equal(ta_revstore_is_revoked_unlocked(rs, "j", "", UT_NOW, UT_NOW), -1);
+    assert_int_equal(ta_revstore_is_revoked_unlocked(NULL, "j", "x", UT_NOW, UT_NOW), -1);
+    ta_revstore_close(rs);
+}
+
+/* Attaching sets nothing up anew: the parent's lock (flock) stays, so a second open of the
+ * same ledger is still refused as in use; and the attached ledger owns its descriptor. */
+static void test_revstore_attach_owns_its_descriptor_and_leaves_the_lock(void **state)
+{
+    ta_revstore *rs = fresh("attach-fd", SMALL), *att;
+    char err[UT_ERR_BUF] = "";
+    int fd = ledger_fd("attach-fd");
+
+    (void)state;
+    att = ta_revstore_attach(fd, "the ledger", err, sizeof(err));
+    assert_non_null(att);
+    assert_int_equal(ta_revstore_fd(att), fd);
+    assert_true(ta_revstore_fd(rs) >= 0 && ta_revstore_fd(rs) != fd);
+    assert_int_equal(ta_revstore_fd(NULL), -1);
+    assert_null(ta_revstore_open(path_of("attach-fd"), SMALL, err, sizeof(err)));
+    assert_non_null(strstr(err, "in use"));
+    ta_revstore_close(att);
+    assert_int_equal(fcntl(fd, F_GETFD), -1); /* closed with the ledger */
+    ta_revstore_close(rs);
+}
+
+/* Every rule of ta_revstore_open holds for an attached descriptor too. */
+static void test_revstore_attach_refuses_what_open_refuses(void **state)
+{
+    int fd, p[2];
+
+    (void)state;
+    make_ledger("att-mode");
+    assert_int_equal(chmod(path_of("att-mode"), 0640), 0);
+    assert_attach_refused(ledger_fd("att-mode"), "att-mode");
+
+    make_ledger("att-magic");
+    fd = open(path_of("att-magic"), O_RDWR | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "X", 1, 0), 1);
+    assert_attach_refused(fd, "att-magic");
+
+    make_ledger("att-long");
+    fd = open(path_of("att-long"), O_RDWR | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "X", 1, lseek(fd, 0, SEEK_END)), 1);
+    assert_attach_refused(fd, "att-long");
+
+    make_ledger("att-short");
+    fd = open(path_of("att-short"), O_RDWR | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, lseek(fd, 0, SEEK_END) - 1), 0);
+    assert_attach_refused(fd, "att-short");
+
+    fd = open(path_of("att-empty"), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_attach_refused(fd, "att-empty");
+
+    assert_int_equal(pipe(p), 0);
+    close(p[1]);
+    assert_attach_refused(p[0], "a pipe");
+
+    if (geteuid() == 0) {
+        make_ledger("att-owner");
+        assert_int_equal(chown(path_of("att-owner"), 65534, 65534), 0);
+        assert_attach_refused(ledger_fd("att-owner"), "att-owner");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -809,6 +963,10 @@ int main(void)
         cmocka_unit_test(test_revstore_open_refuses_file_of_another_owner),
         cmocka_unit_test(test_revstore_forked_processes_share_entries),
         cmocka_unit_test(test_revstore_worker_killed_holding_lock_loses_nothing),
+        cmocka_unit_test(test_revstore_attach_sees_the_parents_revocations),
+        cmocka_unit_test(test_revstore_unlocked_read_answers_as_the_locked_one),
+        cmocka_unit_test(test_revstore_attach_owns_its_descriptor_and_leaves_the_lock),
+        cmocka_unit_test(test_revstore_attach_refuses_what_open_refuses),
     };
 
     return cmocka_run_group_tests_name("revstore", tests, make_tmpdir, remove_tmpdir);

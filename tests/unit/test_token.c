@@ -1,5 +1,8 @@
-/* Tokens (SPEC §3): compact JWS, HS256. Each acceptance rule has a test that forges a token
- * correct in every other respect, correctly signed, so the rule alone refuses it. */
+/* Tokens (SPEC §3): compact JWS, HS256 and EdDSA. Each acceptance rule has a test that forges a
+ * token correct in every other respect, correctly signed, so the rule alone refuses it. The
+ * rules are written once for both algorithms (most tests use an HS256 key, which lets them
+ * sign anything); the EdDSA section covers what differs: signatures, and the key's algorithm
+ * being the only one its kid accepts. */
 #include "unit.h"
 #include "ta_jobject.h"
 
@@ -1440,6 +1443,286 @@ static void test_token_refused_once_its_key_left_the_file(void **state)
     ta_keyset_free(only_new);
 }
 
+/* --- EdDSA: Ed25519 tokens, and no algorithm confusion ------------------------------------ */
+
+#define HDR_ED "{\"alg\":\"EdDSA\",\"typ\":\"JWT\",\"kid\":\"ed\"}"
+#define HDR_HS "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"hs\"}"
+
+/* "ed" EdDSA (seed 2) first, "hs" HS256 (seed 1) second, loaded in mode. */
+static ta_keyset *mixed_keyset(ta_keys_mode mode)
+{
+    char line[128], b64[64], text[300];
+
+    ut_eddsa_line("ed", 2, line, sizeof(line));
+    ut_secret_b64(1, UT_SECRET_LEN, b64);
+    snprintf(text, sizeof(text), "%shs %s\n", line, b64);
+    return ut_keyset_parse_mode(text, mode);
+}
+
+static ta_token_status verify_with(const ta_keyset *set, const char *t)
+{
+    return ta_token_verify(set, UT_ISSUER, t, strlen(t), UT_NOW, &claims);
+}
+
+static ta_claims session_for(const char *sub)
+{
+    ta_claims c = {.uid = 1001, .iat = UT_NOW, .exp = UT_NOW + 300, .kind = TA_KIND_SESSION};
+
+    strcpy(c.sub, sub);
+    return c;
+}
+
+/* Issued by the helper's (PRIVATE) key set, verified by Apache's (PUBLIC) one. */
+static void test_token_eddsa_issued_token_verifies_with_the_public_key(void **state)
+{
+    ta_keyset *priv = mixed_keyset(TA_KEYS_PRIVATE), *pub = mixed_keyset(TA_KEYS_PUBLIC);
+    ta_claims in = session_for("bob");
+
+    (void)state;
+    assert_token_status(ta_token_issue(priv, UT_ISSUER, &in, tok, sizeof(tok)), TA_TOKEN_OK);
+    assert_token_status(verify_with(pub, tok), TA_TOKEN_OK);
+    assert_string_equal(claims.kid, "ed");
+    assert_string_equal(claims.sub, "bob");
+    assert_int_equal(claims.uid, 1001);
+    assert_token_status(verify_with(priv, tok), TA_TOKEN_OK);
+    ta_keyset_free(priv);
+    ta_keyset_free(pub);
+}
+
+/* Any JWT library verifies it: the standard header, and an Ed25519 signature over
+ * "header.payload" that OpenSSL checks with the public key alone. */
+static void test_token_eddsa_issued_token_is_standard_eddsa_jws(void **state)
+{
+    ta_keyset *priv = mixed_keyset(TA_KEYS_PRIVATE);
+    ta_claims in = session_for("bob");
+    char *header = NULL, *payload = NULL, *sig;
+    unsigned char raw[64 + 3], pub[32];
+    size_t rawlen = 0;
+    EVP_PKEY *k;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+    (void)state;
+    assert_token_status(ta_token_issue(priv, UT_ISSUER, &in, tok, sizeof(tok)), TA_TOKEN_OK);
+    assert_int_equal(ta_token_decode_unverified(tok, strlen(tok), &header, &payload), 0);
+    assert_string_equal(header, HDR_ED);
+    sig = signature_part();
+    assert_int_equal(strlen(sig), 86);
+    assert_int_equal(ta_b64url_decode(sig, strlen(sig), raw, sizeof(raw), &rawlen), 0);
+    ut_ed25519_public(2, pub);
+    k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, sizeof(pub));
+    assert_non_null(k);
+    assert_int_equal(EVP_DigestVerifyInit(c, NULL, NULL, NULL, k), 1);
+    assert_int_equal(
+        EVP_DigestVerify(c, raw, rawlen, (const unsigned char *)tok, (size_t)(sig - 1 - tok)), 1);
+    EVP_MD_CTX_free(c);
+    EVP_PKEY_free(k);
+    free(header);
+    free(payload);
+    ta_keyset_free(priv);
+}
+
+/* Apache's key set holds no EdDSA private key: it cannot mint, and leaves nothing behind. */
+static void test_token_eddsa_public_keyset_cannot_issue(void **state)
+{
+    ta_keyset *pub = mixed_keyset(TA_KEYS_PUBLIC);
+    ta_claims in = session_for("bob");
+    char out[TA_TOKEN_MAX_LEN + 1] = "stale";
+
+    (void)state;
+    assert_token_status(ta_token_issue(pub, UT_ISSUER, &in, out, sizeof(out)),
+                        TA_TOKEN_NO_SIGNING_KEY);
+    assert_string_equal(out, "");
+    assert_string_equal(ta_token_status_name(TA_TOKEN_NO_SIGNING_KEY), "no_signing_key");
+    ta_keyset_free(pub);
+}
+
+/* HS256 signs wherever it verifies: a PUBLIC key set whose first key is HS256 still issues. */
+static void test_token_hs256_first_public_keyset_still_issues(void **state)
+{
+    char line[128], b64[64], text[300];
+    ta_keyset *pub;
+    ta_claims in = session_for("bob");
+
+    (void)state;
+    ut_eddsa_line("ed", 2, line, sizeof(line));
+    ut_secret_b64(1, UT_SECRET_LEN, b64);
+    snprintf(text, sizeof(text), "hs %s\n%s", b64, line);
+    pub = ut_keyset_parse_mode(text, TA_KEYS_PUBLIC);
+    assert_token_status(ta_token_issue(pub, UT_ISSUER, &in, tok, sizeof(tok)), TA_TOKEN_OK);
+    assert_token_status(verify_with(pub, tok), TA_TOKEN_OK);
+    assert_string_equal(claims.kid, "hs");
+    ta_keyset_free(pub);
+}
+
+/* out = header.payload signed with HMAC-SHA256 under key[0..n): the classic confusion attack
+ * signs with bytes the verifier knows, such as an EdDSA public key. */
+static void forge_hmac_with(const unsigned char *key, size_t n, const char *header,
+                            const char *payload)
+{
+    char h[256], p[1024];
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned maclen = 0;
+    int len;
+
+    ut_b64url(header, strlen(header), h);
+    ut_b64url(payload, strlen(payload), p);
+    len = snprintf(tok, sizeof(tok), "%s.%s", h, p);
+    assert_non_null(
+        HMAC(EVP_sha256(), key, (int)n, (const unsigned char *)tok, (size_t)len, mac, &maclen));
+    tok[len] = '.';
+    ut_b64url(mac, maclen, tok + len + 1);
+}
+
+typedef enum { BY_HMAC, BY_ED25519, BY_HMAC_OF_ED_PUBLIC } sign_how;
+
+/* One row of the matrix: a header, how and with which seed it is signed, what verify says. */
+typedef struct {
+    const char *header;
+    sign_how how;
+    int seed;
+    ta_token_status want;
+} confusion_case;
+
+static void forge_case(const confusion_case *k, const char *payload)
+{
+    unsigned char pub[32];
+
+    if (k->how == BY_HMAC_OF_ED_PUBLIC) {
+        ut_ed25519_public(k->seed, pub);
+        forge_hmac_with(pub, sizeof(pub), k->header, payload);
+    }
+    else
+        ut_forge_alg(k->how == BY_ED25519, k->seed, k->header, payload, tok, sizeof(tok));
+}
+
+/* The header alg must be exactly the algorithm of the key kid names: never HS256 with an
+ * EdDSA key (its public key as an HMAC secret, or its seed), never EdDSA with an HS256 key,
+ * never "none" or a spelling we do not issue. Key set: "ed" EdDSA (seed 2), "hs" HS256
+ * (seed 1), loaded PUBLIC as Apache loads it. */
+static void test_token_alg_confusion_matrix(void **state)
+{
+    static const confusion_case cases[] = {
+        {HDR_ED, BY_ED25519, 2, TA_TOKEN_OK},
+        {HDR_HS, BY_HMAC, 1, TA_TOKEN_OK},
+        {"{\"alg\":\"EdDSA\",\"kid\":\"ed\"}", BY_ED25519, 2, TA_TOKEN_OK},
+        {"{\"kid\":\"ed\",\"typ\":\"JWT\",\"alg\":\"EdDSA\"}", BY_ED25519, 2, TA_TOKEN_OK},
+        {"{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"ed\"}", BY_HMAC_OF_ED_PUBLIC, 2,
+         TA_TOKEN_BAD_ALG},
+        {"{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"ed\"}", BY_HMAC, 2, TA_TOKEN_BAD_ALG},
+        {"{\"alg\":\"EdDSA\",\"typ\":\"JWT\",\"kid\":\"hs\"}", BY_ED25519, 1, TA_TOKEN_BAD_ALG},
+        {"{\"alg\":\"EdDSA\",\"typ\":\"JWT\",\"kid\":\"hs\"}", BY_HMAC, 1, TA_TOKEN_BAD_ALG},
+        {"{\"alg\":\"none\",\"typ\":\"JWT\",\"kid\":\"ed\"}", BY_ED25519, 2, TA_TOKEN_BAD_ALG},
+        {"{\"alg\":\"Ed25519\",\"typ\":\"JWT\",\"kid\":\"ed\"}", BY_ED25519, 2, TA_TOKEN_BAD_ALG},
+        {"{\"alg\":\"eddsa\",\"typ\":\"JWT\",\"kid\":\"ed\"}", BY_ED25519, 2, TA_TOKEN_BAD_ALG},
+        {"{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"ed\"}", BY_ED25519, 2, TA_TOKEN_BAD_ALG},
+        {HDR_ED, BY_ED25519, 3, TA_TOKEN_BAD_MAC}, /* another Ed25519 key */
+        {HDR_ED, BY_HMAC, 2, TA_TOKEN_BAD_MAC},    /* a 32-byte "signature" */
+        {HDR_HS, BY_ED25519, 1, TA_TOKEN_BAD_MAC}, /* a 64-byte "MAC" */
+        {"{\"alg\":\"EdDSA\",\"typ\":\"JWT\",\"kid\":\"nope\"}", BY_ED25519, 2,
+         TA_TOKEN_UNKNOWN_KID},
+        {"{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}", BY_ED25519, 2, TA_TOKEN_BAD_HEADER},
+    };
+    ta_keyset *pub = mixed_keyset(TA_KEYS_PUBLIC);
+    char *payload = text_of(session_claims());
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ta_token_status got;
+        forge_case(&cases[i], payload);
+        got = verify_with(pub, tok);
+        if (got != cases[i].want)
+            fail_msg("case %zu (%s, signer %d/%d): %s, expected %s", i, cases[i].header,
+                     (int)cases[i].how, cases[i].seed, ta_token_status_name(got),
+                     ta_token_status_name(cases[i].want));
+    }
+    free(payload);
+    ta_keyset_free(pub);
+}
+
+static void test_token_eddsa_signature_changed_or_noncanonical_refused(void **state)
+{
+    ta_keyset *pub = mixed_keyset(TA_KEYS_PUBLIC);
+    char *payload = text_of(session_claims()), *sig;
+
+    (void)state;
+    ut_forge_eddsa(2, HDR_ED, payload, tok, sizeof(tok));
+    assert_token_status(verify_with(pub, tok), TA_TOKEN_OK);
+    sig = signature_part();
+    sig[5] = sig[5] == 'A' ? 'B' : 'A';
+    assert_token_status(verify_with(pub, tok), TA_TOKEN_BAD_MAC);
+    ut_forge_eddsa(2, HDR_ED, payload, tok, sizeof(tok));
+    set_trailing_bit(signature_part()); /* 86 characters carry 4 unused bits */
+    assert_token_status(verify_with(pub, tok), TA_TOKEN_BAD_MAC);
+    ut_forge_eddsa(2, HDR_ED, payload, tok, sizeof(tok));
+    tok[strlen(tok) - 1] = '\0';
+    assert_token_status(verify_with(pub, tok), TA_TOKEN_BAD_MAC);
+    free(payload);
+    ta_keyset_free(pub);
+}
+
+/* Every claim string goes through our own writer: quotes, backslashes, control characters
+ * and UTF-8 come back exactly, with either algorithm, and the exact JSON path (the one the
+ * helper has without jansson) reads them. */
+static void test_token_issued_claims_with_escapes_and_utf8_round_trip(void **state)
+{
+    static const char issuer[] = "site \"A\" \\ \x01\x1f\x7f caf\xc3\xa9";
+    ta_keyset *sets[2] = {mixed_keyset(TA_KEYS_PRIVATE), ut_keyset_one("k1", 1)};
+    ta_claims in = session_for("o\"brien\\x");
+    char *header = NULL, *payload = NULL;
+    ta_jobject o;
+
+    (void)state;
+    in.kind = TA_KIND_SHARE;
+    strcpy(in.scope, "/files/caf\xc3\xa9 \"quoted\" \xf0\x9f\x98\x80/");
+    for (int i = 0; i < 2; i++) {
+        assert_token_status(ta_token_issue(sets[i], issuer, &in, tok, sizeof(tok)), TA_TOKEN_OK);
+        assert_token_status(ta_token_verify(sets[i], issuer, tok, strlen(tok), UT_NOW, &claims),
+                            TA_TOKEN_OK);
+        assert_string_equal(claims.sub, in.sub);
+        assert_string_equal(claims.scope, in.scope);
+        assert_int_equal(ta_token_decode_unverified(tok, strlen(tok), &header, &payload), 0);
+        assert_int_equal(ta_jobject_parse_fast(payload, strlen(payload), &o), 1);
+        free(header);
+        free(payload);
+    }
+    ta_keyset_free(sets[0]);
+    ta_keyset_free(sets[1]);
+}
+
+/* The claims JSON is compact, in a fixed order, integers as integers. */
+static void test_token_issue_writes_exact_claims_json(void **state)
+{
+    ta_claims in = session_for("bob");
+    char *header = NULL, *payload = NULL;
+
+    (void)state;
+    in.kind = TA_KIND_URL;
+    strcpy(in.scope, "/files/");
+    strcpy(in.jti, JTI);
+    assert_token_status(ta_token_issue(ks, UT_ISSUER, &in, tok, sizeof(tok)), TA_TOKEN_OK);
+    assert_int_equal(ta_token_decode_unverified(tok, strlen(tok), &header, &payload), 0);
+    assert_string_equal(payload, "{\"iss\":\"tokenauth\",\"sub\":\"bob\",\"uid\":1001,"
+                                 "\"iat\":1700000000,\"exp\":1700000300,\"jti\":\"" JTI "\","
+                                 "\"kind\":\"url\",\"scope\":\"/files/\"}");
+    free(header);
+    free(payload);
+}
+
+/* Malformed UTF-8 is never signed: in a scope it is a bad scope, in the issuer a bug. */
+static void test_token_issue_refuses_malformed_utf8(void **state)
+{
+    ta_claims in = session_for("bob");
+
+    (void)state;
+    in.kind = TA_KIND_URL;
+    strcpy(in.scope, "/files/caf\xc3/");
+    assert_token_status(ta_token_issue(ks, UT_ISSUER, &in, tok, sizeof(tok)), TA_TOKEN_BAD_SCOPE);
+    strcpy(in.scope, "/files/");
+    assert_token_status(ta_token_issue(ks, "bad\xff", &in, tok, sizeof(tok)), TA_TOKEN_INTERNAL);
+    strcpy(in.scope, "/files/caf\xc3\xa9/");
+    assert_token_status(ta_token_issue(ks, UT_ISSUER, &in, tok, sizeof(tok)), TA_TOKEN_OK);
+}
+
 /* --- ta_token_check_request: scope and method ------------------------------------------- */
 
 static ta_claims scoped(ta_kind kind, const char *scope)
@@ -1682,6 +1965,15 @@ int main(void)
         cmocka_unit_test(test_token_signed_by_second_key_verifies),
         cmocka_unit_test(test_token_new_tokens_carry_first_key_kid),
         cmocka_unit_test(test_token_refused_once_its_key_left_the_file),
+        cmocka_unit_test(test_token_eddsa_issued_token_verifies_with_the_public_key),
+        cmocka_unit_test(test_token_eddsa_issued_token_is_standard_eddsa_jws),
+        cmocka_unit_test(test_token_eddsa_public_keyset_cannot_issue),
+        cmocka_unit_test(test_token_hs256_first_public_keyset_still_issues),
+        cmocka_unit_test(test_token_alg_confusion_matrix),
+        cmocka_unit_test(test_token_eddsa_signature_changed_or_noncanonical_refused),
+        cmocka_unit_test(test_token_issued_claims_with_escapes_and_utf8_round_trip),
+        cmocka_unit_test(test_token_issue_writes_exact_claims_json),
+        cmocka_unit_test(test_token_issue_refuses_malformed_utf8),
         cmocka_unit_test(test_request_url_token_allows_get_and_head_only),
         cmocka_unit_test(test_request_share_token_allows_get_and_head_only),
         cmocka_unit_test(test_request_session_token_has_no_scope_or_method_limit),

@@ -1,6 +1,6 @@
 /* Shared fixtures for the unit tests: cmocka, the core headers, known secrets, a fixed clock,
- * and a token forger that signs any header and payload text with HMAC-SHA256 through OpenSSL
- * directly, so that token tests can build exactly the malformed input a rule is about.
+ * and a token forger that signs any header and payload text with HMAC-SHA256 or Ed25519 through
+ * OpenSSL directly, so that token tests can build exactly the malformed input a rule is about.
  * The base64url coder here is our own, independent of src/core/ta_b64.c, so that the token tests
  * do not lean on the code they check. */
 #ifndef TA_UNIT_H
@@ -96,16 +96,22 @@ static inline void ut_secret_b64(int seed, size_t n, char *out)
     free(raw);
 }
 
-/* A key set parsed from text; fails the test when the text is refused. */
-static inline ta_keyset *ut_keyset_parse(const char *text)
+/* A key set parsed from text in mode; fails the test when the text is refused. */
+static inline ta_keyset *ut_keyset_parse_mode(const char *text, ta_keys_mode mode)
 {
     char err[UT_ERR_BUF] = "";
     ta_keyset *ks = NULL;
-    ta_keys_status st = ta_keys_parse(text, strlen(text), &ks, err, sizeof(err));
+    ta_keys_status st = ta_keys_parse(text, strlen(text), mode, &ks, err, sizeof(err));
 
     if (st != TA_KEYS_OK)
         fail_msg("key text refused: %s: %s", ta_keys_status_name(st), err);
     return ks;
+}
+
+/* A key set parsed from text with everything needed to sign. */
+static inline ta_keyset *ut_keyset_parse(const char *text)
+{
+    return ut_keyset_parse_mode(text, TA_KEYS_PRIVATE);
 }
 
 /* A key set of one key, kid, holding the 32-byte secret of seed. */
@@ -116,6 +122,59 @@ static inline ta_keyset *ut_keyset_one(const char *kid, int seed)
     ut_secret_b64(seed, UT_SECRET_LEN, b64);
     snprintf(text, sizeof(text), "%s %s\n", kid, b64);
     return ut_keyset_parse(text);
+}
+
+/* The key line "KID EdDSA SEED" of an Ed25519 key whose seed is the known secret of seed. */
+static inline void ut_eddsa_line(const char *kid, int seed, char *out, size_t outlen)
+{
+    char b64[64];
+
+    ut_secret_b64(seed, UT_SECRET_LEN, b64);
+    snprintf(out, outlen, "%s EdDSA %s\n", kid, b64);
+}
+
+/* The Ed25519 key (through OpenSSL directly) whose seed is the known secret of seed. */
+static inline EVP_PKEY *ut_ed25519(int seed)
+{
+    unsigned char raw[UT_SECRET_LEN];
+    EVP_PKEY *k;
+
+    ut_secret(seed, raw, sizeof(raw));
+    k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, raw, sizeof(raw));
+    assert_non_null(k);
+    return k;
+}
+
+/* The raw public key of the Ed25519 key of seed. */
+static inline void ut_ed25519_public(int seed, unsigned char out[32])
+{
+    EVP_PKEY *k = ut_ed25519(seed);
+    size_t n = 32;
+
+    assert_int_equal(EVP_PKEY_get_raw_public_key(k, out, &n), 1);
+    assert_int_equal(n, 32);
+    EVP_PKEY_free(k);
+}
+
+/* Like ut_sign_parts, but the signature is Ed25519 under the key of seed. */
+static inline void ut_sign_parts_eddsa(int seed, const char *hpart, const char *ppart, char *out,
+                                       size_t outlen)
+{
+    unsigned char sig[64];
+    size_t siglen = sizeof(sig);
+    EVP_PKEY *k = ut_ed25519(seed);
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    int n = snprintf(out, outlen, "%s.%s", hpart, ppart);
+
+    assert_true(n > 0 && (size_t)n + 90 < outlen);
+    assert_non_null(c);
+    assert_int_equal(EVP_DigestSignInit(c, NULL, NULL, NULL, k), 1);
+    assert_int_equal(EVP_DigestSign(c, sig, &siglen, (const unsigned char *)out, (size_t)n), 1);
+    assert_int_equal(siglen, 64);
+    EVP_MD_CTX_free(c);
+    EVP_PKEY_free(k);
+    out[n] = '.';
+    ut_b64url(sig, siglen, out + n + 1);
 }
 
 /* Sign already encoded parts: out = hpart "." ppart "." base64url(HMAC-SHA256(secret of seed,
@@ -137,9 +196,9 @@ static inline void ut_sign_parts(int seed, const char *hpart, const char *ppart,
 }
 
 /* A compact JWS of header and payload texts (any bytes, JSON or not), signed with HMAC-SHA256
- * under the secret of seed. */
-static inline void ut_forge(int seed, const char *header, const char *payload, char *out,
-                            size_t outlen)
+ * under the secret of seed, or (eddsa) with Ed25519 under the key of seed. */
+static inline void ut_forge_alg(int eddsa, int seed, const char *header, const char *payload,
+                                char *out, size_t outlen)
 {
     size_t hn = strlen(header), pn = strlen(payload);
     char *h = malloc(hn / 3 * 4 + 5), *p = malloc(pn / 3 * 4 + 5);
@@ -148,9 +207,24 @@ static inline void ut_forge(int seed, const char *header, const char *payload, c
     assert_non_null(p);
     ut_b64url(header, hn, h);
     ut_b64url(payload, pn, p);
-    ut_sign_parts(seed, h, p, out, outlen);
+    if (eddsa)
+        ut_sign_parts_eddsa(seed, h, p, out, outlen);
+    else
+        ut_sign_parts(seed, h, p, out, outlen);
     free(h);
     free(p);
+}
+
+static inline void ut_forge(int seed, const char *header, const char *payload, char *out,
+                            size_t outlen)
+{
+    ut_forge_alg(0, seed, header, payload, out, outlen);
+}
+
+static inline void ut_forge_eddsa(int seed, const char *header, const char *payload, char *out,
+                                  size_t outlen)
+{
+    ut_forge_alg(1, seed, header, payload, out, outlen);
 }
 
 /* A fresh scratch directory /tmp/ta-unit-NAME-XXXXXX in dir (a buffer of n bytes). 0 or -1. */
