@@ -24,6 +24,7 @@ static int ta_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     (void)plog;
     (void)ptemp;
     ta_cache_pre_config(pconf);
+    ta_helper_pre_config();
     return OK;
 }
 
@@ -50,7 +51,8 @@ static int ta_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     (void)plog;
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
         return OK;
-    if (ta_helper_start(pconf, s) != OK || ta_cache_post_config(pconf, ptemp, s) != OK)
+    /* the ledger first: the helper inherits its descriptor */
+    if (ta_cache_post_config(pconf, ptemp, s) != OK || ta_helper_start(pconf, s) != OK)
         return HTTP_INTERNAL_SERVER_ERROR;
     for (server_rec *v = s; v; v = v->next) {
         const ta_server_conf *sc = ta_server_config(v);
@@ -59,6 +61,14 @@ static int ta_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
                          "TA00001: %" APR_SIZE_T_FMT " key(s) loaded from %s; signing with kid %s",
                          ta_keyset_count(sc->keys), sc->key_file,
                          ta_key_kid(ta_keyset_at(sc->keys, 0)));
+        if ((v == s || sc->keys != ta_server_config(s)->keys) &&
+            ta_keyset_signing_alg(sc->keys) == TA_ALG_HS256)
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, v,
+                         "TA00074: the signing key of %s is HS256, a shared secret that every "
+                         "Apache child holds: code running in a child can mint tokens for any "
+                         "user. Sign with an EdDSA key (tokenauth keygen) so that only the helper "
+                         "can.",
+                         sc->key_file);
     }
     return OK;
 }
@@ -67,6 +77,7 @@ static void ta_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_status_t rv = ta_usercache_init(pchild);
 
+    ta_helper_child_init(s);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "TA00006: cannot create the user cache");
     ta_cache_child_init(pchild, s);
@@ -94,6 +105,7 @@ static void ta_register_hooks(apr_pool_t *p)
     ap_hook_handler(ta_logout_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ta_mint_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ta_whoami_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(ta_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ta_home_handler, NULL, NULL, APR_HOOK_FIRST);
     /* scrub requests that failed before header_parser, before mod_log_config writes them */
     ap_hook_log_transaction(ta_redact_for_log, NULL, NULL, APR_HOOK_REALLY_FIRST);

@@ -5,6 +5,7 @@
 #include "ta_config.h"
 #include "ta_revoke.h"
 #include "ta_credential.h"
+#include "ta_tokencache.h"
 #include "ta_usercache.h"
 
 #include "apr_strings.h"
@@ -244,11 +245,16 @@ static int refuse(request_rec *r, const ta_request *n, ta_token_status why)
     return DONE;
 }
 
-/* The user must still exist with the uid the token was issued for. */
+/* The user must still exist with the uid the token was issued for, and be no system account
+ * (below TokenAuthMinUID: a token for root is refused whoever signed it). */
 static ta_token_status check_user(request_rec *r, const ta_claims *c)
 {
     unsigned long uid;
-    ta_user_status st = ta_usercache_uid(c->sub, &uid);
+    ta_user_status st;
+
+    if (c->uid < ta_min_uid(ta_server_config(r->server)))
+        return TA_TOKEN_SYSTEM_ACCOUNT;
+    st = ta_usercache_uid(c->sub, &uid);
 
     if (st == TA_USER_ERROR) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00004: user database look-up failed");
@@ -263,14 +269,21 @@ static ta_token_status check_user(request_rec *r, const ta_claims *c)
 static ta_token_status verify(request_rec *r, const ta_server_conf *sc, const ta_dir_conf *dc,
                               ta_request *n, ta_claims *c)
 {
+    const char *issuer = sc->issuer ? sc->issuer : TA_DEFAULT_ISSUER;
+    long long now = (long long)apr_time_sec(r->request_time);
+    size_t len;
     ta_token_status st;
 
     if (n->refusal)
         return n->refusal;
-    st = ta_token_verify(sc->keys, sc->issuer ? sc->issuer : TA_DEFAULT_ISSUER, n->token,
-                         strlen(n->token), (long long)apr_time_sec(r->request_time), c);
-    if (st != TA_TOKEN_OK)
-        return st;
+    /* a token this child verified before skips the signature check (not the checks below) */
+    len = strlen(n->token);
+    if (!ta_tokencache_get(sc->keys, issuer, n->token, len, now, c)) {
+        st = ta_token_verify(sc->keys, issuer, n->token, len, now, c);
+        if (st != TA_TOKEN_OK)
+            return st;
+        ta_tokencache_put(sc->keys, issuer, n->token, len, now, c);
+    }
     if (c->kind == TA_KIND_SESSION && n->source == TA_FROM_QUERY && !dc->query_sessions)
         return TA_TOKEN_QUERY_SESSION;
     st = ta_token_check_request(c, r->uri, r->method_number == M_GET);

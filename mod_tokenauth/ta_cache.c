@@ -11,6 +11,9 @@
 #include "util_mutex.h"
 
 #include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 APLOG_USE_MODULE(tokenauth);
@@ -68,6 +71,11 @@ int ta_cache_is_shared(void)
 ta_revstore *ta_cache_ledger(void)
 {
     return ledger ? ledger->rs : NULL;
+}
+
+const char *ta_cache_ledger_path(apr_pool_t *p)
+{
+    return ledger && ledger->rs ? ap_runtime_dir_relative(p, LEDGER_FILE) : NULL;
 }
 
 /* Look the provider up and let it check its own argument. */
@@ -157,11 +165,30 @@ static apr_status_t destroy_instance(void *data)
     return APR_SUCCESS;
 }
 
+/* The ledger's directory: made when missing, and it must be ours and writable by nobody else,
+ * so that nobody can put another file in the ledger's place. NULL or why not. */
+static const char *ledger_dir_unsafe(apr_pool_t *p, const char *path)
+{
+    char *dir = apr_pstrdup(p, path), *slash = strrchr(dir, '/');
+    struct stat st;
+
+    if (slash == NULL || slash == dir)
+        return "not an absolute path";
+    *slash = '\0';
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return apr_psprintf(p, "cannot create %s: %s", dir, strerror(errno));
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        (st.st_mode & 022))
+        return apr_psprintf(p, "%s must be a directory owned by uid %lu, not group/other writable",
+                            dir, (unsigned long)geteuid());
+    return NULL;
+}
+
 /* Map the ledger once per parent: a graceful restart keeps the mapping the running children
  * use, and ta_revstore_open may only be called while no other process uses the file. */
 static int open_ledger(apr_pool_t *pconf, server_rec *s)
 {
-    const char *path;
+    const char *path, *why;
     char err[512];
 
     unsigned slots = cache.ledger_slots ? cache.ledger_slots : TA_REVSTORE_SLOTS;
@@ -178,6 +205,10 @@ static int open_ledger(apr_pool_t *pconf, server_rec *s)
         return OK;
     }
     path = ap_runtime_dir_relative(pconf, LEDGER_FILE);
+    if (path && (why = ledger_dir_unsafe(pconf, path)) != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "TA00015: revocation ledger: %s", why);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     ledger->rs = path ? ta_revstore_open(path, slots, err, sizeof(err)) : NULL;
     ledger->slots = slots;
     if (ledger->rs == NULL) {

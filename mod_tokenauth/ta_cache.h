@@ -57,6 +57,9 @@ ta_cache_status ta_cache_confirm_miss(request_rec *r);
 /* The revocation ledger of this server (NULL before post_config). */
 struct ta_revstore *ta_cache_ledger(void);
 
+/* The ledger's file, for messages (the helper inherits its descriptor), or NULL. */
+const char *ta_cache_ledger_path(apr_pool_t *p);
+
 const char *ta_cache_status_name(ta_cache_status st);
 
 #endif

@@ -1,7 +1,8 @@
 /* Directives, and the create/merge functions of both configuration scopes. */
 #include "ta_config.h"
 #include "ta_cache.h"
-#include "ta_pam.h"
+#include "ta_proto.h"
+#include "ta_user.h"
 
 #include "apr_lib.h"
 #include "apr_file_io.h"
@@ -48,6 +49,8 @@ void *ta_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->pam_service = add->pam_service ? add->pam_service : base->pam_service;
     c->login_page = add->login_page ? add->login_page : base->login_page;
     c->throttle_set = add->throttle_set || base->throttle_set;
+    c->min_uid = add->min_uid_set ? add->min_uid : base->min_uid;
+    c->min_uid_set = add->min_uid_set || base->min_uid_set;
     c->throttle_limit = add->throttle_set ? add->throttle_limit : base->throttle_limit;
     c->throttle_window = add->throttle_set ? add->throttle_window : base->throttle_window;
     c->throttle_lockout = add->throttle_set ? add->throttle_lockout : base->throttle_lockout;
@@ -118,6 +121,28 @@ static ta_server_conf *server_conf_of(cmd_parms *cmd)
     return ap_get_module_config(cmd->server->module_config, &tokenauth_module);
 }
 
+void ta_config_forget_keys(server_rec *s)
+{
+    const ta_keyset *done[64];
+    size_t n = 0;
+
+    for (; s; s = s->next) {
+        ta_server_conf *sc = ap_get_module_config(s->module_config, &tokenauth_module);
+        int seen = 0;
+
+        if (sc == NULL || sc->keys == NULL)
+            continue;
+        for (size_t i = 0; i < n && !seen; i++)
+            seen = done[i] == sc->keys; /* virtual hosts share their main server's set */
+        if (!seen && n < sizeof(done) / sizeof(done[0])) {
+            done[n++] = sc->keys;
+            ta_keyset_free(sc->keys);
+        }
+        if (!seen && n == sizeof(done) / sizeof(done[0]))
+            break; /* more distinct key files than that: the rest stay */
+    }
+}
+
 /* Wipe the keys with the configuration pool that holds them. */
 static apr_status_t free_keys(void *ks)
 {
@@ -138,7 +163,7 @@ static const char *set_key_file(cmd_parms *cmd, void *dummy, const char *arg)
     (void)dummy;
     if (path == NULL)
         return cfg_error(cmd, "invalid path %s", arg);
-    st = ta_keys_load(path, geteuid() == 0, &ks, err, sizeof(err));
+    st = ta_keys_load(path, geteuid() == 0, TA_KEYS_PUBLIC, &ks, err, sizeof(err));
     if (st != TA_KEYS_OK)
         return cfg_error(cmd, "%s: %s", path, err);
     apr_pool_cleanup_register(cmd->pool, ks, free_keys, apr_pool_cleanup_null);
@@ -361,6 +386,34 @@ static const char *set_revocation_slots(cmd_parms *cmd, void *dummy, const char 
     return err ? cfg_error(cmd, "%s", err) : NULL;
 }
 
+/* TokenAuthMinUID uid: a whole number; below it, no login and no service. */
+static const char *set_min_uid(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    ta_server_conf *sc = server_conf_of(cmd);
+    char *end;
+    unsigned long long v;
+
+    (void)dummy;
+    errno = 0;
+    v = strtoull(arg, &end, 10);
+    if (errno || end == arg || *end || arg[0] == '-' || v > TA_UID_LIMIT)
+        return cfg_error(cmd, "\"%s\" is not a uid (a whole number up to %lu)", arg, TA_UID_LIMIT);
+    sc->min_uid = (unsigned long)v;
+    sc->min_uid_set = 1;
+    return NULL;
+}
+
+unsigned long ta_min_uid(const ta_server_conf *sc)
+{
+    static unsigned long from_login_defs; /* read once per process */
+
+    if (sc->min_uid_set)
+        return sc->min_uid;
+    if (from_login_defs == 0)
+        from_login_defs = ta_uid_min_default(NULL) + 1; /* stored plus one: 0 means unread */
+    return from_login_defs - 1;
+}
+
 /* TokenAuthLoginThrottle N window lockout: three positive whole numbers. */
 static const char *set_throttle(cmd_parms *cmd, void *dummy, const char *args)
 {
@@ -477,6 +530,9 @@ const command_rec ta_directives[] = {
                   "socache provider[:args] for revocations and login throttling (default shmcb)"),
     AP_INIT_TAKE1("TokenAuthRevocationSlots", set_revocation_slots, NULL, RSRC_CONF,
                   "capacity of the revocation ledger, a power of two (default 131072)"),
+    AP_INIT_TAKE1("TokenAuthMinUID", set_min_uid, NULL, RSRC_CONF,
+                  "accounts below this uid (root, system accounts) can neither log in nor be "
+                  "served (default UID_MIN of /etc/login.defs, else 1000)"),
     AP_INIT_RAW_ARGS("TokenAuthLoginThrottle", set_throttle, NULL, RSRC_CONF,
                      "N window lockout: after N failed logins per user or address within "
                      "window seconds, refuse for lockout seconds (default 5 300 300)"),

@@ -38,6 +38,9 @@ typedef struct {
     long long throttle_window;   /* ... window (seconds) */
     long long throttle_lockout;  /* ... lockout (seconds) */
     unsigned int throttle_set : 1;
+    unsigned long min_uid; /* TokenAuthMinUID */
+    unsigned int min_uid_set : 1;
+    unsigned int index; /* this virtual host's number in the helper's table (post_config) */
 } ta_server_conf;
 
 /* Directory scope (also settable at server level as the default). */
@@ -73,6 +76,14 @@ void *ta_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 
 /* The login page template of s: TokenAuthLoginTemplate, or a plain built-in form. */
 const char *ta_login_template(const server_rec *s);
+
+/* In a process forked from the parent that is not one of the MPM's children (another
+ * module's daemon): wipe every keyset, so that an HS256 secret is not left in a process that
+ * never needs it and may be dumpable. The pointers stay as they are: nothing may use them. */
+void ta_config_forget_keys(server_rec *s);
+
+/* TokenAuthMinUID in force for this server: as set, else UID_MIN of /etc/login.defs. */
+unsigned long ta_min_uid(const ta_server_conf *sc);
 
 /* The effective per-request and per-server configuration. */
 const ta_dir_conf *ta_dir_config(const request_rec *r);

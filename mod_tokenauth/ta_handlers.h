@@ -16,6 +16,9 @@ int ta_mint_handler(request_rec *r);
 /* SetHandler tokenauth-whoami */
 int ta_whoami_handler(request_rec *r);
 
+/* SetHandler tokenauth-jwks */
+int ta_jwks_handler(request_rec *r);
+
 /* TokenAuthHome (ta_home.c): fixups claims the requests of these locations, the handler
  * serves them. */
 int ta_home_fixups(request_rec *r);

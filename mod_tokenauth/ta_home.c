@@ -87,15 +87,15 @@ int ta_home_fixups(request_rec *r)
     return DECLINED;
 }
 
-/* The user whose files the request may read: the token's sub (for a share token, the owner
- * who shared its one path). NULL when the location lacks AuthType token. */
-static const char *token_user(request_rec *r)
+/* The verified identity the request acts with (for a share token, the owner who shared its
+ * one path); the helper verifies its token again. NULL when the location lacks AuthType token. */
+static const ta_request *token_identity(request_rec *r)
 {
     const ta_request *id = ta_request_identity(r);
 
     if (id == NULL && r->main)
         id = ta_request_identity(r->main);
-    return id ? id->claims.sub : NULL;
+    return id && id->token ? id : NULL;
 }
 
 static apr_status_t close_file(void *f)
@@ -208,20 +208,34 @@ static int status_of(int st)
     }
 }
 
-static unsigned policy_flags(const ta_dir_conf *dc)
+/* This location's own policy, which the helper adds to its copy of the configuration: a
+ * setting in a section the helper's copy does not model (<Directory>, <LocationMatch>) still
+ * holds, while a worker that leaves these bits out gains nothing (the helper's own stand). */
+static unsigned tighten(const ta_dir_conf *dc)
 {
-    return (dc->owner_only ? TA_HELPER_OWNER_ONLY : 0) |
-           (dc->allow_hidden ? TA_HELPER_ALLOW_HIDDEN : 0);
+    return (dc->owner_only ? TA_PROTO_TIGHTEN_OWNER_ONLY : 0) |
+           (dc->allow_hidden ? 0 : TA_PROTO_TIGHTEN_HIDE);
 }
 
-static int list_directory(request_rec *r, const ta_dir_conf *dc, const char *user, const char *rel)
+/* The helper refused the token the access checker had accepted (revoked in the ledger, say):
+ * what the access checker would have answered. */
+static int token_refused(request_rec *r, const char *user)
 {
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00043: the helper refused %s's token for %s",
+                  user, r->uri);
+    return HTTP_UNAUTHORIZED;
+}
+
+static int list_directory(request_rec *r, const ta_request *id)
+{
+    const char *user = id->claims.sub;
     ta_list_entry *e = NULL;
     size_t n = 0;
     int truncated = 0, rv;
     char err[256] = "";
-    int st = ta_helper_list(ta_helper_socket(), OPEN_TIMEOUT_MS, user, dc->home, rel,
-                            policy_flags(dc), &e, &n, &truncated, err, sizeof(err));
+    int st = ta_helper_list(OPEN_TIMEOUT_MS, ta_server_config(r->server)->index,
+                            tighten(ta_dir_config(r)), id->token, r->uri, &e, &n, &truncated, err,
+                            sizeof(err));
 
     if (st == TA_HELPER_UNAVAILABLE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00040: home listing for %s: %s", user, err);
@@ -229,7 +243,7 @@ static int list_directory(request_rec *r, const ta_dir_conf *dc, const char *use
     }
     if (st != TA_CONFINE_IS_DIR && st != TA_CONFINE_OK) {
         ta_helper_list_free(e);
-        return status_of(st);
+        return st == TA_CONFINE_BAD_TOKEN ? token_refused(r, user) : status_of(st);
     }
     rv = send_listing(r, e, n, truncated);
     ta_helper_list_free(e);
@@ -239,6 +253,7 @@ static int list_directory(request_rec *r, const ta_dir_conf *dc, const char *use
 int ta_home_handler(request_rec *r)
 {
     const ta_dir_conf *dc;
+    const ta_request *id;
     const char *user, *rel;
     ta_file_info fi;
     char err[256] = "";
@@ -252,21 +267,24 @@ int ta_home_handler(request_rec *r)
     ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
-    if ((user = token_user(r)) == NULL) {
+    if ((id = token_identity(r)) == NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "TA00041: TokenAuthHome needs AuthType token in its location");
         return HTTP_FORBIDDEN;
     }
+    user = id->claims.sub;
     if ((rel = relative_path(r, dc, &bare)) == NULL)
         return HTTP_NOT_FOUND;
-    st = ta_helper_open(ta_helper_socket(), OPEN_TIMEOUT_MS, user, dc->home, rel, policy_flags(dc),
-                        &fd, &fi, err, sizeof(err));
+    st = ta_helper_open(OPEN_TIMEOUT_MS, ta_server_config(r->server)->index, tighten(dc), id->token,
+                        r->uri, &fd, &fi, err, sizeof(err));
     if (st == TA_HELPER_UNAVAILABLE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00040: home file for %s: %s", user, err);
         return HTTP_SERVICE_UNAVAILABLE;
     }
     if (st == TA_CONFINE_OK)
         return send_descriptor(r, fd, &fi);
+    if (st == TA_CONFINE_BAD_TOKEN)
+        return token_refused(r, user);
     if (st != TA_CONFINE_IS_DIR) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00042: %s of %s refused: %s", rel, user,
                       ta_confine_status_name(st));
@@ -279,5 +297,5 @@ int ta_home_handler(request_rec *r)
                              apr_pstrcat(r->pool, ap_escape_uri(r->pool, r->uri), "/", NULL), r));
         return HTTP_MOVED_PERMANENTLY;
     }
-    return list_directory(r, dc, user, rel);
+    return list_directory(r, id);
 }

@@ -22,7 +22,7 @@
 
 APLOG_USE_MODULE(tokenauth);
 
-#define HELPER_TIMEOUT_MS 30000 /* a PAM conversation over the network may be slow */
+#define HELPER_TIMEOUT_MS 20000 /* longer than the helper gives one PAM conversation */
 #define FAILURE_MESSAGE "The user name or password is not right."
 #define THROTTLED_MESSAGE "Too many failed attempts. Please try again later."
 
@@ -131,65 +131,37 @@ static int parse_json(request_rec *r, const char *body, apr_size_t len, credenti
     return rv;
 }
 
-/* A new session token for user; its expiry in *exp. NULL on failure (logged). */
-static const char *issue_session(request_rec *r, const char *user, unsigned long uid,
-                                 long long *exp)
+/* The answer to a successful login: JSON with the token the helper signed, or 303 to the
+ * return path. The token's sub is the account's own spelling of the name (the helper reads it
+ * from the user database), so the answer names that too. */
+static int login_succeeded(request_rec *r, int json, credentials *c, const ta_auth_answer *a)
 {
+    const ta_dir_conf *dc = ta_dir_config(r);
     const ta_server_conf *sc = ta_server_config(r->server);
-    const ta_dir_conf *dc = ta_dir_config(r);
-    char *tok = apr_palloc(r->pool, TA_TOKEN_MAX_LEN + 1);
-    ta_claims c;
-    ta_token_status st;
+    const char *tok = apr_pstrdup(r->pool, a->token), *user;
+    ta_claims claims;
+    ta_token_status st =
+        ta_token_verify(sc->keys, sc->issuer ? sc->issuer : TA_DEFAULT_ISSUER, tok, strlen(tok),
+                        (long long)apr_time_sec(r->request_time), &claims);
 
-    memset(&c, 0, sizeof(c));
-    apr_cpystrn(c.sub, user, sizeof(c.sub));
-    c.uid = uid;
-    c.kind = TA_KIND_SESSION;
-    c.iat = (long long)apr_time_sec(r->request_time);
-    c.exp = c.iat + dc->session_ttl;
-    st = ta_token_issue(sc->keys, sc->issuer ? sc->issuer : TA_DEFAULT_ISSUER, &c, tok,
-                        TA_TOKEN_MAX_LEN + 1);
-    if (st != TA_TOKEN_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00023: cannot issue a token for %s: %s", user,
-                      ta_token_status_name(st));
-        return NULL;
-    }
-    *exp = c.exp;
-    return tok;
-}
-
-/* The account's own spelling of the name PAM accepted: with a case-insensitive user database
- * (sssd, winbind) "ALICE" logs in as alice, and the token, the revocations keyed on its
- * sub and the access checker's uid check must all speak of that one account. */
-static const char *canonical_name(request_rec *r, const char *typed, unsigned long uid)
-{
-    ta_user u;
-
-    if (ta_user_lookup(typed, &u) != TA_USER_OK || u.uid != uid)
-        return typed; /* the access checker will judge this token as it is */
-    return apr_pstrdup(r->pool, u.name);
-}
-
-/* The answer to a successful login: JSON with the token, or 303 to the return path. */
-static int login_succeeded(request_rec *r, int json, credentials *c, unsigned long uid)
-{
-    const ta_dir_conf *dc = ta_dir_config(r);
-    long long exp = 0;
-    const char *tok;
-
-    c->user = canonical_name(r, c->user, uid);
-    tok = issue_session(r, c->user, uid, &exp);
-
-    if (tok == NULL)
+    /* what the helper signed must pass our own check, or the session would not work anyway */
+    if (st != TA_TOKEN_OK || claims.kind != TA_KIND_SESSION) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "TA00023: the helper's token for %s does not verify here: %s (do Apache "
+                      "and the helper read the same key file?)",
+                      c->user, ta_token_status_name(st));
         return HTTP_INTERNAL_SERVER_ERROR;
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00020: login of %s from %s succeeded", c->user,
+    }
+    user = apr_pstrdup(r->pool, claims.sub);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00020: login of %s from %s succeeded", user,
                   r->useragent_ip);
-    ta_set_cookie(r, dc->cookie ? dc->cookie : TA_DEFAULT_COOKIE, tok, dc->session_ttl);
+    ta_set_cookie(r, dc->cookie ? dc->cookie : TA_DEFAULT_COOKIE, tok,
+                  a->expires_at - (long long)apr_time_sec(r->request_time));
     if (json)
         return ta_send_json(r, HTTP_OK,
                             json_pack("{s:s, s:s, s:I, s:s, s:I}", "token", tok, "token_type",
-                                      "Bearer", "expires_at", (json_int_t)exp, "user", c->user,
-                                      "uid", (json_int_t)uid));
+                                      "Bearer", "expires_at", (json_int_t)a->expires_at, "user",
+                                      user, "uid", (json_int_t)a->uid));
     apr_table_setn(r->headers_out, "Location",
                    c->ret && ta_local_path_valid(c->ret) ? c->ret : "/");
     return HTTP_SEE_OTHER;
@@ -208,6 +180,21 @@ static int login_failed(request_rec *r, int json, const credentials *c, int resu
     return send_form(r, HTTP_UNAUTHORIZED, FAILURE_MESSAGE, c->ret);
 }
 
+/* 429 with Retry-After: wait seconds. DONE (answered). */
+static int throttled(request_rec *r, int json, const credentials *c, long long wait)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "TA00021: login of %s from %s failed: throttled (%" APR_INT64_T_FMT " s left)",
+                  c->user, r->useragent_ip, (apr_int64_t)wait);
+    apr_table_setn(r->err_headers_out, "Retry-After",
+                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)wait));
+    if (json)
+        ta_send_json(r, HTTP_TOO_MANY_REQUESTS, json_pack("{s:s}", "error", "throttled"));
+    else
+        send_form(r, HTTP_TOO_MANY_REQUESTS, THROTTLED_MESSAGE, c->ret);
+    return DONE;
+}
+
 /* 429 with Retry-After while the user name or the address is locked out; 503 when the
  * counters cannot be read (fail closed); OK to go on, DONE when the 429 was sent. Decided before
  * PAM is asked, so that a locked-out guesser costs no hashing and learns nothing. */
@@ -222,18 +209,7 @@ static int throttle(request_rec *r, int json, const credentials *c)
                       r->useragent_ip, ta_cache_status_name(st));
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    if (wait == 0)
-        return OK;
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "TA00021: login of %s from %s failed: throttled (%" APR_INT64_T_FMT " s left)",
-                  c->user, r->useragent_ip, (apr_int64_t)wait);
-    apr_table_setn(r->err_headers_out, "Retry-After",
-                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)wait));
-    if (json)
-        ta_send_json(r, HTTP_TOO_MANY_REQUESTS, json_pack("{s:s}", "error", "throttled"));
-    else
-        send_form(r, HTTP_TOO_MANY_REQUESTS, THROTTLED_MESSAGE, c->ret);
-    return DONE; /* answered */
+    return wait == 0 ? OK : throttled(r, json, c, wait);
 }
 
 /* The checks that come before PAM: method, Origin, media type, size, syntax. */
@@ -260,7 +236,7 @@ int ta_login_handler(request_rec *r)
     const ta_server_conf *sc;
     credentials c = {NULL, NULL, NULL};
     char err[256] = "";
-    unsigned long uid = 0;
+    ta_auth_answer answer;
     int json = 0, rv, result;
 
     if (r->handler == NULL || strcmp(r->handler, "tokenauth-login") != 0)
@@ -278,18 +254,23 @@ int ta_login_handler(request_rec *r)
         return rv;
     }
     sc = ta_server_config(r->server);
-    result =
-        ta_helper_auth(ta_helper_socket(), HELPER_TIMEOUT_MS,
-                       sc->pam_service ? sc->pam_service : TA_DEFAULT_PAM_SERVICE, c.user,
-                       c.password, r->useragent_ip ? r->useragent_ip : "", &uid, err, sizeof(err));
+    ta_helper_auth(HELPER_TIMEOUT_MS, sc->index, r->uri, c.user, strlen(c.user), c.password,
+                   strlen(c.password), r->useragent_ip ? r->useragent_ip : "", &answer, err,
+                   sizeof(err));
+    result = answer.result;
     OPENSSL_cleanse(c.password, strlen(c.password));
     if ((result == TA_AUTH_OK || result == TA_AUTH_UNAVAILABLE) &&
         ta_login_give_back(r, c.user, result == TA_AUTH_OK) != TA_CACHE_OK)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "TA00025: the login counters of %s from %s could not be updated", c.user,
                       r->useragent_ip);
-    if (result == TA_AUTH_OK)
-        return login_succeeded(r, json, &c, uid);
+    if (result == TA_AUTH_OK) {
+        rv = login_succeeded(r, json, &c, &answer);
+        OPENSSL_cleanse(&answer, sizeof(answer));
+        return rv;
+    }
+    if (result == TA_AUTH_THROTTLED)
+        return throttled(r, json, &c, answer.retry_after);
     if (result == TA_AUTH_UNAVAILABLE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00022: login of %s from %s: %s", c.user,
                       r->useragent_ip, err[0] ? err : "PAM unavailable");

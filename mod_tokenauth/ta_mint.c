@@ -4,6 +4,7 @@
 #include "ta_access.h"
 #include "ta_config.h"
 #include "ta_handlers.h"
+#include "ta_helper_client.h"
 #include "ta_http.h"
 
 #include "apr_strings.h"
@@ -148,34 +149,34 @@ static const char *read_request(request_rec *r, ta_dir_conf *dc, mint_request *m
     return NULL;
 }
 
-/* Issue the token; NULL on failure (logged). */
-static const char *issue(request_rec *r, const ta_claims *session, const mint_request *m,
-                         long long *exp)
-{
-    const ta_server_conf *sc = ta_server_config(r->server);
-    char *tok = apr_palloc(r->pool, TA_TOKEN_MAX_LEN + 1);
-    ta_claims c;
-    ta_token_status st;
+#define MINT_TIMEOUT_MS 5000
 
-    memset(&c, 0, sizeof(c));
-    memcpy(c.sub, session->sub, sizeof(c.sub));
-    c.uid = session->uid;
-    c.kind = m->kind;
-    apr_cpystrn(c.scope, m->path, sizeof(c.scope));
-    c.iat = (long long)apr_time_sec(r->request_time);
-    c.exp = c.iat + m->ttl; /* its own life: a share link may outlast the session ("log out
-                               everywhere" ends it too) */
-    st = ta_token_issue(sc->keys, sc->issuer ? sc->issuer : TA_DEFAULT_ISSUER, &c, tok,
-                        TA_TOKEN_MAX_LEN + 1);
-    if (st == TA_TOKEN_TOO_LONG)
-        return ""; /* a path that makes the token too long: the caller answers 400 */
-    if (st != TA_TOKEN_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00051: cannot mint a token for %s: %s", c.sub,
-                      ta_token_status_name(st));
+/* Ask the helper, the only holder of the signing key, for the token: it verifies the session
+ * token itself and holds scope and lifetime to its own copy of the configuration. The token,
+ * "" for a request the helper finds bad (the caller answers 400), or NULL (logged: 503). */
+static const char *issue(request_rec *r, const ta_request *id, const mint_request *m,
+                         long long *exp, int *status)
+{
+    char *tok = apr_palloc(r->pool, TA_TOKEN_MAX_LEN + 1), err[256] = "";
+    int st = ta_helper_mint(MINT_TIMEOUT_MS, ta_server_config(r->server)->index, m->kind, m->ttl,
+                            id->token, m->path, tok, TA_TOKEN_MAX_LEN + 1, exp, err, sizeof(err));
+
+    *status = HTTP_SERVICE_UNAVAILABLE;
+    switch (st) {
+    case TA_MINT_OK:
+        return tok;
+    case TA_MINT_BAD_REQUEST:
+        return "";
+    case TA_MINT_REFUSED: /* revoked meanwhile, say: what the access checker would answer */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "TA00051: the helper refused to mint for %s's token", id->claims.sub);
+        *status = HTTP_UNAUTHORIZED;
+        return NULL;
+    default:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00051: cannot mint a token for %s: %s",
+                      id->claims.sub, err[0] ? err : ta_mint_result_name(st));
         return NULL;
     }
-    *exp = c.exp;
-    return tok;
 }
 
 int ta_mint_handler(request_rec *r)
@@ -204,8 +205,8 @@ int ta_mint_handler(request_rec *r)
         return bad_request(r, why);
     if (rv != OK)
         return rv;
-    if ((tok = issue(r, &id->claims, &m, &exp)) == NULL)
-        return HTTP_INTERNAL_SERVER_ERROR;
+    if ((tok = issue(r, id, &m, &exp, &rv)) == NULL)
+        return rv;
     url = apr_pstrcat(r->pool, ap_escape_uri(r->pool, m.path), "?",
                       dc.query_param ? dc.query_param : TA_DEFAULT_QUERY_PARAM, "=", tok, NULL);
     if (*tok == '\0' || strlen(url) > URL_MAX)

@@ -1,6 +1,7 @@
 /* The PAM check: a conversation that gives the password once and nothing else, the two PAM
  * calls, and what their return codes mean to a login handler. */
 #include "ta_pam.h"
+#include "ta_proto.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -229,18 +230,6 @@ static ta_pam_status authenticate_and_vet(pam_handle_t *h, const char *user, con
         return say(TA_PAM_ACCOUNT_REFUSED, why, whylen, cs,
                    "PAM changed the user name: name mapping is not supported");
     return say(TA_PAM_OK, why, whylen, cs, "authenticated");
-}
-
-/* A service name is a file name under /etc/pam.d: the helper protocol's character class, and
- * no leading dot (".", ".." and hidden files). */
-int ta_pam_service_valid(const char *s)
-{
-    size_t n;
-
-    if (s == NULL || s[0] == '\0' || s[0] == '.')
-        return 0;
-    n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
-    return s[n] == '\0' && n <= SERVICE_MAX;
 }
 
 /* An empty user name would make PAM prompt for one, and an empty password is never right

@@ -37,8 +37,6 @@ const char *ta_pam_status_name(ta_pam_status st);
  * changed PAM_USER (name mapping is refused, not followed). why (may be NULL)
  * receives one short line for the log, such as "pam_authenticate: Authentication failure" and
  * the first message a module sent; it never holds the password. */
-/* 1 when s can name a PAM service: 1..64 of A-Za-z0-9._-, not starting with a dot. */
-int ta_pam_service_valid(const char *s);
 
 ta_pam_status ta_pam_check(const char *service, const char *user, const char *password,
                            const char *rhost, char *why, size_t whylen);

@@ -11,6 +11,7 @@ static const char *const status_names[] = {
     [TA_CONFINE_BAD_PATH] = "bad_path",
     [TA_CONFINE_BAD_USER] = "bad_user",
     [TA_CONFINE_ERROR] = "error",
+    [TA_CONFINE_BAD_TOKEN] = "bad_token",
 };
 
 const char *ta_confine_status_name(ta_confine_status st)

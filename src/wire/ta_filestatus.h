@@ -20,6 +20,8 @@ typedef enum {
                            * own uid) */
     TA_CONFINE_ERROR,     /* anything else (EMFILE, EIO, a credential switch that did not
                            * take...) */
+    TA_CONFINE_BAD_TOKEN, /* the helper refused the request's token: its signature, time,
+                           * kind or scope, a revocation, or an account that changed */
 } ta_confine_status;
 
 /* A stable lower-case name for logs ("ok", "is_dir", "not_found", ...). */

@@ -25,46 +25,25 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-/* A helper being replaced (graceful restart) is back once its predecessor has drained:
- * retry for longer than that rather than answer 503. */
-#define CONNECT_TRIES 80
-#define CONNECT_PAUSE_MS 100
-/* the longest OPEN_REQ or LIST_REQ: flags, three length-prefixed fields */
-#define FILE_REQ_MAX                                                                               \
-    (TA_PROTO_HEADER_LEN + 1 + 6 + TA_PROTO_USER_MAX + TA_PROTO_SUBDIR_MAX + TA_PROTO_PATH_MAX)
+/* A helper takes a connection at once; one that has not within this long is not there (it
+ * died, or is being replaced): the request answers 503 rather than wait. */
+#define TA_HELPER_ACCEPT_MS 1000
 
-static void pause_ms(int ms)
+static int hub_fd = -1;
+
+void ta_helper_client_init(int hub)
 {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
+    hub_fd = hub;
 }
 
-static int helper_connect(const char *path, char *err, size_t errlen)
+static int helper_connect(char *err, size_t errlen)
 {
-    struct sockaddr_un sa;
+    int fd = hub_fd >= 0 ? ta_hub_connect(hub_fd, TA_HELPER_ACCEPT_MS) : -1;
 
-    memset(&sa, 0, sizeof(sa));
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        snprintf(err, errlen, "socket path too long");
-        return -1;
-    }
-    sa.sun_family = AF_UNIX;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    for (int i = 0; i < CONNECT_TRIES; i++) {
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-            break;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-            return fd;
-        close(fd);
-        if (errno != ECONNREFUSED && errno != ENOENT && errno != EAGAIN)
-            break;
-        pause_ms(CONNECT_PAUSE_MS);
-    }
-    snprintf(err, errlen, "cannot reach the helper at %s: %s", path, strerror(errno));
-    return -1;
+    if (fd < 0)
+        snprintf(err, errlen, "cannot reach the helper: %s",
+                 hub_fd < 0 ? "no hub in this process" : strerror(errno));
+    return fd;
 }
 
 static uint32_t new_id(void)
@@ -76,12 +55,12 @@ static uint32_t new_id(void)
     return id;
 }
 
-/* Send one request and take its answer frame (and the descriptor that came with it, if any,
- * into *fd; -1 otherwise) within timeout_ms. 0, or -1 with err set. */
-static int exchange(const char *socket_path, int timeout_ms, const unsigned char *req, size_t rlen,
-                    unsigned char *ans, size_t cap, size_t *alen, int *fd, char *err, size_t errlen)
+/* Send one request on a fresh connection and take its answer frame (and the descriptor that
+ * came with it, if any, into *fd; -1 otherwise) within timeout_ms. 0, or -1 with err set. */
+static int exchange(int timeout_ms, const unsigned char *req, size_t rlen, unsigned char *ans,
+                    size_t cap, size_t *alen, int *fd, char *err, size_t errlen)
 {
-    int s = helper_connect(socket_path, err, errlen);
+    int s = helper_connect(err, errlen);
 
     *fd = -1;
     if (s < 0)
@@ -95,9 +74,8 @@ static int exchange(const char *socket_path, int timeout_ms, const unsigned char
     return 0;
 }
 
-/* This thread's kept connection for file requests, and the socket it leads to. */
+/* This thread's kept connection for file requests. */
 static __thread int kept_fd = -1;
-static __thread char kept_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static __thread int kept_timeout; /* the SO_RCVTIMEO it was given, in ms */
 
 void ta_helper_forget_connection(void)
@@ -107,37 +85,37 @@ void ta_helper_forget_connection(void)
     kept_fd = -1;
 }
 
+/* A fresh kept connection whose every answer waits at most timeout_ms: the wait is bounded by
+ * the socket itself, one call rather than a poll and a non-blocking read per answer. */
+static int open_kept(int timeout_ms, char *err, size_t errlen)
+{
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+
+    if ((kept_fd = helper_connect(err, errlen)) < 0)
+        return -1;
+    if (setsockopt(kept_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
+        snprintf(err, errlen, "cannot set the helper socket's timeout");
+        ta_helper_forget_connection();
+        return -1;
+    }
+    kept_timeout = timeout_ms;
+    return 0;
+}
+
 /* exchange() over this thread's kept connection: 0, or -1 with err set. */
-static int exchange_kept(const char *socket_path, int timeout_ms, const unsigned char *req,
-                         size_t rlen, unsigned char *ans, size_t cap, size_t *alen, int *fd,
-                         char *err, size_t errlen)
+static int exchange_kept(int timeout_ms, const unsigned char *req, size_t rlen, unsigned char *ans,
+                         size_t cap, size_t *alen, int *fd, char *err, size_t errlen)
 {
     int timed_out;
 
     *fd = -1;
-    if (kept_fd >= 0 && (strcmp(kept_path, socket_path) != 0 || kept_timeout != timeout_ms))
+    if (kept_fd >= 0 && kept_timeout != timeout_ms)
         ta_helper_forget_connection();
     for (int attempt = 0; attempt < 2; attempt++) {
         int fresh = kept_fd < 0;
 
-        if (fresh) {
-            if (strlen(socket_path) >= sizeof(kept_path)) {
-                snprintf(err, errlen, "socket path too long");
-                return -1;
-            }
-            if ((kept_fd = helper_connect(socket_path, err, errlen)) < 0)
-                return -1;
-            memcpy(kept_path, socket_path, strlen(socket_path) + 1);
-            /* the wait for each answer is bounded by the socket itself: one call, not a
-             * poll and a non-blocking read per answer */
-            struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-            if (setsockopt(kept_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
-                snprintf(err, errlen, "cannot set the helper socket's timeout");
-                ta_helper_forget_connection();
-                return -1;
-            }
-            kept_timeout = timeout_ms;
-        }
+        if (fresh && open_kept(timeout_ms, err, errlen) != 0)
+            return -1;
         if (ta_send_all(kept_fd, req, rlen) == 0 &&
             ta_recv_answer_fd(kept_fd, ans, cap, alen, fd) == 0)
             return 0;
@@ -169,65 +147,162 @@ static int decode_answer(const unsigned char *ans, size_t alen, uint32_t id, int
     return -1;
 }
 
-int ta_helper_auth(const char *socket_path, int timeout_ms, const char *service, const char *user,
-                   const char *password, const char *rhost, unsigned long *uid, char *err,
-                   size_t errlen)
+/* A login request, or -1 when user or password cannot be sent (no account has them). */
+static int encode_auth(uint32_t id, unsigned server, const char *path, const char *user,
+                       size_t user_len, const char *password, size_t password_len,
+                       const char *rhost, unsigned char *req, size_t cap, size_t *rlen)
 {
-    unsigned char req[TA_PROTO_MAX_FRAME], ans[TA_PROTO_HEADER_LEN + 64];
+    ta_msg *m = calloc(1, sizeof(*m));
+    int rv = -1;
+
+    if (m == NULL)
+        return -1;
+    m->type = TA_MSG_AUTH_REQ;
+    m->id = id;
+    m->u.auth_req.server = (uint16_t)server;
+    if (server < TA_PROTO_SERVERS_MAX &&
+        ta_proto_set_string(m->u.auth_req.path, sizeof(m->u.auth_req.path), path, strlen(path)) ==
+            0 &&
+        ta_proto_set_string(m->u.auth_req.user, sizeof(m->u.auth_req.user), user, user_len) == 0 &&
+        ta_proto_set_string(m->u.auth_req.password, sizeof(m->u.auth_req.password), password,
+                            password_len) == 0 &&
+        ta_proto_set_string(m->u.auth_req.rhost, sizeof(m->u.auth_req.rhost), rhost,
+                            strlen(rhost)) == 0 &&
+        ta_proto_encode(m, req, cap, rlen) == TA_PROTO_OK)
+        rv = 0;
+    ta_msg_wipe(m);
+    free(m);
+    return rv;
+}
+
+void ta_helper_auth(int timeout_ms, unsigned server, const char *path, const char *user,
+                    size_t user_len, const char *password, size_t password_len, const char *rhost,
+                    ta_auth_answer *out, char *err, size_t errlen)
+{
+    unsigned char req[TA_PROTO_MAX_FRAME], ans[TA_PROTO_MAX_FRAME];
     size_t rlen = 0, alen = 0;
     uint32_t id = new_id();
-    ta_msg m;
-    int fd = -1, result = TA_AUTH_UNAVAILABLE;
+    ta_msg *m = calloc(1, sizeof(*m));
+    int fd = -1;
 
-    *uid = 0;
-    if (ta_proto_encode_auth_req(id, service, user, strlen(user), password, strlen(password), rhost,
-                                 req, sizeof(req), &rlen) != TA_PROTO_OK) {
-        OPENSSL_cleanse(req, sizeof(req));
-        /* a user name or password that no account can have is a failed login; a service or
-         * client address we cannot send is our problem, and must not look like one */
-        if (ta_proto_encode_auth_req(id, service, "x", 1, "", 0, rhost, req, sizeof(req), &rlen) !=
-            TA_PROTO_OK) {
-            snprintf(err, errlen, "service or client address not sendable to the helper");
-            return TA_AUTH_UNAVAILABLE;
-        }
-        snprintf(err, errlen, "user name or password outside the protocol's limits");
-        return TA_AUTH_BAD_CREDENTIALS;
+    memset(out, 0, sizeof(*out));
+    out->result = TA_AUTH_UNAVAILABLE;
+    if (m == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return;
     }
-    if (exchange(socket_path, timeout_ms, req, rlen, ans, sizeof(ans), &alen, &fd, err, errlen) ==
-        0) {
+    if (encode_auth(id, server, path, user, user_len, password, password_len, rhost, req,
+                    sizeof(req), &rlen) != 0) {
+        snprintf(err, errlen, "user name or password outside the protocol's limits");
+        out->result = TA_AUTH_BAD_CREDENTIALS;
+    }
+    else if (exchange(timeout_ms, req, rlen, ans, sizeof(ans), &alen, &fd, err, errlen) == 0) {
         if (fd >= 0) {
             close(fd); /* no answer to a login carries a descriptor */
             snprintf(err, errlen, "the helper answered something unexpected");
         }
-        else if (decode_answer(ans, alen, id, TA_MSG_AUTH_RESP, &m, err, errlen) == 0) {
-            result = m.u.auth_resp.result;
-            *uid = m.u.auth_resp.uid;
+        else if (decode_answer(ans, alen, id, TA_MSG_AUTH_RESP, m, err, errlen) == 0) {
+            out->result = m->u.auth_resp.result;
+            out->uid = m->u.auth_resp.uid;
+            out->expires_at = (long long)m->u.auth_resp.expires_at;
+            out->retry_after = m->u.auth_resp.retry_after;
+            memcpy(out->token, m->u.auth_resp.token, sizeof(out->token));
         }
     }
     OPENSSL_cleanse(req, sizeof(req));
-    return result;
+    OPENSSL_cleanse(ans, sizeof(ans));
+    ta_msg_wipe(m);
+    free(m);
 }
 
-/* Encode an OPEN_REQ or LIST_REQ; when it cannot be sent, the status that answers it. */
-static int encode_file_req(int type, uint32_t id, unsigned flags, const char *user,
-                           const char *subdir, const char *path, unsigned char *req, size_t *rlen,
-                           char *err, size_t errlen)
+/* A mint request, or -1 when it cannot be sent. */
+static int encode_mint(uint32_t id, unsigned server, int kind, long long ttl, const char *token,
+                       const char *scope, unsigned char *req, size_t cap, size_t *rlen)
 {
-    if (ta_proto_encode_file_req(type, id, flags, user, subdir, path, req, FILE_REQ_MAX, rlen) ==
-        TA_PROTO_OK)
-        return 0;
-    if (ta_proto_encode_file_req(type, id, flags, "x", subdir, "", req, FILE_REQ_MAX, rlen) !=
-        TA_PROTO_OK) {
-        snprintf(err, errlen, "subdir or flags not sendable to the helper");
-        return TA_CONFINE_ERROR;
+    ta_msg *m = calloc(1, sizeof(*m));
+    int rv = -1;
+
+    if (m == NULL)
+        return -1;
+    m->type = TA_MSG_MINT_REQ;
+    m->id = id;
+    m->u.mint_req.server = (uint16_t)server;
+    m->u.mint_req.kind = (uint8_t)kind;
+    m->u.mint_req.ttl = ttl < 0 ? 0 : (uint64_t)ttl;
+    if (server < TA_PROTO_SERVERS_MAX && kind >= 0 && kind <= 255 &&
+        ta_proto_set_string(m->u.mint_req.token, sizeof(m->u.mint_req.token), token,
+                            strlen(token)) == 0 &&
+        ta_proto_set_string(m->u.mint_req.scope, sizeof(m->u.mint_req.scope), scope,
+                            strlen(scope)) == 0 &&
+        ta_proto_encode(m, req, cap, rlen) == TA_PROTO_OK)
+        rv = 0;
+    ta_msg_wipe(m);
+    free(m);
+    return rv;
+}
+
+int ta_helper_mint(int timeout_ms, unsigned server, int kind, long long ttl,
+                   const char *session_token, const char *scope, char *token, size_t cap,
+                   long long *expires_at, char *err, size_t errlen)
+{
+    unsigned char req[TA_PROTO_MAX_FRAME], ans[TA_PROTO_MAX_FRAME];
+    size_t rlen = 0, alen = 0;
+    uint32_t id = new_id();
+    ta_msg *m = calloc(1, sizeof(*m));
+    int fd = -1, rv = TA_HELPER_UNAVAILABLE;
+
+    *expires_at = 0;
+    if (cap > 0)
+        token[0] = '\0';
+    if (m == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return rv;
     }
-    if (ta_proto_encode_file_req(type, id, flags, user, subdir, "", req, FILE_REQ_MAX, rlen) !=
-        TA_PROTO_OK) {
-        snprintf(err, errlen, "user name outside the protocol's limits");
-        return TA_CONFINE_BAD_USER;
+    if (encode_mint(id, server, kind, ttl, session_token, scope, req, sizeof(req), &rlen) != 0)
+        rv = TA_MINT_BAD_REQUEST;
+    else if (exchange(timeout_ms, req, rlen, ans, sizeof(ans), &alen, &fd, err, errlen) == 0) {
+        if (fd >= 0) {
+            close(fd);
+            snprintf(err, errlen, "the helper answered something unexpected");
+        }
+        else if (decode_answer(ans, alen, id, TA_MSG_MINT_RESP, m, err, errlen) == 0 &&
+                 strlen(m->u.mint_resp.token) < cap) {
+            rv = m->u.mint_resp.status;
+            *expires_at = (long long)m->u.mint_resp.expires_at;
+            memcpy(token, m->u.mint_resp.token, strlen(m->u.mint_resp.token) + 1);
+        }
     }
-    snprintf(err, errlen, "path outside the protocol's limits");
-    return TA_CONFINE_BAD_PATH;
+    OPENSSL_cleanse(req, sizeof(req));
+    OPENSSL_cleanse(ans, sizeof(ans));
+    ta_msg_wipe(m);
+    free(m);
+    return rv;
+}
+
+/* An OPEN_REQ or LIST_REQ; -1 when the token or path cannot be sent. */
+static int encode_file_req(int type, uint32_t id, unsigned server, unsigned tighten,
+                           const char *token, const char *path, unsigned char *req, size_t cap,
+                           size_t *rlen)
+{
+    ta_msg *m = calloc(1, sizeof(*m));
+    int rv = -1;
+
+    if (m == NULL)
+        return -1;
+    m->type = (uint8_t)type;
+    m->id = id;
+    m->u.file_req.server = (uint16_t)server;
+    m->u.file_req.tighten = (uint8_t)(tighten & TA_PROTO_TIGHTEN_ALL);
+    if (server < TA_PROTO_SERVERS_MAX &&
+        ta_proto_set_string(m->u.file_req.token, sizeof(m->u.file_req.token), token,
+                            strlen(token)) == 0 &&
+        ta_proto_set_string(m->u.file_req.path, sizeof(m->u.file_req.path), path, strlen(path)) ==
+            0 &&
+        ta_proto_encode(m, req, cap, rlen) == TA_PROTO_OK)
+        rv = 0;
+    ta_msg_wipe(m);
+    free(m);
+    return rv;
 }
 
 /* The descriptor must be what the answer says it is: a regular file, that inode. */
@@ -239,23 +314,23 @@ static int same_file(int fd, const ta_file_info *fi)
            (uint64_t)st.st_dev == fi->dev;
 }
 
-int ta_helper_open(const char *socket_path, int timeout_ms, const char *user, const char *subdir,
-                   const char *path, unsigned flags, int *fd, ta_file_info *info, char *err,
-                   size_t errlen)
+int ta_helper_open(int timeout_ms, unsigned server, unsigned tighten, const char *token,
+                   const char *path, int *fd, ta_file_info *info, char *err, size_t errlen)
 {
-    unsigned char req[FILE_REQ_MAX], ans[TA_PROTO_HEADER_LEN + TA_PROTO_OPEN_RESP_LEN];
+    unsigned char req[TA_PROTO_MAX_FRAME], ans[TA_PROTO_HEADER_LEN + TA_PROTO_OPEN_RESP_LEN];
     size_t rlen = 0, alen = 0;
     uint32_t id = new_id();
-    int got = -1, st;
+    int got = -1;
     ta_msg m;
 
     *fd = -1;
     memset(info, 0, sizeof(*info));
-    st = encode_file_req(TA_MSG_OPEN_REQ, id, flags, user, subdir, path, req, &rlen, err, errlen);
-    if (st != 0)
-        return st;
-    if (exchange_kept(socket_path, timeout_ms, req, rlen, ans, sizeof(ans), &alen, &got, err,
-                      errlen))
+    if (encode_file_req(TA_MSG_OPEN_REQ, id, server, tighten, token, path, req, sizeof(req),
+                        &rlen) != 0) {
+        snprintf(err, errlen, "token or path outside the protocol's limits");
+        return TA_CONFINE_BAD_PATH;
+    }
+    if (exchange_kept(timeout_ms, req, rlen, ans, sizeof(ans), &alen, &got, err, errlen))
         return TA_HELPER_UNAVAILABLE;
     if (decode_answer(ans, alen, id, TA_MSG_OPEN_RESP, &m, err, errlen) == 0 &&
         ((m.u.open_resp.status == TA_CONFINE_OK) != (got >= 0) ||
@@ -299,11 +374,11 @@ static ta_list_entry *copy_entries(const ta_msg *m)
     return e;
 }
 
-int ta_helper_list(const char *socket_path, int timeout_ms, const char *user, const char *subdir,
-                   const char *path, unsigned flags, ta_list_entry **entries, size_t *n,
-                   int *truncated, char *err, size_t errlen)
+int ta_helper_list(int timeout_ms, unsigned server, unsigned tighten, const char *token,
+                   const char *path, ta_list_entry **entries, size_t *n, int *truncated, char *err,
+                   size_t errlen)
 {
-    unsigned char req[FILE_REQ_MAX], *ans;
+    unsigned char req[TA_PROTO_MAX_FRAME], *ans;
     size_t rlen = 0, alen = 0;
     uint32_t id = new_id();
     int got = -1, st;
@@ -312,17 +387,19 @@ int ta_helper_list(const char *socket_path, int timeout_ms, const char *user, co
     *entries = NULL;
     *n = 0;
     *truncated = 0;
-    st = encode_file_req(TA_MSG_LIST_REQ, id, flags, user, subdir, path, req, &rlen, err, errlen);
-    if (st != 0)
-        return st;
+    if (encode_file_req(TA_MSG_LIST_REQ, id, server, tighten, token, path, req, sizeof(req),
+                        &rlen) != 0) {
+        snprintf(err, errlen, "token or path outside the protocol's limits");
+        return TA_CONFINE_BAD_PATH;
+    }
     ans = malloc(TA_PROTO_MAX_LIST_FRAME);
     if (ans == NULL) {
         snprintf(err, errlen, "out of memory");
         return TA_CONFINE_ERROR;
     }
     st = TA_HELPER_UNAVAILABLE;
-    if (exchange_kept(socket_path, timeout_ms, req, rlen, ans, TA_PROTO_MAX_LIST_FRAME, &alen, &got,
-                      err, errlen) == 0) {
+    if (exchange_kept(timeout_ms, req, rlen, ans, TA_PROTO_MAX_LIST_FRAME, &alen, &got, err,
+                      errlen) == 0) {
         if (got >= 0) {
             close(got); /* a listing never comes with a descriptor */
             snprintf(err, errlen, "the helper answered something unexpected");

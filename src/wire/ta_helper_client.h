@@ -1,38 +1,59 @@
-/* The client side of the helper protocol, used by Apache's children. */
+/* The client side of the helper protocol, used by Apache's children. They reach the helper
+ * only through the hub they inherited from the Apache parent (ta_io.h); every request names
+ * the virtual host and the URL path it is for, and carries the token it acts with. */
 #ifndef TA_HELPER_CLIENT_H
 #define TA_HELPER_CLIENT_H
 
 #include <stddef.h>
 
+#include "ta_filestatus.h"
 #include "ta_proto.h"
 
-/* Ask the helper at socket_path whether user/password pass PAM service. Returns a
- * ta_auth_result (TA_AUTH_OK and *uid, or why not); TA_AUTH_UNAVAILABLE also when the helper
- * cannot be reached or answers nonsense, with err saying which. Waits at most timeout_ms for
- * the answer (PAM may be slow); a helper that is restarting is retried briefly. */
-int ta_helper_auth(const char *socket_path, int timeout_ms, const char *service, const char *user,
-                   const char *password, const char *rhost, unsigned long *uid, char *err,
-                   size_t errlen);
+/* The hub this process talks to the helper through (-1: none; every request is then
+ * TA_HELPER_UNAVAILABLE). Set once per child, before any request. */
+void ta_helper_client_init(int hub);
+
+/* What a login got from the helper. */
+typedef struct {
+    int result; /* ta_auth_result, or TA_AUTH_UNAVAILABLE when no sound answer came */
+    unsigned long uid;
+    long long expires_at;
+    long long retry_after; /* TA_AUTH_THROTTLED only */
+    char token[TA_PROTO_TOKEN_MAX + 1];
+} ta_auth_answer;
+
+/* Check user/password (lengths given: a body may hide a NUL) for the login location path of
+ * virtual host server; on TA_AUTH_OK the helper has signed a session token. A user name or
+ * password no account can have is TA_AUTH_BAD_CREDENTIALS without asking. Waits at most
+ * timeout_ms. err says why when the answer is TA_AUTH_UNAVAILABLE. The answer holds a token:
+ * the caller wipes it. */
+void ta_helper_auth(int timeout_ms, unsigned server, const char *path, const char *user,
+                    size_t user_len, const char *password, size_t password_len, const char *rhost,
+                    ta_auth_answer *out, char *err, size_t errlen);
+
+/* Ask the helper to sign a url (kind 2) or share (kind 3) token for scope, with the session
+ * token it verifies itself; ttl 0 means the default of the location the scope lies in. A
+ * ta_mint_result, with the token (cap bytes) and *expires_at on TA_MINT_OK; or
+ * TA_HELPER_UNAVAILABLE with err set. */
+int ta_helper_mint(int timeout_ms, unsigned server, int kind, long long ttl,
+                   const char *session_token, const char *scope, char *token, size_t cap,
+                   long long *expires_at, char *err, size_t errlen);
 
 /* The file requests return a ta_confine_status (0..TA_PROTO_FILE_STATUS_MAX), the helper's
  * verdict, or TA_HELPER_UNAVAILABLE when there is none: the helper cannot be reached, does not
  * answer within timeout_ms, or answers something that is not a sound answer to this request
  * (err says which). The caller answers 503 for that, and for TA_CONFINE_ERROR 500. A request
- * that cannot be sent is answered here: a user name outside the protocol's rules is
- * TA_CONFINE_BAD_USER, a path TA_CONFINE_BAD_PATH, a subdir or flags TA_CONFINE_ERROR. */
+ * that cannot be sent (a path outside the protocol's rules) is TA_CONFINE_BAD_PATH. */
 #define TA_HELPER_UNAVAILABLE (-1)
 
-/* flags for both requests */
-#define TA_HELPER_OWNER_ONLY TA_PROTO_FILE_OWNER_ONLY     /* TokenAuthOwnerOnly On */
-#define TA_HELPER_ALLOW_HIDDEN TA_PROTO_FILE_ALLOW_HIDDEN /* TokenAuthHidden allow */
-
-/* Open ~user/subdir/path with the user's credentials. TA_CONFINE_OK: a regular file, open
- * read-only and close-on-exec in *fd (the caller's to close), and its fstat in *info;
- * TA_CONFINE_IS_DIR: a directory, *info and no descriptor; otherwise *fd is -1 and *info 0.
- * The descriptor is the very file the helper checked: never resolve the path again. */
-int ta_helper_open(const char *socket_path, int timeout_ms, const char *user, const char *subdir,
-                   const char *path, unsigned flags, int *fd, ta_file_info *info, char *err,
-                   size_t errlen);
+/* Open the file at the URL path path of virtual host server, as the token allows. tighten:
+ * TA_PROTO_TIGHTEN_* from this location's own configuration, which the helper adds to its own.
+ * TA_CONFINE_OK: a regular file, open read-only and close-on-exec in *fd (the caller's to
+ * close), and its fstat in *info; TA_CONFINE_IS_DIR: a directory, *info and no descriptor;
+ * otherwise *fd is -1 and *info 0. The descriptor is the very file the helper checked: never
+ * resolve the path again. */
+int ta_helper_open(int timeout_ms, unsigned server, unsigned tighten, const char *token,
+                   const char *path, int *fd, ta_file_info *info, char *err, size_t errlen);
 
 /* One entry of a listing. */
 typedef struct {
@@ -42,14 +63,13 @@ typedef struct {
     long long mtime;
 } ta_list_entry;
 
-/* List the directory ~user/subdir/path. TA_CONFINE_IS_DIR: *entries (*n of them, in the
- * helper's order, all in one allocation: free with ta_helper_list_free) and *truncated 1 when
- * the directory holds more than one answer carries (TA_PROTO_MAX_LIST_BODY). TA_CONFINE_OK:
- * path is a regular file, nothing listed. Otherwise, or on TA_HELPER_UNAVAILABLE, *entries is
- * NULL and *n 0. */
-int ta_helper_list(const char *socket_path, int timeout_ms, const char *user, const char *subdir,
-                   const char *path, unsigned flags, ta_list_entry **entries, size_t *n,
-                   int *truncated, char *err, size_t errlen);
+/* List the directory at path. TA_CONFINE_IS_DIR: *entries (*n of them, in the helper's order,
+ * all in one allocation: free with ta_helper_list_free) and *truncated 1 when the directory
+ * holds more than one answer carries. path ends in '/' (a directory's URL). Otherwise, or on
+ * TA_HELPER_UNAVAILABLE, *entries is NULL and *n 0. */
+int ta_helper_list(int timeout_ms, unsigned server, unsigned tighten, const char *token,
+                   const char *path, ta_list_entry **entries, size_t *n, int *truncated, char *err,
+                   size_t errlen);
 void ta_helper_list_free(ta_list_entry *entries);
 
 /* Close this thread's kept file-request connection (it is reopened on the next request). */

@@ -29,7 +29,7 @@ int ta_send_all(int fd, const unsigned char *p, size_t n)
     return 0;
 }
 
-int ta_send_frame_fd(int sock, const unsigned char *p, size_t n, int fd)
+static int send_with_fd(int sock, const unsigned char *p, size_t n, int fd, int flags)
 {
     union {
         struct cmsghdr align;
@@ -53,11 +53,16 @@ int ta_send_frame_fd(int sock, const unsigned char *p, size_t n, int fd)
     cm->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(cm), &fd, sizeof(int));
     do
-        w = sendmsg(sock, &msg, MSG_NOSIGNAL);
+        w = sendmsg(sock, &msg, MSG_NOSIGNAL | flags);
     while (w < 0 && errno == EINTR); /* nothing was sent, the descriptor neither */
     if (w <= 0)
         return -1;
     return ta_send_all(sock, p + w, n - (size_t)w);
+}
+
+int ta_send_frame_fd(int sock, const unsigned char *p, size_t n, int fd)
+{
+    return send_with_fd(sock, p, n, fd, 0);
 }
 
 static long long now_ms(void)
@@ -210,4 +215,113 @@ int ta_recv_answer_fd(int sock, unsigned char *buf, size_t cap, size_t *flen, in
     }
     *flen = need;
     return 0;
+}
+
+/* --- connections through a hub ----------------------------------------------------------
+ * The helper has no socket in the file system: Apache's children inherit one end of a
+ * SOCK_SEQPACKET pair (the hub), and a connection is a fresh stream pair whose one end they
+ * send over it. Whoever does not hold the hub cannot even ask. */
+
+/* The helper's word that it took the connection: one byte, or nothing within the wait. */
+static int await_ack(int fd, int timeout_ms)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    unsigned char c = 0;
+    ssize_t r;
+    int n;
+
+    do
+        n = poll(&pfd, 1, timeout_ms);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        errno = n == 0 ? ETIMEDOUT : errno;
+        return -1;
+    }
+    do
+        r = recv(fd, &c, 1, MSG_DONTWAIT);
+    while (r < 0 && errno == EINTR);
+    if (r != 1 || c != TA_HUB_ACCEPTED) {
+        errno = ECONNREFUSED;
+        return -1;
+    }
+    return 0;
+}
+
+#define HUB_TRIES 20
+#define HUB_PAUSE_NS 5000000L /* 5 ms: 100 ms in all */
+
+static int send_hub(int hub, unsigned char *c, int fd)
+{
+    for (int i = 0;; i++) {
+        struct timespec ts = {0, HUB_PAUSE_NS};
+
+        if (send_with_fd(hub, c, 1, fd, MSG_DONTWAIT) == 0)
+            return 0;
+        if ((errno != EAGAIN && errno != EWOULDBLOCK) || i + 1 == HUB_TRIES)
+            return -1;
+        nanosleep(&ts, NULL);
+    }
+}
+
+int ta_hub_connect(int hub, int timeout_ms)
+{
+    int sv[2];
+    unsigned char c = TA_HUB_CONNECT;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return -1;
+    /* never block on the hub: while no helper reads it (one is being restarted) its queue may
+     * fill, and a worker must then answer 503 rather than hang; a queue that is only busy
+     * gets a few short tries */
+    if (send_hub(hub, &c, sv[1]) != 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return -1;
+    }
+    close(sv[1]); /* the helper has its own copy now */
+    if (await_ack(sv[0], timeout_ms) != 0) {
+        int e = errno;
+        close(sv[0]);
+        errno = e;
+        return -1;
+    }
+    return sv[0];
+}
+
+int ta_hub_ack(int conn)
+{
+    unsigned char c = TA_HUB_ACCEPTED;
+
+    return send(conn, &c, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/* The hub's other end is closed (a 0 from recv means that, or an empty message). */
+static int hub_hung_up(int hub)
+{
+    struct pollfd pfd = {.fd = hub, .events = POLLIN};
+
+    return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
+int ta_hub_accept(int hub, int *conn)
+{
+    unsigned char c[2] = {0, 0};
+    int bad = 0;
+    ssize_t r;
+
+    *conn = -1;
+    /* two bytes of room: a SEQPACKET message is read whole or cut, and a longer one must be
+     * seen as such, not taken for its first byte */
+    r = recv_once(hub, c, sizeof(c), MSG_DONTWAIT, conn, &bad);
+    if (r < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+    if (r == 0 && *conn < 0 && !bad && hub_hung_up(hub))
+        return -1; /* every sender is gone (an empty message from one is not that) */
+    if (r != 1 || c[0] != TA_HUB_CONNECT || bad || *conn < 0) {
+        if (*conn >= 0)
+            close(*conn);
+        *conn = -1;
+        return 0; /* one bad message: refuse it, keep serving the others */
+    }
+    return 1;
 }

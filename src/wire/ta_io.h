@@ -26,4 +26,23 @@ int ta_recv_frame_fd(int sock, int timeout_ms, unsigned char *buf, size_t cap, s
  * other frame can follow it. 0, or -1 (any descriptor that came is closed). */
 int ta_recv_answer_fd(int sock, unsigned char *buf, size_t cap, size_t *flen, int *fd);
 
+/* Connections through a hub (a SOCK_SEQPACKET socket whose other end the helper reads): make
+ * a stream socket pair, send one end over the hub as one byte TA_HUB_CONNECT with that one
+ * descriptor, wait at most timeout_ms for the helper's TA_HUB_ACCEPTED on the other end, and
+ * return that end (close-on-exec), or -1 (errno ETIMEDOUT: no helper is reading the hub, as
+ * while one is restarted; ECONNREFUSED: it refused the connection). The wait lets a worker
+ * answer 503 at once when there is no helper, instead of holding a request for the whole
+ * answer timeout. */
+#define TA_HUB_CONNECT 'C'
+#define TA_HUB_ACCEPTED 'A'
+int ta_hub_connect(int hub, int timeout_ms);
+
+/* The helper took conn: tell its client (one byte, never waiting). 0 or -1. */
+int ta_hub_ack(int conn);
+
+/* The helper's side: take one message off the hub without waiting. 1 and the connection's
+ * socket in *conn (close-on-exec); 0 when nothing was there or a malformed message was refused
+ * (its descriptors closed); -1 when the hub failed or every sender has gone. */
+int ta_hub_accept(int hub, int *conn);
+
 #endif

@@ -3,21 +3,29 @@
 #include "ta_proto.h"
 #include "ta_filestatus.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <openssl/crypto.h>
 
-#define NFIELDS 4      /* service, user, password, rhost */
-#define NFILE_FIELDS 3 /* user, subdir, path */
 #define ENTRY_FIXED 19 /* a listing entry before its name: type, size, mtime, name length */
 #define NSEC_PER_SEC 1000000000u
+#define KIND_URL 2       /* ta_kind's TA_KIND_URL */
+#define KIND_SHARE 3     /* ta_kind's TA_KIND_SHARE */
+#define PAM_STATUS_MAX 3 /* ta_pam_status's TA_PAM_UNAVAILABLE */
 
-_Static_assert(TA_PROTO_FILE_STATUS_MAX == TA_CONFINE_ERROR, "OPEN/LIST status is ta_confine's");
+_Static_assert(TA_PROTO_FILE_STATUS_MAX == TA_CONFINE_BAD_TOKEN,
+               "OPEN/LIST status is ta_confine's");
 _Static_assert(TA_PROTO_LIST_ENTRY_MIN == ENTRY_FIXED + 1, "a name has at least one byte");
 /* every request, the longest file request included, fits the helper's TA_PROTO_MAX_FRAME */
-_Static_assert(1 + 6 + TA_PROTO_USER_MAX + TA_PROTO_SUBDIR_MAX + TA_PROTO_PATH_MAX <=
-                   TA_PROTO_MAX_BODY,
+_Static_assert(2 + 1 + 4 + TA_PROTO_TOKEN_MAX + TA_PROTO_PATH_MAX <= TA_PROTO_MAX_BODY,
                "file requests fit TA_PROTO_MAX_BODY");
+_Static_assert(2 + 8 + TA_PROTO_PATH_MAX + TA_PROTO_USER_MAX + TA_PROTO_PASSWORD_MAX +
+                       TA_PROTO_RHOST_MAX <=
+                   TA_PROTO_MAX_BODY,
+               "logins fit TA_PROTO_MAX_BODY");
+_Static_assert(2 + 1 + 8 + 4 + TA_PROTO_TOKEN_MAX + TA_PROTO_SCOPE_MAX <= TA_PROTO_MAX_BODY,
+               "mint requests fit TA_PROTO_MAX_BODY");
 
 static const char *const status_names[] = {
     [TA_PROTO_OK] = "ok",
@@ -35,12 +43,29 @@ static const char *const result_names[] = {
     [TA_AUTH_BAD_CREDENTIALS] = "bad_credentials",
     [TA_AUTH_ACCOUNT_REFUSED] = "account_refused",
     [TA_AUTH_UNAVAILABLE] = "unavailable",
+    [TA_AUTH_THROTTLED] = "throttled",
+};
+
+static const char *const mint_names[] = {
+    [TA_MINT_OK] = "ok",
+    [TA_MINT_REFUSED] = "refused",
+    [TA_MINT_BAD_REQUEST] = "bad_request",
+    [TA_MINT_UNAVAILABLE] = "unavailable",
+};
+
+static const char *const type_names[] = {
+    [TA_MSG_AUTH_REQ] = "auth_req", [TA_MSG_AUTH_RESP] = "auth_resp",
+    [TA_MSG_OPEN_REQ] = "open_req", [TA_MSG_OPEN_RESP] = "open_resp",
+    [TA_MSG_LIST_REQ] = "list_req", [TA_MSG_LIST_RESP] = "list_resp",
+    [TA_MSG_MINT_REQ] = "mint_req", [TA_MSG_MINT_RESP] = "mint_resp",
+    [TA_MSG_PAM_REQ] = "pam_req",   [TA_MSG_PAM_RESP] = "pam_resp",
+    [TA_MSG_ERROR] = "error",
 };
 
 static const char *const error_names[] = {
     [TA_PROTO_ERR_MALFORMED] = "malformed", [TA_PROTO_ERR_BAD_VERSION] = "bad_version",
     [TA_PROTO_ERR_BAD_TYPE] = "bad_type",   [TA_PROTO_ERR_TOO_LARGE] = "too_large",
-    [TA_PROTO_ERR_INTERNAL] = "internal",
+    [TA_PROTO_ERR_INTERNAL] = "internal",   [TA_PROTO_ERR_FORBIDDEN] = "forbidden",
 };
 
 #define NAME_OF(table, v)                                                                          \
@@ -59,6 +84,16 @@ const char *ta_auth_result_name(int result)
 const char *ta_proto_error_name(int code)
 {
     return NAME_OF(error_names, code);
+}
+
+const char *ta_mint_result_name(int result)
+{
+    return NAME_OF(mint_names, result);
+}
+
+const char *ta_msg_type_name(int type)
+{
+    return NAME_OF(type_names, type);
 }
 
 static uint16_t get_u16(const unsigned char *p)
@@ -103,6 +138,19 @@ static int service_char(unsigned char c)
            c == '_' || c == '-';
 }
 
+/* A service name is a file name under /etc/pam.d: the protocol's character class, and no
+ * leading dot (".", ".." and hidden files). */
+int ta_pam_service_valid(const char *s)
+{
+    size_t n = 0;
+
+    if (s == NULL || s[0] == '\0' || s[0] == '.')
+        return 0;
+    while (s[n] && service_char((unsigned char)s[n]))
+        n++;
+    return s[n] == '\0' && n <= TA_PROTO_SERVICE_MAX;
+}
+
 /* User names reach PAM modules and syslog lines: no control characters that could forge a
  * log line, but UTF-8 is fine. */
 static int user_char(unsigned char c)
@@ -122,42 +170,239 @@ static int rhost_char(unsigned char c)
     return c >= 0x21 && c <= 0x7e;
 }
 
-struct field_rule {
-    size_t min, max;
-    int (*ok)(unsigned char c);
-};
-
-/* The AUTH_REQ body, in wire order. */
-static const struct field_rule auth_fields[NFIELDS] = {
-    {1, TA_PROTO_SERVICE_MAX, service_char},
-    {1, TA_PROTO_USER_MAX, user_char},
-    {0, TA_PROTO_PASSWORD_MAX, password_char},
-    {0, TA_PROTO_RHOST_MAX, rhost_char},
-};
-
-/* OPEN_REQ and LIST_REQ, after the flags byte. The subdir and path reach the confined open
- * and debug logs: no control characters there either; '/' and UTF-8 are theirs to judge. */
-static const struct field_rule file_fields[NFILE_FIELDS] = {
-    {1, TA_PROTO_USER_MAX, user_char},
-    {1, TA_PROTO_SUBDIR_MAX, user_char},
-    {0, TA_PROTO_PATH_MAX, user_char},
-};
-
-static int field_valid(const struct field_rule *r, const unsigned char *s, size_t n)
+/* A token is a compact JWS: base64url parts and dots, nothing else. */
+static int token_char(unsigned char c)
 {
-    if (n < r->min || n > r->max)
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+}
+
+/* --- the message table ------------------------------------------------------------------
+ * Every message but the two file answers is a fixed sequence of integers and strings. One
+ * table says, per type, each field's kind, place in ta_msg and limits, and one decoder and
+ * one encoder walk it, so the two sides cannot disagree on a single rule. What ties fields
+ * together (a token only with OK) is each type's check, run by both. */
+
+typedef enum { F_U8, F_U16, F_U32, F_U64, F_STR } field_kind;
+
+typedef struct {
+    field_kind kind;
+    size_t off;        /* offsetof(ta_msg, ...) */
+    uint64_t min, max; /* integers: the value; strings: the length */
+    int (*ok)(unsigned char c);
+} field;
+
+typedef struct {
+    const field *f;
+    size_t n;
+    int (*check)(const ta_msg *m);
+} schema;
+
+#define OFF(member) offsetof(ta_msg, u.member)
+#define STR(member, lo, hi, cls)                                                                   \
+    {                                                                                              \
+        F_STR, OFF(member), lo, hi, cls                                                            \
+    }
+#define INT(kind, member, lo, hi)                                                                  \
+    {                                                                                              \
+        kind, OFF(member), lo, hi, NULL                                                            \
+    }
+
+static const field auth_req_f[] = {
+    INT(F_U16, auth_req.server, 0, TA_PROTO_SERVERS_MAX - 1),
+    STR(auth_req.path, 1, TA_PROTO_PATH_MAX, user_char),
+    STR(auth_req.user, 1, TA_PROTO_USER_MAX, user_char),
+    STR(auth_req.password, 0, TA_PROTO_PASSWORD_MAX, password_char),
+    STR(auth_req.rhost, 0, TA_PROTO_RHOST_MAX, rhost_char),
+};
+static const field auth_resp_f[] = {
+    INT(F_U8, auth_resp.result, TA_AUTH_OK, TA_AUTH_THROTTLED),
+    INT(F_U32, auth_resp.uid, 0, UINT32_MAX),
+    INT(F_U64, auth_resp.expires_at, 0, INT64_MAX),
+    INT(F_U32, auth_resp.retry_after, 0, UINT32_MAX),
+    STR(auth_resp.token, 0, TA_PROTO_TOKEN_MAX, token_char),
+};
+/* The path reaches the confined open and debug logs: no control characters; '/' and UTF-8
+ * are the helper's to judge. */
+static const field file_req_f[] = {
+    INT(F_U16, file_req.server, 0, TA_PROTO_SERVERS_MAX - 1),
+    INT(F_U8, file_req.tighten, 0, TA_PROTO_TIGHTEN_ALL),
+    STR(file_req.token, 1, TA_PROTO_TOKEN_MAX, token_char),
+    STR(file_req.path, 1, TA_PROTO_PATH_MAX, user_char),
+};
+static const field mint_req_f[] = {
+    INT(F_U16, mint_req.server, 0, TA_PROTO_SERVERS_MAX - 1),
+    INT(F_U8, mint_req.kind, KIND_URL, KIND_SHARE),
+    INT(F_U64, mint_req.ttl, 0, INT64_MAX),
+    STR(mint_req.token, 1, TA_PROTO_TOKEN_MAX, token_char),
+    STR(mint_req.scope, 1, TA_PROTO_SCOPE_MAX, user_char),
+};
+static const field mint_resp_f[] = {
+    INT(F_U8, mint_resp.status, TA_MINT_OK, TA_MINT_UNAVAILABLE),
+    INT(F_U64, mint_resp.expires_at, 0, INT64_MAX),
+    STR(mint_resp.token, 0, TA_PROTO_TOKEN_MAX, token_char),
+};
+static const field pam_req_f[] = {
+    STR(pam_req.service, 1, TA_PROTO_SERVICE_MAX, service_char),
+    STR(pam_req.user, 1, TA_PROTO_USER_MAX, user_char),
+    STR(pam_req.password, 0, TA_PROTO_PASSWORD_MAX, password_char),
+    STR(pam_req.rhost, 0, TA_PROTO_RHOST_MAX, rhost_char),
+};
+static const field pam_resp_f[] = {
+    INT(F_U8, pam_resp.status, 0, PAM_STATUS_MAX),
+    STR(pam_resp.why, 0, TA_PROTO_WHY_MAX, user_char),
+};
+static const field error_f[] = {
+    INT(F_U8, error.code, TA_PROTO_ERR_MALFORMED, TA_PROTO_ERR_FORBIDDEN),
+};
+
+/* A refusal carries nothing but its reason: no uid, no token, no time that a worker would
+ * have to decide to ignore. */
+static int auth_resp_check(const ta_msg *m)
+{
+    const typeof(m->u.auth_resp) *a = &m->u.auth_resp;
+
+    if (a->result == TA_AUTH_OK)
+        return a->token[0] != '\0' && a->expires_at > 0 && a->retry_after == 0;
+    return a->uid == 0 && a->token[0] == '\0' && a->expires_at == 0 &&
+           (a->retry_after > 0) == (a->result == TA_AUTH_THROTTLED);
+}
+
+static int mint_resp_check(const ta_msg *m)
+{
+    const typeof(m->u.mint_resp) *a = &m->u.mint_resp;
+
+    if (a->status == TA_MINT_OK)
+        return a->token[0] != '\0' && a->expires_at > 0;
+    return a->token[0] == '\0' && a->expires_at == 0;
+}
+
+#define SCHEMA(fields, check)                                                                      \
+    {                                                                                              \
+        fields, sizeof(fields) / sizeof(fields[0]), check                                          \
+    }
+
+static const schema schemas[] = {
+    [TA_MSG_AUTH_REQ] = SCHEMA(auth_req_f, NULL),
+    [TA_MSG_AUTH_RESP] = SCHEMA(auth_resp_f, auth_resp_check),
+    [TA_MSG_OPEN_REQ] = SCHEMA(file_req_f, NULL),
+    [TA_MSG_LIST_REQ] = SCHEMA(file_req_f, NULL),
+    [TA_MSG_MINT_REQ] = SCHEMA(mint_req_f, NULL),
+    [TA_MSG_MINT_RESP] = SCHEMA(mint_resp_f, mint_resp_check),
+    [TA_MSG_PAM_REQ] = SCHEMA(pam_req_f, NULL),
+    [TA_MSG_PAM_RESP] = SCHEMA(pam_resp_f, NULL),
+    [TA_MSG_ERROR] = SCHEMA(error_f, NULL),
+};
+
+/* The table entry of a type that has one (not OPEN_RESP, LIST_RESP or an unknown type). */
+static const schema *schema_of(unsigned type)
+{
+    if (type >= sizeof(schemas) / sizeof(schemas[0]) || schemas[type].f == NULL)
+        return NULL;
+    return &schemas[type];
+}
+
+static int string_valid(const field *f, const unsigned char *s, size_t n)
+{
+    if (n < f->min || n > f->max)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (!r->ok(s[i]))
+        if (!f->ok(s[i]))
             return 0;
     return 1;
+}
+
+static size_t int_width(field_kind k)
+{
+    return k == F_U8 ? 1 : k == F_U16 ? 2 : k == F_U32 ? 4 : 8;
+}
+
+static uint64_t get_int(field_kind k, const unsigned char *p)
+{
+    return k == F_U8 ? p[0] : k == F_U16 ? get_u16(p) : k == F_U32 ? get_u32(p) : get_u64(p);
+}
+
+/* Integers live in ta_msg as uint8_t, uint16_t, uint32_t or uint64_t, as their kind says. */
+static uint64_t load_int(const ta_msg *m, const field *f)
+{
+    const unsigned char *p = (const unsigned char *)m + f->off;
+
+    switch (f->kind) {
+    case F_U8:
+        return *(const uint8_t *)p;
+    case F_U16:
+        return *(const uint16_t *)p;
+    case F_U32:
+        return *(const uint32_t *)p;
+    default:
+        return *(const uint64_t *)p;
+    }
+}
+
+static void store_int(ta_msg *m, const field *f, uint64_t v)
+{
+    unsigned char *p = (unsigned char *)m + f->off;
+
+    switch (f->kind) {
+    case F_U8:
+        *(uint8_t *)p = (uint8_t)v;
+        break;
+    case F_U16:
+        *(uint16_t *)p = (uint16_t)v;
+        break;
+    case F_U32:
+        *(uint32_t *)p = (uint32_t)v;
+        break;
+    default:
+        *(uint64_t *)p = v;
+        break;
+    }
+}
+
+/* Take one field off the front of *p (with *left bytes remaining) into m. Every length is
+ * checked against what is left before anything is read. */
+static int take(const unsigned char **p, size_t *left, const field *f, ta_msg *m)
+{
+    size_t n;
+
+    if (f->kind != F_STR) {
+        uint64_t v;
+        if (*left < int_width(f->kind))
+            return 0;
+        v = get_int(f->kind, *p);
+        if (v < f->min || v > f->max)
+            return 0;
+        store_int(m, f, v);
+        *p += int_width(f->kind);
+        *left -= int_width(f->kind);
+        return 1;
+    }
+    if (*left < 2)
+        return 0;
+    n = get_u16(*p);
+    if (n > *left - 2 || !string_valid(f, *p + 2, n))
+        return 0;
+    memcpy((char *)m + f->off, *p + 2, n);
+    ((char *)m + f->off)[n] = '\0';
+    *p += 2 + n;
+    *left -= 2 + n;
+    return 1;
+}
+
+/* Every field in table order and nothing after the last, so a message has one encoding. */
+static int decode_by_schema(const schema *s, const unsigned char *body, size_t n, ta_msg *m)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!take(&body, &n, &s->f[i], m))
+            return 0;
+    return n == 0 && (s->check == NULL || s->check(m));
 }
 
 /* Only the types this version defines; reserved ones are refused until they are defined, so
  * a helper never half-understands a request. */
 static int type_known(unsigned char type)
 {
-    return (type >= TA_MSG_AUTH_REQ && type <= TA_MSG_LIST_RESP) || type == TA_MSG_ERROR;
+    return type == TA_MSG_OPEN_RESP || type == TA_MSG_LIST_RESP || schema_of(type) != NULL;
 }
 
 size_t ta_proto_body_limit(unsigned type)
@@ -190,64 +435,6 @@ ta_proto_status ta_proto_frame_len(const unsigned char *buf, size_t len, size_t 
 uint32_t ta_proto_request_id(const unsigned char *buf, size_t len)
 {
     return len < TA_PROTO_HEADER_LEN ? 0 : get_u32(buf + 4);
-}
-
-/* Take one length-prefixed field off the front of *p (with *left bytes remaining) into out,
- * which has room for r->max bytes and a NUL. The length is checked against what is left
- * before anything is read. */
-static int take_field(const unsigned char **p, size_t *left, const struct field_rule *r, char *out)
-{
-    size_t n;
-
-    if (*left < 2)
-        return 0;
-    n = get_u16(*p);
-    if (n > *left - 2 || !field_valid(r, *p + 2, n))
-        return 0;
-    memcpy(out, *p + 2, n);
-    out[n] = '\0';
-    *p += 2 + n;
-    *left -= 2 + n;
-    return 1;
-}
-
-/* Four fields in fixed order and nothing after the last, so every request has one encoding. */
-static int decode_auth_req(const unsigned char *body, size_t n, ta_msg *m)
-{
-    char *const out[NFIELDS] = {m->u.auth_req.service, m->u.auth_req.user, m->u.auth_req.password,
-                                m->u.auth_req.rhost};
-
-    for (size_t i = 0; i < NFIELDS; i++)
-        if (!take_field(&body, &n, &auth_fields[i], out[i]))
-            return 0;
-    return n == 0;
-}
-
-/* A uid with a refusal would be a contradiction the worker must not have to interpret. */
-static int decode_auth_resp(const unsigned char *body, size_t n, ta_msg *m)
-{
-    if (n != TA_PROTO_AUTH_RESP_LEN || body[0] > TA_AUTH_UNAVAILABLE)
-        return 0;
-    m->u.auth_resp.result = body[0];
-    m->u.auth_resp.uid = get_u32(body + 1);
-    return body[0] == TA_AUTH_OK || m->u.auth_resp.uid == 0;
-}
-
-/* Flags with no unknown bit (a newer worker's option must not be silently ignored), then
- * three fields in fixed order and nothing after the last. */
-static int decode_file_req(const unsigned char *body, size_t n, ta_msg *m)
-{
-    char *const out[NFILE_FIELDS] = {m->u.file_req.user, m->u.file_req.subdir, m->u.file_req.path};
-
-    if (n < 1 || (body[0] & ~TA_PROTO_FILE_FLAGS) != 0)
-        return 0;
-    m->u.file_req.flags = body[0];
-    body++;
-    n--;
-    for (size_t i = 0; i < NFILE_FIELDS; i++)
-        if (!take_field(&body, &n, &file_fields[i], out[i]))
-            return 0;
-    return n == 0;
 }
 
 /* The file information must match the status: a regular file's with OK (the worker will send
@@ -343,15 +530,6 @@ int ta_proto_list_next(const ta_msg *m, size_t *pos, ta_proto_dirent *e)
     return 1;
 }
 
-static int decode_error(const unsigned char *body, size_t n, ta_msg *m)
-{
-    if (n != TA_PROTO_ERROR_LEN || body[0] < TA_PROTO_ERR_MALFORMED ||
-        body[0] > TA_PROTO_ERR_INTERNAL)
-        return 0;
-    m->u.error.code = body[0];
-    return 1;
-}
-
 /* The message is wiped first, so on success no byte of an earlier message (an earlier, longer
  * password) survives in it, and on failure it holds nothing. */
 ta_proto_status ta_proto_decode(const unsigned char *buf, size_t len, ta_msg *m, size_t *consumed)
@@ -370,27 +548,12 @@ ta_proto_status ta_proto_decode(const unsigned char *buf, size_t len, ta_msg *m,
     body = buf + TA_PROTO_HEADER_LEN;
     m->type = buf[3];
     m->id = get_u32(buf + 4);
-    switch (m->type) {
-    case TA_MSG_AUTH_REQ:
-        ok = decode_auth_req(body, flen - TA_PROTO_HEADER_LEN, m);
-        break;
-    case TA_MSG_AUTH_RESP:
-        ok = decode_auth_resp(body, flen - TA_PROTO_HEADER_LEN, m);
-        break;
-    case TA_MSG_OPEN_REQ:
-    case TA_MSG_LIST_REQ:
-        ok = decode_file_req(body, flen - TA_PROTO_HEADER_LEN, m);
-        break;
-    case TA_MSG_OPEN_RESP:
+    if (m->type == TA_MSG_OPEN_RESP)
         ok = decode_open_resp(body, flen - TA_PROTO_HEADER_LEN, m);
-        break;
-    case TA_MSG_LIST_RESP:
+    else if (m->type == TA_MSG_LIST_RESP)
         ok = decode_list_resp(body, flen - TA_PROTO_HEADER_LEN, m);
-        break;
-    default:
-        ok = decode_error(body, flen - TA_PROTO_HEADER_LEN, m);
-        break;
-    }
+    else
+        ok = decode_by_schema(schema_of(m->type), body, flen - TA_PROTO_HEADER_LEN, m);
     *consumed = flen;
     if (!ok) {
         ta_msg_wipe(m);
@@ -434,102 +597,92 @@ static ta_proto_status start_frame(unsigned char type, uint32_t id, size_t body_
     return TA_PROTO_OK;
 }
 
-/* Every field is checked against the decoder's own rules before a byte is written. */
-ta_proto_status ta_proto_encode_auth_req(uint32_t id, const char *service, const char *user,
-                                         size_t user_len, const char *password, size_t password_len,
-                                         const char *rhost, unsigned char *buf, size_t cap,
-                                         size_t *len)
+/* The bytes a field takes on the wire, or 0 when its value breaks the decoder's rules. */
+static size_t field_size(const ta_msg *m, const field *f)
 {
-    const char *val[NFIELDS] = {service, user, password, rhost};
-    size_t vlen[NFIELDS] = {0, user_len, password_len, 0};
+    if (f->kind == F_STR) {
+        const char *s = (const char *)m + f->off;
+        size_t n = strnlen(s, (size_t)f->max + 1);
+        return string_valid(f, (const unsigned char *)s, n) ? 2 + n : 0;
+    }
+    uint64_t v = load_int(m, f);
+    return v >= f->min && v <= f->max ? int_width(f->kind) : 0;
+}
+
+static unsigned char *put_field(unsigned char *p, const ta_msg *m, const field *f)
+{
+    uint64_t v;
+
+    if (f->kind == F_STR) {
+        const char *s = (const char *)m + f->off;
+        size_t n = strlen(s); /* field_size checked it is within f->max */
+        put_u16(p, (uint16_t)n);
+        memcpy(p + 2, s, n);
+        return p + 2 + n;
+    }
+    v = load_int(m, f);
+    switch (f->kind) {
+    case F_U8:
+        p[0] = (unsigned char)v;
+        break;
+    case F_U16:
+        put_u16(p, (uint16_t)v);
+        break;
+    case F_U32:
+        put_u32(p, (uint32_t)v);
+        break;
+    default:
+        put_u64(p, v);
+        break;
+    }
+    return p + int_width(f->kind);
+}
+
+/* Every field is held to the decoder's rules before a byte is written. */
+ta_proto_status ta_proto_encode(const ta_msg *m, unsigned char *buf, size_t cap, size_t *len)
+{
+    const schema *s = schema_of(m->type);
     size_t body_len = 0;
     unsigned char *p;
     ta_proto_status st;
 
     *len = 0;
-    for (size_t i = 0; i < NFIELDS; i++) {
-        if (val[i] == NULL)
+    if (s == NULL || (s->check && !s->check(m)))
+        return TA_PROTO_MALFORMED;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t n = field_size(m, &s->f[i]);
+        if (n == 0)
             return TA_PROTO_MALFORMED;
-        if (i == 0 || i == 3)
-            vlen[i] = strnlen(val[i], auth_fields[i].max + 1);
-        if (!field_valid(&auth_fields[i], (const unsigned char *)val[i], vlen[i]))
-            return TA_PROTO_MALFORMED;
-        body_len += 2 + vlen[i];
+        body_len += n;
     }
-    st = start_frame(TA_MSG_AUTH_REQ, id, body_len, buf, cap, len);
+    st = start_frame(m->type, m->id, body_len, buf, cap, len);
     if (st != TA_PROTO_OK)
         return st;
     p = buf + TA_PROTO_HEADER_LEN;
-    for (size_t i = 0; i < NFIELDS; i++) {
-        put_u16(p, (uint16_t)vlen[i]);
-        memcpy(p + 2, val[i], vlen[i]);
-        p += 2 + vlen[i];
-    }
+    for (size_t i = 0; i < s->n; i++)
+        p = put_field(p, m, &s->f[i]);
     return TA_PROTO_OK;
 }
 
-ta_proto_status ta_proto_encode_auth_resp(uint32_t id, int result, uint32_t uid, unsigned char *buf,
-                                          size_t cap, size_t *len)
+int ta_proto_set_string(char *dst, size_t cap, const char *src, size_t n)
 {
-    ta_proto_status st;
-
-    *len = 0;
-    if (result < TA_AUTH_OK || result > TA_AUTH_UNAVAILABLE || (result != TA_AUTH_OK && uid != 0))
-        return TA_PROTO_MALFORMED;
-    st = start_frame(TA_MSG_AUTH_RESP, id, TA_PROTO_AUTH_RESP_LEN, buf, cap, len);
-    if (st != TA_PROTO_OK)
-        return st;
-    buf[TA_PROTO_HEADER_LEN] = (unsigned char)result;
-    put_u32(buf + TA_PROTO_HEADER_LEN + 1, uid);
-    return TA_PROTO_OK;
+    if (cap == 0 || n >= cap || (n > 0 && memchr(src, '\0', n) != NULL))
+        return -1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return 0;
 }
 
 ta_proto_status ta_proto_encode_error(uint32_t id, int code, unsigned char *buf, size_t cap,
                                       size_t *len)
 {
-    ta_proto_status st;
+    ta_msg m;
 
-    *len = 0;
-    if (code < TA_PROTO_ERR_MALFORMED || code > TA_PROTO_ERR_INTERNAL)
-        return TA_PROTO_MALFORMED;
-    st = start_frame(TA_MSG_ERROR, id, TA_PROTO_ERROR_LEN, buf, cap, len);
-    if (st != TA_PROTO_OK)
-        return st;
-    buf[TA_PROTO_HEADER_LEN] = (unsigned char)code;
-    return TA_PROTO_OK;
-}
-
-ta_proto_status ta_proto_encode_file_req(int type, uint32_t id, unsigned flags, const char *user,
-                                         const char *subdir, const char *path, unsigned char *buf,
-                                         size_t cap, size_t *len)
-{
-    const char *val[NFILE_FIELDS] = {user, subdir, path};
-    size_t vlen[NFILE_FIELDS], body_len = 1;
-    unsigned char *p;
-    ta_proto_status st;
-
-    *len = 0;
-    if ((type != TA_MSG_OPEN_REQ && type != TA_MSG_LIST_REQ) || (flags & ~TA_PROTO_FILE_FLAGS))
-        return TA_PROTO_MALFORMED;
-    for (size_t i = 0; i < NFILE_FIELDS; i++) {
-        if (val[i] == NULL)
-            return TA_PROTO_MALFORMED;
-        vlen[i] = strnlen(val[i], file_fields[i].max + 1);
-        if (!field_valid(&file_fields[i], (const unsigned char *)val[i], vlen[i]))
-            return TA_PROTO_MALFORMED;
-        body_len += 2 + vlen[i];
-    }
-    st = start_frame((unsigned char)type, id, body_len, buf, cap, len);
-    if (st != TA_PROTO_OK)
-        return st;
-    p = buf + TA_PROTO_HEADER_LEN;
-    *p++ = (unsigned char)flags;
-    for (size_t i = 0; i < NFILE_FIELDS; i++) {
-        put_u16(p, (uint16_t)vlen[i]);
-        memcpy(p + 2, val[i], vlen[i]);
-        p += 2 + vlen[i];
-    }
-    return TA_PROTO_OK;
+    memset(&m, 0, sizeof(m));
+    m.type = TA_MSG_ERROR;
+    m.id = id;
+    m.u.error.code = (uint8_t)code;
+    return ta_proto_encode(&m, buf, cap, len);
 }
 
 ta_proto_status ta_proto_encode_open_resp(uint32_t id, int status, const ta_file_info *info,

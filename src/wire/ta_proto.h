@@ -1,14 +1,14 @@
-/* The helper protocol (SPEC §6), version 1: what Apache's workers and the privileged helper say
+/* The helper protocol (SPEC §6), version 2: what Apache's workers and the privileged helper say
  * to each other over their Unix stream socket. Every message in both directions is one frame:
  *
  *   0-1  magic 'T' 'A'        4-7   request id, uint32 big-endian (echoed in the answer)
- *   2    version (1)          8-11  body length, uint32 big-endian, at most TA_PROTO_MAX_BODY
+ *   2    version (2)          8-11  body length, uint32 big-endian, at most TA_PROTO_MAX_BODY
  *   3    type                 12-   body                  (TA_PROTO_MAX_LIST_BODY for LIST_RESP)
  *
- * The file messages (OPEN, LIST) were reserved in version 1 from the start and are added to it,
- * not to a version 2: a helper without them answers ERROR bad_type, and AUTH is unchanged, so
- * a worker of the previous generation still logs in through a new helper during a graceful
- * restart (a version bump would refuse every frame of the old workers).
+ * Version 2 is the one in which the worker is an untrusted client: a file request carries the
+ * token and a location, never a user name, a directory or policy flags, and the helper decides
+ * everything else from its own copy of the configuration. Version 1 frames are refused
+ * (bad_version): they asked the helper to believe the worker.
  *
  * The helper is privileged, so decoding is one strict function: every length is checked
  * against what is left before it is used, every field against its limit and character class,
@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TA_PROTO_VERSION 1
+#define TA_PROTO_VERSION 2
 #define TA_PROTO_HEADER_LEN 12
 #define TA_PROTO_MAX_BODY 16384
 #define TA_PROTO_MAX_FRAME (TA_PROTO_HEADER_LEN + TA_PROTO_MAX_BODY)
@@ -29,21 +29,19 @@
 #define TA_PROTO_MAX_LIST_BODY (1024 * 1024)
 #define TA_PROTO_MAX_LIST_FRAME (TA_PROTO_HEADER_LEN + TA_PROTO_MAX_LIST_BODY)
 
-/* AUTH_REQ fields, in this order, each a uint16 big-endian length and the bytes. */
+/* String fields: a uint16 big-endian length and the bytes, no NUL among them. */
 #define TA_PROTO_SERVICE_MAX 64    /* 1..64 of A-Za-z0-9._- (a PAM service name) */
-#define TA_PROTO_USER_MAX 256      /* 1..256, no control characters, no NUL */
-#define TA_PROTO_PASSWORD_MAX 1024 /* 0..1024, no NUL */
+#define TA_PROTO_USER_MAX 256      /* 1..256, no control characters */
+#define TA_PROTO_PASSWORD_MAX 1024 /* 0..1024 */
 #define TA_PROTO_RHOST_MAX 64      /* 0..64 of 0x21-0x7e: an IPv4/IPv6 address text */
-#define TA_PROTO_AUTH_RESP_LEN 5   /* result uint8, uid uint32 big-endian */
-#define TA_PROTO_ERROR_LEN 1       /* code uint8 */
-
-/* OPEN_REQ and LIST_REQ: flags uint8, then user, subdir and path, each a uint16 big-endian
- * length and the bytes. The user follows the AUTH user rules. */
-#define TA_PROTO_FILE_OWNER_ONLY 0x01   /* flags bit 0: TokenAuthOwnerOnly On */
-#define TA_PROTO_FILE_ALLOW_HIDDEN 0x02 /* flags bit 1: TokenAuthHidden allow */
-#define TA_PROTO_FILE_FLAGS 0x03        /* every other bit must be 0 */
-#define TA_PROTO_SUBDIR_MAX 255         /* 1..255, no control characters, no NUL */
-#define TA_PROTO_PATH_MAX 4096          /* 0..4096, no control characters, no NUL */
+#define TA_PROTO_TOKEN_MAX 4095    /* a compact JWS of base64url and dots: SPEC's "under 4 KiB" */
+#define TA_PROTO_PATH_MAX 4096     /* 0..4096, no control characters */
+#define TA_PROTO_SCOPE_MAX 2048    /* 1..2048, no control characters (TA_SCOPE_MAX) */
+#define TA_PROTO_WHY_MAX 255       /* a PAM verdict's log line, no control characters */
+#define TA_PROTO_TIGHTEN_OWNER_ONLY 0x01 /* the worker's TokenAuthOwnerOnly is On */
+#define TA_PROTO_TIGHTEN_HIDE 0x02       /* the worker's TokenAuthHidden is deny */
+#define TA_PROTO_TIGHTEN_ALL 0x03
+#define TA_PROTO_SERVERS_MAX 0xffffu /* virtual hosts the helper can tell apart */
 
 /* OPEN_RESP: status uint8 (a ta_confine_status), mode uint32, size uint64, mtime_sec int64,
  * mtime_nsec uint32, ino uint64, dev uint64, all big-endian. With TA_CONFINE_OK the mode is a
@@ -51,11 +49,11 @@
  * TA_CONFINE_IS_DIR it is a directory's and no descriptor comes; with any other status every
  * field after it is 0. */
 #define TA_PROTO_OPEN_RESP_LEN 41
-#define TA_PROTO_FILE_STATUS_MAX 6 /* TA_CONFINE_ERROR, the last ta_confine_status */
+#define TA_PROTO_FILE_STATUS_MAX 7 /* TA_CONFINE_BAD_TOKEN, the last ta_confine_status */
 
 /* LIST_RESP: status uint8, truncated uint8 (0 or 1), count uint32, then count entries: type
  * uint8 (0 file, 1 directory), size uint64, mtime int64, name (uint16 length 1..255 and the
- * bytes: no NUL, no '/', not "." or ".."). The status is ta_confine_open's verdict on the path:
+ * bytes: no NUL, no '/', not "." or ".."). The status is the helper's verdict on the path:
  * TA_CONFINE_IS_DIR carries the listing; anything else (TA_CONFINE_OK: a regular file, list
  * nothing) has truncated 0 and count 0. */
 #define TA_PROTO_LIST_HEAD_LEN 6
@@ -65,7 +63,20 @@
 #define TA_PROTO_LIST_MAX_ENTRIES                                                                  \
     ((TA_PROTO_MAX_LIST_BODY - TA_PROTO_LIST_HEAD_LEN) / TA_PROTO_LIST_ENTRY_MIN)
 
-/* Message types. */
+/* Message types. The body of each, in wire order:
+ *   AUTH_REQ   server u16, path (the login URL), user, password, rhost
+ *   AUTH_RESP  result u8, uid u32, expires_at u64, retry_after u32, token (only with OK)
+ *   OPEN_REQ   server u16, tighten u8, token, path (the whole URL path)   LIST_REQ  the same
+ *   OPEN_RESP, LIST_RESP  above
+ *   MINT_REQ   server u16, kind u8 (url/share), ttl u64 (0: the default where the scope lies),
+ *              session token, scope
+ *   MINT_RESP  status u8, expires_at u64, token (only with OK)
+ *   PAM_REQ    service, user, password, rhost    (the helper to its PAM process only)
+ *   PAM_RESP   status u8 (a ta_pam_status), why  (the PAM process to the helper only)
+ *   ERROR      code u8
+ * server is the virtual host (0 the main server, then Apache's virtual hosts in order). The
+ * worker names a virtual host and a URL path and nothing else: the helper holds its own copy of
+ * every <Location> section's settings and works out, as Apache does, which apply to the path. */
 typedef enum {
     TA_MSG_AUTH_REQ = 1,
     TA_MSG_AUTH_RESP = 2,
@@ -73,6 +84,10 @@ typedef enum {
     TA_MSG_OPEN_RESP = 4,
     TA_MSG_LIST_REQ = 5,
     TA_MSG_LIST_RESP = 6,
+    TA_MSG_MINT_REQ = 8,
+    TA_MSG_MINT_RESP = 9,
+    TA_MSG_PAM_REQ = 10,
+    TA_MSG_PAM_RESP = 11,
     TA_MSG_ERROR = 0x7f,
 } ta_msg_type;
 
@@ -98,18 +113,30 @@ typedef struct {
 /* The helper's verdict on a login (AUTH_RESP result). */
 typedef enum {
     TA_AUTH_OK = 0,
-    TA_AUTH_BAD_CREDENTIALS = 1, /* pam_authenticate refused: unknown user or wrong password */
-    TA_AUTH_ACCOUNT_REFUSED = 2, /* pam_acct_mgmt refused: expired, locked */
-    TA_AUTH_UNAVAILABLE = 3,     /* PAM itself failed: answer 503, not 401 */
+    TA_AUTH_BAD_CREDENTIALS = 1, /* PAM refused: unknown user or wrong password */
+    TA_AUTH_ACCOUNT_REFUSED = 2, /* pam_acct_mgmt refused (expired, locked), or an account the
+                                  * helper does not serve */
+    TA_AUTH_UNAVAILABLE = 3,     /* PAM or the helper failed: answer 503, not 401 */
+    TA_AUTH_THROTTLED = 4,       /* too many failures for this name: retry_after seconds */
 } ta_auth_result;
 
-/* Why the helper refused a frame (ERROR_RESP code). */
+/* The helper's verdict on a mint (MINT_RESP status). */
+typedef enum {
+    TA_MINT_OK = 0,
+    TA_MINT_REFUSED = 1,     /* the session token does not allow minting (invalid, revoked,
+                              * not a session token) */
+    TA_MINT_BAD_REQUEST = 2, /* scope outside the location, ttl over its maximum, bad kind */
+    TA_MINT_UNAVAILABLE = 3,
+} ta_mint_result;
+
+/* Why the helper refused a frame (ERROR code). */
 typedef enum {
     TA_PROTO_ERR_MALFORMED = 1,
     TA_PROTO_ERR_BAD_VERSION = 2,
     TA_PROTO_ERR_BAD_TYPE = 3,
     TA_PROTO_ERR_TOO_LARGE = 4,
     TA_PROTO_ERR_INTERNAL = 5,
+    TA_PROTO_ERR_FORBIDDEN = 6, /* a request this peer may not make */
 } ta_proto_error;
 
 typedef enum ta_proto_status {
@@ -123,14 +150,15 @@ typedef enum ta_proto_status {
     TA_PROTO_NO_ROOM,     /* encode buffer too small */
 } ta_proto_status;
 
-/* One decoded message. The strings are NUL-terminated and hold no NUL of their own, so
- * strlen() gives back each field's length. The password is a secret: ta_msg_wipe when done. */
+/* One message. Strings are NUL-terminated and hold no NUL of their own, so strlen() gives
+ * back each field's length. Passwords and tokens are secrets: ta_msg_wipe when done. */
 typedef struct ta_msg {
     uint8_t type; /* ta_msg_type */
     uint32_t id;
     union {
         struct {
-            char service[TA_PROTO_SERVICE_MAX + 1];
+            uint16_t server;
+            char path[TA_PROTO_PATH_MAX + 1];
             char user[TA_PROTO_USER_MAX + 1];
             char password[TA_PROTO_PASSWORD_MAX + 1];
             char rhost[TA_PROTO_RHOST_MAX + 1];
@@ -138,13 +166,40 @@ typedef struct ta_msg {
         struct {
             uint8_t result; /* ta_auth_result */
             uint32_t uid;   /* 0 unless TA_AUTH_OK */
+            uint64_t expires_at;
+            uint32_t retry_after; /* 0 unless TA_AUTH_THROTTLED */
+            char token[TA_PROTO_TOKEN_MAX + 1];
         } auth_resp;
         struct {
-            uint8_t flags; /* TA_PROTO_FILE_* */
-            char user[TA_PROTO_USER_MAX + 1];
-            char subdir[TA_PROTO_SUBDIR_MAX + 1];
+            uint16_t server;
+            uint8_t tighten; /* TA_PROTO_TIGHTEN_*: the worker's own policy, which the helper
+                              * may only add to its own (a <Directory> or <LocationMatch>
+                              * setting the helper's copy cannot model), never relax */
+            char token[TA_PROTO_TOKEN_MAX + 1];
             char path[TA_PROTO_PATH_MAX + 1];
         } file_req; /* OPEN_REQ and LIST_REQ */
+        struct {
+            uint16_t server;
+            uint8_t kind; /* ta_kind: TA_KIND_URL or TA_KIND_SHARE */
+            uint64_t ttl;
+            char token[TA_PROTO_TOKEN_MAX + 1];
+            char scope[TA_PROTO_SCOPE_MAX + 1];
+        } mint_req;
+        struct {
+            uint8_t status; /* ta_mint_result */
+            uint64_t expires_at;
+            char token[TA_PROTO_TOKEN_MAX + 1];
+        } mint_resp;
+        struct {
+            char service[TA_PROTO_SERVICE_MAX + 1];
+            char user[TA_PROTO_USER_MAX + 1];
+            char password[TA_PROTO_PASSWORD_MAX + 1];
+            char rhost[TA_PROTO_RHOST_MAX + 1];
+        } pam_req;
+        struct {
+            uint8_t status; /* ta_pam_status */
+            char why[TA_PROTO_WHY_MAX + 1];
+        } pam_resp;
         struct {
             uint8_t status; /* ta_confine_status */
             ta_file_info info;
@@ -164,10 +219,17 @@ typedef struct ta_msg {
     } u;
 } ta_msg;
 
+/* 1 when s can name a PAM service: 1..64 of A-Za-z0-9._-, not starting with a dot (a file
+ * name under /etc/pam.d). The configuration is checked with it, and the PAM process holds
+ * every request to it. */
+int ta_pam_service_valid(const char *s);
+
 /* Stable lower-case names for logs ("bad_version", "account_refused", "too_large");
  * "unknown" for a value outside the enum. */
 const char *ta_proto_status_name(ta_proto_status st);
 const char *ta_auth_result_name(int result);
+const char *ta_mint_result_name(int result);
+const char *ta_msg_type_name(int type);
 const char *ta_proto_error_name(int code);
 
 /* The largest body a frame of this type may have: TA_PROTO_MAX_LIST_BODY for LIST_RESP,
@@ -195,27 +257,21 @@ uint32_t ta_proto_request_id(const unsigned char *buf, size_t len);
  * (INTERNAL). */
 ta_proto_error ta_proto_error_for(ta_proto_status st);
 
-/* Encoders write one frame into buf[0..cap) and set *len; they refuse (MALFORMED) whatever
- * ta_proto_decode would refuse, so we never send what the other side must reject, and write
- * nothing at all unless the whole frame fits (NO_ROOM). *len is 0 on failure.
- *
- * User and password come with lengths: they arrive in a request body where %00 or \u0000
- * can hide a NUL, and a C string would silently cut the password there. Service and rhost
- * come from the configuration and the connection, as C strings. */
-ta_proto_status ta_proto_encode_auth_req(uint32_t id, const char *service, const char *user,
-                                         size_t user_len, const char *password, size_t password_len,
-                                         const char *rhost, unsigned char *buf, size_t cap,
-                                         size_t *len);
-ta_proto_status ta_proto_encode_auth_resp(uint32_t id, int result, uint32_t uid, unsigned char *buf,
-                                          size_t cap, size_t *len);
+/* Encode m (type, id and the fields of its type) as one frame into buf[0..cap) and set *len.
+ * Every field is held to the decoder's own rules first, so we never send what the other side
+ * must reject, and nothing is written unless the whole frame fits (NO_ROOM). *len is 0 on
+ * failure. For every type but OPEN_RESP and LIST_RESP, which have encoders of their own. */
+ta_proto_status ta_proto_encode(const ta_msg *m, unsigned char *buf, size_t cap, size_t *len);
+
+/* Copy src[0..n) into a string field of capacity cap (its array size): -1 when it does not
+ * fit or holds a NUL (a %00 or \u0000 in a request body would otherwise cut a password short
+ * without anybody noticing), else 0. */
+int ta_proto_set_string(char *dst, size_t cap, const char *src, size_t n);
+
+/* An ERROR frame for a refused request. */
 ta_proto_status ta_proto_encode_error(uint32_t id, int code, unsigned char *buf, size_t cap,
                                       size_t *len);
 
-/* OPEN_REQ or LIST_REQ (type). The strings come as C strings: the user from a verified token,
- * subdir from the configuration, path from the URL after ap_unescape_url, which refuses %00. */
-ta_proto_status ta_proto_encode_file_req(int type, uint32_t id, unsigned flags, const char *user,
-                                         const char *subdir, const char *path, unsigned char *buf,
-                                         size_t cap, size_t *len);
 /* info may be NULL for a status other than TA_CONFINE_OK and TA_CONFINE_IS_DIR. */
 ta_proto_status ta_proto_encode_open_resp(uint32_t id, int status, const ta_file_info *info,
                                           unsigned char *buf, size_t cap, size_t *len);

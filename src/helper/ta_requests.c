@@ -1,0 +1,444 @@
+/* The helper's request handlers. Every one starts from the token (or, for a login, from PAM)
+ * and from the helper's own copy of the configuration; see ta_requests.h. */
+#include "ta_requests.h"
+#include "ta_broker.h"
+#include "ta_confine.h"
+#include "ta_hlog.h"
+#include "ta_hthrottle.h"
+#include "ta_token.h"
+#include "ta_user.h"
+#include "ta_usercred.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+/* pam_unix delays a wrong password by 1-3 s; a refused account with the right one must not
+ * answer faster (the timing would tell that the password was right) */
+#define REFUSED_DELAY_MIN_MS 1000
+#define REFUSED_DELAY_SPAN_MS 2000
+/* Entries a listing collects before it is encoded: ta_confine_list holds them all in memory
+ * (up to ~300 bytes each), in a root process serving many clients at once, so fewer than the
+ * TA_PROTO_LIST_MAX_ENTRIES that could fit a LIST_RESP of one-byte names. Either way the
+ * answer says truncated. */
+#define LIST_MAX_ENTRIES 8192
+
+_Static_assert(TA_KIND_URL == 2 && TA_KIND_SHARE == 3, "MINT_REQ kinds are ta_kind's");
+
+static long long now_s(void)
+{
+    return (long long)time(NULL);
+}
+
+/* --- the token ------------------------------------------------------------------------- */
+
+/* Verify token as the access checker does, against the server's own keys and issuer, the
+ * revocation ledger and the user database, and for url/share tokens the URL path it is used
+ * for (path NULL: not used for a path, as for minting). *uc is the token user's, to be freed
+ * with ta_usercred_free whatever the outcome. NULL when the token holds, else why not. */
+static const char *verify_token(const ta_helper_ctx *ctx, const ta_hserver *srv, const char *token,
+                                const char *path, ta_claims *c, ta_usercred *uc)
+{
+    long long now = now_s();
+    ta_token_status st = ta_token_verify(srv->keys, srv->issuer, token, strlen(token), now, c);
+    int revoked;
+
+    memset(uc, 0, sizeof(*uc));
+    if (st != TA_TOKEN_OK)
+        return ta_token_status_name(st);
+    if (path && ta_token_check_request(c, path, 1) != TA_TOKEN_OK)
+        return "out_of_scope";
+    revoked =
+        ctx->ledger ? ta_revstore_is_revoked_unlocked(ctx->ledger, c->jti, c->sub, c->iat, now) : 0;
+    if (revoked != 0)
+        return revoked > 0 ? "revoked" : "ledger_unreadable";
+    if (c->uid < srv->min_uid)
+        return "system_account";
+    switch (ta_usercred_get(c->sub, uc)) {
+    case TA_USERCRED_OK:
+        return uc->uid == c->uid ? NULL : "uid_mismatch";
+    case TA_USERCRED_UNKNOWN:
+        return "unknown_user";
+    default:
+        return "user_lookup_failed";
+    }
+}
+
+/* --- AUTH -------------------------------------------------------------------------------- */
+
+/* Wait as long as pam_unix's failure delay would. */
+static void refused_delay(void)
+{
+    unsigned short r = 0;
+    long ms;
+    struct timespec ts;
+
+    if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+        r = 0;
+    ms = REFUSED_DELAY_MIN_MS + r % REFUSED_DELAY_SPAN_MS;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* A session token for the account PAM just accepted: its canonical name and uid from the user
+ * database, the lifetime of the login location. The result to answer. */
+static int issue_session(const ta_hserver *srv, const ta_hpolicy *pol, const char *user, ta_msg *a)
+{
+    ta_user u;
+    ta_claims c;
+    ta_token_status st;
+
+    if (ta_user_lookup(user, &u) != TA_USER_OK || u.uid > UINT32_MAX) {
+        ta_hlog(TA_LOG_ERR,
+                "TA00060: helper: PAM accepted %s, whom the user database does not "
+                "know (or knows with a uid out of range)",
+                user);
+        return TA_AUTH_UNAVAILABLE;
+    }
+    if (u.uid < srv->min_uid) {
+        /* the password was right, but root and system accounts have no web login: as for an
+         * expired account, the same delay as a wrong password */
+        ta_hlog(TA_LOG_INFO,
+                "TA00056: helper: login of %s refused: uid %lu is below the "
+                "minimum %lu",
+                u.name, u.uid, srv->min_uid);
+        refused_delay();
+        return TA_AUTH_ACCOUNT_REFUSED;
+    }
+    memset(&c, 0, sizeof(c));
+    snprintf(c.sub, sizeof(c.sub), "%s", u.name);
+    c.uid = u.uid;
+    c.iat = now_s();
+    c.exp = c.iat + pol->session_ttl;
+    c.kind = TA_KIND_SESSION;
+    st = ta_token_issue(srv->keys, srv->issuer, &c, a->u.auth_resp.token,
+                        sizeof(a->u.auth_resp.token));
+    if (st != TA_TOKEN_OK) {
+        ta_hlog(TA_LOG_ERR, "TA00060: helper: cannot sign a session token for %s: %s", u.name,
+                ta_token_status_name(st));
+        return TA_AUTH_UNAVAILABLE;
+    }
+    a->u.auth_resp.uid = (uint32_t)u.uid;
+    a->u.auth_resp.expires_at = (uint64_t)c.exp;
+    return TA_AUTH_OK;
+}
+
+/* The strictest TokenAuthLoginThrottle of the servers that use this PAM service: a worker
+ * names the virtual host, and must not pick the most lenient one. */
+static ta_throttle_policy throttle_policy(const ta_hconf *conf, const char *service)
+{
+    ta_throttle_policy p = {0, 0, 0};
+
+    for (size_t i = 0; i < conf->nservers; i++) {
+        const ta_hserver *s = &conf->servers[i];
+        if (strcmp(s->pam_service, service) != 0)
+            continue;
+        if (p.limit == 0 || s->throttle_limit < p.limit)
+            p.limit = s->throttle_limit;
+        if (s->throttle_window > p.window)
+            p.window = s->throttle_window;
+        if (s->throttle_lockout > p.lockout)
+            p.lockout = s->throttle_lockout;
+    }
+    return p;
+}
+
+/* The name the failure count is kept under: the account's own spelling where the user database
+ * knows it (with a case-insensitive one, "ALICE" and "alice" are one account), else as typed. */
+static void count_name(const char *typed, char *out, size_t cap)
+{
+    ta_user u;
+
+    snprintf(out, cap, "%s", ta_user_lookup(typed, &u) == TA_USER_OK ? u.name : typed);
+}
+
+/* PAM through the broker, for the server's own PAM service; the account's failure count. */
+static int check_password(const ta_helper_ctx *ctx, const ta_hserver *srv, const char *account,
+                          const ta_msg *m)
+{
+    const ta_throttle_policy tp = throttle_policy(ctx->conf, srv->pam_service);
+    char why[TA_PROTO_WHY_MAX + 1] = "";
+    ta_pam_status st =
+        ta_broker_check(ctx->broker, srv->pam_service, m->u.auth_req.user, m->u.auth_req.password,
+                        m->u.auth_req.rhost, why, sizeof(why));
+
+    ta_hlog(TA_LOG_DEBUG, "TA00061: helper: auth %s (service %s): %s (%s)", m->u.auth_req.user,
+            srv->pam_service, ta_pam_status_name(st), why);
+    switch (st) {
+    case TA_PAM_OK:
+        ta_hthrottle_clear(srv->pam_service, account, now_s());
+        return TA_AUTH_OK;
+    case TA_PAM_BAD_CREDENTIALS:
+        ta_hthrottle_fail(srv->pam_service, account, &tp, now_s());
+        return TA_AUTH_BAD_CREDENTIALS;
+    case TA_PAM_ACCOUNT_REFUSED:
+        ta_hthrottle_fail(srv->pam_service, account, &tp, now_s());
+        refused_delay();
+        return TA_AUTH_ACCOUNT_REFUSED;
+    default:
+        ta_hlog(TA_LOG_ERR, "TA00062: helper: PAM unavailable for service %s: %s", srv->pam_service,
+                why);
+        return TA_AUTH_UNAVAILABLE;
+    }
+}
+
+void ta_answer_auth(const ta_helper_ctx *ctx, const ta_msg *m, ta_conn_scratch *cs,
+                    unsigned char *out, size_t cap, ta_answer *a)
+{
+    char account[TA_USER_NAME_MAX + 1];
+    ta_hpolicy pol;
+    ta_msg r;
+    long long wait;
+    int result;
+
+    (void)cs;
+    memset(&r, 0, sizeof(r));
+    r.type = TA_MSG_AUTH_RESP;
+    r.id = m->id;
+    count_name(m->u.auth_req.user, account, sizeof(account));
+    if (ta_hconf_policy(ctx->conf, m->u.auth_req.server, m->u.auth_req.path, &pol) != 0)
+        result = TA_AUTH_UNAVAILABLE;
+    else if ((wait = ta_hthrottle_wait(pol.server->pam_service, account, now_s())) > 0) {
+        /* decided before PAM is asked, as the HTTP side does */
+        ta_hlog(TA_LOG_INFO, "TA00063: helper: login of %s throttled for %lld s",
+                m->u.auth_req.user, wait);
+        result = TA_AUTH_THROTTLED;
+        r.u.auth_resp.retry_after = (uint32_t)(wait > UINT32_MAX ? UINT32_MAX : wait);
+    }
+    else if ((result = check_password(ctx, pol.server, account, m)) == TA_AUTH_OK)
+        result = issue_session(pol.server, &pol, m->u.auth_req.user, &r);
+    if (result != TA_AUTH_OK) {
+        OPENSSL_cleanse(r.u.auth_resp.token, sizeof(r.u.auth_resp.token));
+        r.u.auth_resp.uid = 0;
+        r.u.auth_resp.expires_at = 0;
+    }
+    r.u.auth_resp.result = (uint8_t)result;
+    if (ta_proto_encode(&r, out, cap, &a->len) != TA_PROTO_OK)
+        a->len = 0;
+    ta_msg_wipe(&r);
+}
+
+/* --- OPEN and LIST ------------------------------------------------------------------------ */
+
+/* Whose credentials a file request runs with. Root's never: a root helper that opened files as
+ * root would give the workers the whole disk. A helper that is not root (Apache not started
+ * as root) can take no one's credentials but its own, so it serves that one account only. */
+static ta_confine_status file_creds(const ta_usercred *uc, ta_creds *cr)
+{
+    if (uc->uid == 0 || (geteuid() != 0 && uc->uid != (unsigned long)geteuid()))
+        return TA_CONFINE_BAD_USER;
+    cr->uid = uc->uid;
+    cr->gid = uc->gid;
+    cr->groups = uc->groups;
+    cr->ngroups = uc->ngroups;
+    return TA_CONFINE_OK;
+}
+
+static void stat_info(const struct stat *st, ta_file_info *fi)
+{
+    fi->mode = (uint32_t)st->st_mode;
+    fi->size = (uint64_t)st->st_size;
+    fi->mtime_sec = (int64_t)st->st_mtim.tv_sec;
+    fi->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
+    fi->ino = (uint64_t)st->st_ino;
+    fi->dev = (uint64_t)st->st_dev;
+}
+
+/* The listing of the open directory dirfd into out (TA_PROTO_MAX_LIST_FRAME bytes), as much
+ * of it as fits one LIST_RESP. Returns the frame's length, or 0 with *st saying why. */
+static size_t write_listing(const ta_msg *m, int dirfd, const ta_creds *cr,
+                            const ta_confine_policy *pol, unsigned char *out, ta_confine_status *st)
+{
+    ta_proto_list_writer w;
+    ta_dirent *e = NULL;
+    size_t n = 0, len = 0, i;
+    int truncated = 0;
+
+    *st = ta_confine_list(dirfd, cr, pol, LIST_MAX_ENTRIES, &e, &n, &truncated);
+    if (*st != TA_CONFINE_OK) {
+        ta_dirent_free(e, n);
+        return 0;
+    }
+    *st = TA_CONFINE_IS_DIR;
+    if (ta_proto_list_begin(&w, m->id, TA_CONFINE_IS_DIR, out, TA_PROTO_MAX_LIST_FRAME) !=
+        TA_PROTO_OK) {
+        ta_dirent_free(e, n);
+        *st = TA_CONFINE_ERROR;
+        return 0;
+    }
+    for (i = 0; i < n; i++)
+        if (ta_proto_list_add(&w, e[i].is_dir, (uint64_t)e[i].size, e[i].mtime, e[i].name,
+                              strlen(e[i].name)) == TA_PROTO_NO_ROOM)
+            break; /* a name the protocol cannot carry ("." or "..") is left out */
+    truncated = truncated || i < n;
+    ta_dirent_free(e, n);
+    if (ta_proto_list_end(&w, truncated, &len) != TA_PROTO_OK) {
+        *st = TA_CONFINE_ERROR;
+        return 0;
+    }
+    return len;
+}
+
+/* The answer to OPEN_REQ or LIST_REQ that carries the status alone. */
+static size_t status_only(const ta_msg *m, ta_confine_status st, unsigned char *out, size_t cap)
+{
+    ta_proto_list_writer w;
+    size_t len = 0;
+
+    if (m->type == TA_MSG_OPEN_REQ) {
+        if (ta_proto_encode_open_resp(m->id, st, NULL, out, cap, &len) != TA_PROTO_OK)
+            return 0;
+    }
+    else if (ta_proto_list_begin(&w, m->id, st, out, cap) != TA_PROTO_OK ||
+             ta_proto_list_end(&w, 0, &len) != TA_PROTO_OK)
+        return 0;
+    return len;
+}
+
+/* The token, the location and the path: the user's credentials and where to look, or the
+ * refusal. */
+static ta_confine_status resolve(const ta_helper_ctx *ctx, const ta_msg *m, ta_hpolicy *pol,
+                                 const char **rel, ta_usercred *uc, ta_creds *cr)
+{
+    const char *path = m->u.file_req.path, *why;
+    ta_claims c;
+    int bare;
+
+    memset(uc, 0, sizeof(*uc));
+    /* a listing is of a directory URL: "/d/" and not "/d", which a share token for the file
+     * "/d" would otherwise cover */
+    if (m->type == TA_MSG_LIST_REQ && path[strlen(path) - 1] != '/')
+        return TA_CONFINE_BAD_PATH;
+    if (ta_hconf_policy(ctx->conf, m->u.file_req.server, path, pol) != 0 || pol->home == NULL ||
+        (*rel = ta_hconf_below(pol->home_prefix, path, &bare)) == NULL)
+        return TA_CONFINE_FORBIDDEN; /* not a TokenAuthHome path of that server */
+    if ((why = verify_token(ctx, pol->server, m->u.file_req.token, path, &c, uc)) != NULL) {
+        ta_hlog(TA_LOG_INFO, "TA00064: helper: refused a token for %s: %s", path, why);
+        return TA_CONFINE_BAD_TOKEN;
+    }
+    return file_creds(uc, cr);
+}
+
+void ta_answer_file(const ta_helper_ctx *ctx, const ta_msg *m, ta_conn_scratch *cs,
+                    unsigned char *out, size_t cap, ta_answer *a)
+{
+    ta_hpolicy hp = {0};
+    ta_usercred uc;
+    ta_creds cr = {0};
+    ta_confine_policy pol = {0, 0, 0};
+    const char *rel = NULL;
+    struct stat sb;
+    ta_file_info fi;
+    int fd = -1;
+    ta_confine_status st = resolve(ctx, m, &hp, &rel, &uc, &cr);
+
+    /* the worker may only make the policy stricter */
+    pol.owner_only = hp.owner_only || (m->u.file_req.tighten & TA_PROTO_TIGHTEN_OWNER_ONLY);
+    pol.allow_hidden = hp.allow_hidden && !(m->u.file_req.tighten & TA_PROTO_TIGHTEN_HIDE);
+    if (st == TA_CONFINE_OK)
+        st = ta_confine_open(uc.home, hp.home, rel, &cr, &pol, &fd, &sb);
+    if (st != TA_CONFINE_OK && st != TA_CONFINE_IS_DIR && fd >= 0) {
+        close(fd); /* ta_confine leaves none open on a refusal; be sure */
+        fd = -1;
+    }
+    if (m->type == TA_MSG_OPEN_REQ && (st == TA_CONFINE_OK || st == TA_CONFINE_IS_DIR)) {
+        stat_info(&sb, &fi);
+        if (ta_proto_encode_open_resp(m->id, st, &fi, out, cap, &a->len) != TA_PROTO_OK)
+            st = TA_CONFINE_ERROR;
+        else if (st == TA_CONFINE_OK) {
+            a->fd = fd; /* sent with the answer, closed after */
+            fd = -1;
+        }
+    }
+    else if (m->type == TA_MSG_LIST_REQ && st == TA_CONFINE_IS_DIR) {
+        if (cs->list_out == NULL)
+            cs->list_out = malloc(TA_PROTO_MAX_LIST_FRAME);
+        if (cs->list_out == NULL)
+            st = TA_CONFINE_ERROR;
+        else if ((a->len = write_listing(m, fd, &cr, &pol, cs->list_out, &st)) > 0)
+            a->frame = cs->list_out;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (a->len == 0) /* a refusal, a file to list, or a failure above: the status alone */
+        a->len = status_only(m, st, out, cap);
+    ta_hlog(TA_LOG_DEBUG, "TA00065: helper: %s %s: %s",
+            m->type == TA_MSG_OPEN_REQ ? "open" : "list", m->u.file_req.path,
+            ta_confine_status_name(st));
+    ta_usercred_free(&uc);
+}
+
+/* --- MINT ---------------------------------------------------------------------------------- */
+
+/* A url or share token for the session's user, scope and lifetime held to the limits of the
+ * location the scope lies in. The result to answer. */
+static int mint(const ta_helper_ctx *ctx, const ta_msg *m, ta_msg *r)
+{
+    const char *scope = m->u.mint_req.scope, *why;
+    long long ttl = (long long)m->u.mint_req.ttl;
+    ta_hpolicy pol;
+    ta_usercred uc;
+    ta_claims s, c;
+    ta_token_status st;
+
+    if (ta_hconf_policy(ctx->conf, m->u.mint_req.server, scope, &pol) != 0)
+        return TA_MINT_BAD_REQUEST;
+    why = verify_token(ctx, pol.server, m->u.mint_req.token, NULL, &s, &uc);
+    ta_usercred_free(&uc);
+    if (why == NULL && s.kind != TA_KIND_SESSION)
+        why = "not a session token";
+    if (why != NULL) {
+        ta_hlog(TA_LOG_INFO, "TA00066: helper: refused to mint for a token: %s", why);
+        return TA_MINT_REFUSED;
+    }
+    if (ttl == 0)
+        ttl = pol.url_ttl;
+    if (!ta_scope_valid(scope) || ttl < 1 || ttl > pol.url_ttl_max)
+        return TA_MINT_BAD_REQUEST;
+    memset(&c, 0, sizeof(c));
+    memcpy(c.sub, s.sub, sizeof(c.sub));
+    c.uid = s.uid;
+    c.kind = (ta_kind)m->u.mint_req.kind;
+    snprintf(c.scope, sizeof(c.scope), "%s", scope);
+    c.iat = now_s();
+    c.exp = c.iat + ttl;
+    st = ta_token_issue(pol.server->keys, pol.server->issuer, &c, r->u.mint_resp.token,
+                        sizeof(r->u.mint_resp.token));
+    if (st == TA_TOKEN_TOO_LONG)
+        return TA_MINT_BAD_REQUEST;
+    if (st != TA_TOKEN_OK) {
+        ta_hlog(TA_LOG_ERR, "TA00067: helper: cannot sign a %s token for %s: %s",
+                ta_kind_name(c.kind), c.sub, ta_token_status_name(st));
+        return TA_MINT_UNAVAILABLE;
+    }
+    r->u.mint_resp.expires_at = (uint64_t)c.exp;
+    return TA_MINT_OK;
+}
+
+void ta_answer_mint(const ta_helper_ctx *ctx, const ta_msg *m, ta_conn_scratch *cs,
+                    unsigned char *out, size_t cap, ta_answer *a)
+{
+    ta_msg r;
+
+    (void)cs;
+    memset(&r, 0, sizeof(r));
+    r.type = TA_MSG_MINT_RESP;
+    r.id = m->id;
+    r.u.mint_resp.status = (uint8_t)mint(ctx, m, &r);
+    if (r.u.mint_resp.status != TA_MINT_OK) {
+        OPENSSL_cleanse(r.u.mint_resp.token, sizeof(r.u.mint_resp.token));
+        r.u.mint_resp.expires_at = 0;
+    }
+    if (ta_proto_encode(&r, out, cap, &a->len) != TA_PROTO_OK)
+        a->len = 0;
+    ta_msg_wipe(&r);
+}
