@@ -1,14 +1,20 @@
 /* Unit tests for descriptor passing (src/wire/ta_io.c, SPEC §6: the helper hands the open file to
- * the worker). Each test talks over a socketpair; frames are built by hand. Every descriptor that
- * arrives where it should not must be closed: the tests count the process's open descriptors. */
+ * the worker, and a worker hands the helper a connection over the hub). Each test talks over a
+ * socketpair; frames are built by hand. Every descriptor that arrives where it should not must be
+ * closed: the tests count the process's open descriptors. */
 #include "unit.h"
 #include "ta_io.h"
 #include "ta_proto.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -320,6 +326,446 @@ static void test_io_send_with_descriptor_needs_a_byte(void **state)
     close(sv[0]);
 }
 
+/* --- ta_recv_answer_fd: the one answer to the one request outstanding ------------------------ */
+
+static void ut_timeout(int sock, int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+    assert_int_equal(setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+}
+
+static void test_io_answer_and_its_descriptor_arrive_together(void **state)
+{
+    unsigned char f[13], got[64];
+    struct stat a, b;
+    size_t flen = 0;
+    int sv[2], fd = ut_tmpfile(), rfd = -7;
+
+    (void)state;
+    ut_pair(sv);
+    ut_timeout(sv[1], 1000);
+    ut_error_frame(f, 5);
+    assert_int_equal(ta_send_frame_fd(sv[0], f, sizeof(f), fd), 0);
+    assert_int_equal(ta_recv_answer_fd(sv[1], got, sizeof(got), &flen, &rfd), 0);
+    assert_int_equal(flen, sizeof(f));
+    assert_memory_equal(got, f, sizeof(f));
+    assert_true(rfd >= 0);
+    assert_true(fcntl(rfd, F_GETFD) & FD_CLOEXEC);
+    assert_int_equal(fstat(fd, &a), 0);
+    assert_int_equal(fstat(rfd, &b), 0);
+    assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+    close(rfd);
+    close(fd);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* Bytes beyond the one frame asked for: the stream is out of step. Refused, and the descriptor
+ * that came closed. */
+static void test_io_answer_refuses_bytes_beyond_its_frame(void **state)
+{
+    unsigned char f[26], got[64];
+    size_t flen = 9;
+    int sv[2], fd = ut_tmpfile(), rfd = -7, before;
+
+    (void)state;
+    ut_pair(sv);
+    ut_timeout(sv[1], 1000);
+    ut_error_frame(f, 1);
+    ut_error_frame(f + 13, 2);
+    before = ut_open_fds();
+    assert_int_equal(ta_send_frame_fd(sv[0], f, sizeof(f), fd), 0);
+    assert_int_equal(ta_recv_answer_fd(sv[1], got, sizeof(got), &flen, &rfd), -1);
+    assert_int_equal(rfd, -1);
+    assert_int_equal(flen, 0);
+    assert_int_equal(ut_open_fds(), before);
+    close(fd);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* A bad header, a frame longer than the buffer, the end of the stream, or no answer in time:
+ * -1 and no descriptor. */
+static void test_io_answer_refuses_bad_header_long_frame_end_and_timeout(void **state)
+{
+    unsigned char f[13], got[64];
+    size_t flen;
+    int sv[2], fd = ut_tmpfile(), rfd = -7, before = ut_open_fds();
+
+    (void)state;
+    ut_pair(sv);
+    ut_timeout(sv[1], 100);
+    ut_error_frame(f, 1);
+    f[2] = 1; /* version 1 */
+    assert_int_equal(ta_send_frame_fd(sv[0], f, sizeof(f), fd), 0);
+    assert_int_equal(ta_recv_answer_fd(sv[1], got, sizeof(got), &flen, &rfd), -1);
+    assert_int_equal(rfd, -1);
+    close(sv[0]);
+    close(sv[1]);
+
+    ut_pair(sv);
+    ut_timeout(sv[1], 100);
+    ut_error_frame(f, 1);
+    assert_int_equal(ta_send_frame_fd(sv[0], f, sizeof(f), fd), 0);
+    assert_int_equal(ta_recv_answer_fd(sv[1], got, 12, &flen, &rfd), -1);
+    assert_int_equal(rfd, -1);
+    close(sv[0]);
+    close(sv[1]);
+
+    ut_pair(sv);
+    ut_timeout(sv[1], 100);
+    assert_int_equal(ta_send_frame_fd(sv[0], f, 12, fd), 0); /* the header, then the end */
+    shutdown(sv[0], SHUT_WR);
+    assert_int_equal(ta_recv_answer_fd(sv[1], got, sizeof(got), &flen, &rfd), -1);
+    assert_int_equal(rfd, -1);
+    close(sv[0]);
+    close(sv[1]);
+
+    ut_pair(sv);
+    ut_timeout(sv[1], 100);
+    assert_int_equal(ta_recv_answer_fd(sv[1], got, sizeof(got), &flen, &rfd), -1);
+    assert_int_equal(rfd, -1);
+    close(sv[0]);
+    close(sv[1]);
+    close(fd);
+    assert_int_equal(ut_open_fds(), before - 1);
+}
+
+/* --- the hub: connections passed to the helper ----------------------------------------------- */
+
+static void ut_hub(int hub[2])
+{
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hub), 0);
+}
+
+/* One message on the hub: the bytes, and n descriptors (copies of fd) with them. */
+static void ut_hub_send(int hub, const void *p, size_t len, int fd, int n)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(4 * sizeof(int))];
+    } ctl;
+    struct iovec iov = {.iov_base = (void *)p, .iov_len = len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    struct cmsghdr *cm;
+
+    if (n > 0) {
+        memset(&ctl, 0, sizeof(ctl));
+        msg.msg_control = ctl.buf;
+        msg.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
+        cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+        for (int i = 0; i < n; i++)
+            memcpy(CMSG_DATA(cm) + (size_t)i * sizeof(int), &fd, sizeof(int));
+    }
+    assert_int_equal(sendmsg(hub, &msg, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* The helper's side of one connection, on a thread of its own (ta_hub_connect waits for the
+ * acknowledgement): wait for a message, take it, and acknowledge it unless told to refuse. */
+typedef struct {
+    int hub, refuse, result, conn, acked;
+} ut_acceptor;
+
+static void *ut_accept_one(void *arg)
+{
+    ut_acceptor *a = arg;
+    struct pollfd pfd = {.fd = a->hub, .events = POLLIN};
+
+    a->conn = -1;
+    a->result = poll(&pfd, 1, 5000) == 1 ? ta_hub_accept(a->hub, &a->conn) : -2;
+    if (a->result == 1 && a->refuse) {
+        close(a->conn);
+        a->conn = -1;
+    }
+    else if (a->result == 1)
+        a->acked = ta_hub_ack(a->conn) == 0; /* no cmocka assertion off the main thread */
+    return NULL;
+}
+
+/* Connect through hub[0] while a thread accepts on hub[1]; the client's end, or -1. *conn gets
+ * the helper's end (or -1). */
+static int ut_connect(int hub[2], int refuse, int *conn, int *err)
+{
+    ut_acceptor a = {hub[1], refuse, 0, -1, 0};
+    pthread_t t;
+    int c;
+
+    assert_int_equal(pthread_create(&t, NULL, ut_accept_one, &a), 0);
+    c = ta_hub_connect(hub[0], 2000);
+    *err = errno;
+    pthread_join(t, NULL);
+    assert_int_equal(a.result, 1);
+    assert_int_equal(a.acked, !refuse);
+    *conn = a.conn;
+    return c;
+}
+
+/* A connection made through the hub arrives at the other end as a connected stream socket whose
+ * peer is this process; both ends are close-on-exec, and the acknowledgement is not left in the
+ * stream for the first answer to trip over. */
+static void test_io_hub_connection_arrives(void **state)
+{
+    struct ucred cred;
+    socklen_t clen = sizeof(cred), tlen = sizeof(int);
+    char buf[8] = "";
+    int hub[2], c, conn = -7, type = 0, err;
+
+    (void)state;
+    ut_hub(hub);
+    c = ut_connect(hub, 0, &conn, &err);
+    assert_true(c >= 0 && conn >= 0);
+    assert_int_equal(getsockopt(conn, SOL_SOCKET, SO_TYPE, &type, &tlen), 0);
+    assert_int_equal(type, SOCK_STREAM);
+    assert_int_equal(write(c, "ping", 4), 4);
+    assert_int_equal(read(conn, buf, sizeof(buf)), 4);
+    assert_memory_equal(buf, "ping", 4);
+    assert_int_equal(write(conn, "pong", 4), 4);
+    assert_int_equal(read(c, buf, sizeof(buf)), 4);
+    assert_memory_equal(buf, "pong", 4);
+    assert_int_equal(getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &clen), 0);
+    assert_int_equal(cred.pid, getpid());
+    assert_int_equal(cred.uid, geteuid());
+    assert_true(fcntl(c, F_GETFD) & FD_CLOEXEC);
+    assert_true(fcntl(conn, F_GETFD) & FD_CLOEXEC);
+    close(conn);
+    assert_int_equal(read(c, buf, sizeof(buf)), 0); /* the helper's end is the only other one */
+    close(c);
+    close(hub[0]);
+    close(hub[1]);
+}
+
+/* The peer the helper sees is whoever made the pair: a child that connects is that child. */
+static void test_io_hub_peer_is_the_process_that_connected(void **state)
+{
+    struct ucred cred;
+    socklen_t clen = sizeof(cred);
+    int hub[2], conn = -1, st = 0;
+    ut_acceptor a;
+    pthread_t t;
+    pid_t pid;
+
+    (void)state;
+    ut_hub(hub);
+    memset(&a, 0, sizeof(a));
+    a.hub = hub[1];
+    assert_int_equal(pthread_create(&t, NULL, ut_accept_one, &a), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(ta_hub_connect(hub[0], 2000) >= 0 ? 0 : 1);
+    pthread_join(t, NULL);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(a.result, 1);
+    conn = a.conn;
+    assert_int_equal(getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &clen), 0);
+    assert_int_equal(cred.pid, pid);
+    close(conn);
+    close(hub[0]);
+    close(hub[1]);
+}
+
+/* A connection the helper closes without a word was refused: ECONNREFUSED at once, no
+ * descriptor left behind. */
+static void test_io_hub_connection_closed_unacknowledged_is_refused(void **state)
+{
+    int hub[2], conn = -7, err = 0, before, c;
+
+    (void)state;
+    ut_hub(hub);
+    before = ut_open_fds();
+    c = ut_connect(hub, 1, &conn, &err);
+    assert_int_equal(c, -1);
+    assert_int_equal(err, ECONNREFUSED);
+    assert_int_equal(ut_open_fds(), before);
+    close(hub[0]);
+    close(hub[1]);
+}
+
+/* No helper reads the hub (one is being restarted): the client gives up after its wait, with
+ * ETIMEDOUT, instead of holding the request for the whole answer timeout. */
+static void test_io_hub_connect_without_a_helper_times_out(void **state)
+{
+    struct timespec t0, t1;
+    int hub[2], before, c;
+    long ms;
+
+    (void)state;
+    ut_hub(hub);
+    before = ut_open_fds();
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    c = ta_hub_connect(hub[0], 100);
+    assert_int_equal(errno, ETIMEDOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(c, -1);
+    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    assert_true(ms >= 95 && ms < 1000);
+    assert_int_equal(ut_open_fds(), before);
+    close(hub[0]);
+    close(hub[1]);
+}
+
+/* A hub whose queue is full: connect fails at once instead of waiting, and leaves no
+ * descriptor behind; so does a hub that is no socket. */
+static void test_io_hub_connect_never_waits_on_a_full_hub(void **state)
+{
+    struct timespec t0, t1;
+    int hub[2], fd = ut_tmpfile(), before, queued = 0;
+
+    (void)state;
+    ut_hub(hub);
+    before = ut_open_fds();
+    for (;;) { /* fill the queue as a stalled helper would leave it */
+        union {
+            struct cmsghdr align;
+            char buf[CMSG_SPACE(sizeof(int))];
+        } ctl;
+        struct iovec iov = {.iov_base = "C", .iov_len = 1};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+        struct cmsghdr *cm;
+
+        memset(&ctl, 0, sizeof(ctl));
+        msg.msg_control = ctl.buf;
+        msg.msg_controllen = sizeof(ctl.buf);
+        cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+        if (sendmsg(hub[0], &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
+            break;
+        assert_true(++queued < 1000000);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(ta_hub_connect(hub[0], 5000), -1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec < 2);
+    assert_int_equal(ut_open_fds(), before);
+    assert_int_equal(ta_hub_connect(-1, 100), -1);
+    assert_int_equal(ta_hub_connect(fd, 100), -1);
+    assert_int_equal(ut_open_fds(), before);
+    close(fd);
+    close(hub[0]);
+    close(hub[1]);
+}
+
+/* Nothing on the hub: 0 at once, no wait. */
+static void test_io_hub_accept_without_a_message_is_0(void **state)
+{
+    struct timespec t0, t1;
+    int hub[2], conn = -7;
+
+    (void)state;
+    ut_hub(hub);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(ta_hub_accept(hub[1], &conn), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(conn, -1);
+    assert_true(t1.tv_sec - t0.tv_sec < 1);
+    close(hub[0]);
+    close(hub[1]);
+}
+
+/* Garbage on the hub is refused message by message, every descriptor that came with it closed,
+ * and the next sound connection is still taken. */
+static void assert_hub_refuses(const void *p, size_t len, int nfds)
+{
+    int hub[2], fd = ut_tmpfile(), conn = -7, before, c, err;
+
+    ut_hub(hub);
+    before = ut_open_fds();
+    ut_hub_send(hub[0], p, len, fd, nfds);
+    close(fd);
+    assert_int_equal(ta_hub_accept(hub[1], &conn), 0);
+    assert_int_equal(conn, -1);
+    assert_int_equal(ut_open_fds(), before - 1); /* fd closed here, and no copy kept there */
+    c = ut_connect(hub, 0, &conn, &err);
+    assert_true(c >= 0 && conn >= 0);
+    close(conn);
+    close(c);
+    close(hub[0]);
+    close(hub[1]);
+}
+
+static void test_io_hub_refuses_a_message_without_a_descriptor(void **state)
+{
+    (void)state;
+    assert_hub_refuses("C", 1, 0);
+}
+
+static void test_io_hub_refuses_two_descriptors_and_closes_both(void **state)
+{
+    (void)state;
+    assert_hub_refuses("C", 1, 2);
+    assert_hub_refuses("C", 1, 4);
+}
+
+static void test_io_hub_refuses_a_wrong_byte_and_closes_its_descriptor(void **state)
+{
+    (void)state;
+    assert_hub_refuses("X", 1, 1);
+    assert_hub_refuses("\0", 1, 1);
+    assert_hub_refuses("A", 1, 1); /* the acknowledgement byte is no request */
+}
+
+/* One message is one byte: 'C' and more is not a connection request (a seqpacket read of one
+ * byte would drop the rest without a word). */
+static void test_io_hub_refuses_a_longer_message(void **state)
+{
+    (void)state;
+    assert_hub_refuses("CC", 2, 1);
+    assert_hub_refuses("C and then some", 15, 1);
+}
+
+static void test_io_hub_refuses_an_empty_message_with_a_descriptor(void **state)
+{
+    (void)state;
+    assert_hub_refuses("", 0, 1);
+}
+
+/* An empty message is not the end of the hub: whoever holds the hub (any Apache child) must not
+ * be able to stop the helper's loop with a zero-length send. */
+static void test_io_hub_empty_message_is_not_the_end(void **state)
+{
+    int hub[2], conn = -7, c, err;
+
+    (void)state;
+    ut_hub(hub);
+    assert_int_equal(send(hub[0], "", 0, 0), 0);
+    assert_int_equal(ta_hub_accept(hub[1], &conn), 0);
+    assert_int_equal(conn, -1);
+    c = ut_connect(hub, 0, &conn, &err);
+    assert_true(c >= 0 && conn >= 0);
+    close(conn);
+    close(c);
+    close(hub[0]);
+    close(hub[1]);
+}
+
+/* When every sender has gone, the hub has ended: -1, so that the helper stops; what was sent
+ * before is still taken. */
+static void test_io_hub_accept_after_every_sender_is_gone(void **state)
+{
+    int hub[2], sv[2], conn = -7;
+
+    (void)state;
+    ut_hub(hub);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    ut_hub_send(hub[0], "C", 1, sv[1], 1);
+    close(sv[1]);
+    close(hub[0]);
+    assert_int_equal(ta_hub_accept(hub[1], &conn), 1);
+    close(conn);
+    assert_int_equal(ta_hub_accept(hub[1], &conn), -1);
+    assert_int_equal(conn, -1);
+    close(sv[0]);
+    close(hub[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +779,22 @@ int main(void)
         cmocka_unit_test(test_io_refuses_frame_larger_than_buffer_or_bad_header),
         cmocka_unit_test(test_io_times_out),
         cmocka_unit_test(test_io_send_with_descriptor_needs_a_byte),
+        cmocka_unit_test(test_io_answer_and_its_descriptor_arrive_together),
+        cmocka_unit_test(test_io_answer_refuses_bytes_beyond_its_frame),
+        cmocka_unit_test(test_io_answer_refuses_bad_header_long_frame_end_and_timeout),
+        cmocka_unit_test(test_io_hub_connection_arrives),
+        cmocka_unit_test(test_io_hub_peer_is_the_process_that_connected),
+        cmocka_unit_test(test_io_hub_connection_closed_unacknowledged_is_refused),
+        cmocka_unit_test(test_io_hub_connect_without_a_helper_times_out),
+        cmocka_unit_test(test_io_hub_accept_without_a_message_is_0),
+        cmocka_unit_test(test_io_hub_refuses_a_message_without_a_descriptor),
+        cmocka_unit_test(test_io_hub_refuses_two_descriptors_and_closes_both),
+        cmocka_unit_test(test_io_hub_refuses_a_wrong_byte_and_closes_its_descriptor),
+        cmocka_unit_test(test_io_hub_refuses_a_longer_message),
+        cmocka_unit_test(test_io_hub_refuses_an_empty_message_with_a_descriptor),
+        cmocka_unit_test(test_io_hub_empty_message_is_not_the_end),
+        cmocka_unit_test(test_io_hub_accept_after_every_sender_is_gone),
+        cmocka_unit_test(test_io_hub_connect_never_waits_on_a_full_hub),
     };
 
     return cmocka_run_group_tests_name("io", tests, NULL, NULL);
