@@ -8,7 +8,7 @@ import pytest
 
 from taharness import apacheconf
 from taharness.apache import ApacheError
-from taharness.keys import new_key, write_key_lines
+from taharness.keys import EDDSA, HS256, new_key, write_key_lines
 from taharness.site import key_file_line
 
 
@@ -30,7 +30,21 @@ def case_key_file_not_owned_by_root(workdir, users):
 
 
 def case_secret_under_32_bytes(workdir, users):
-    return write_key_lines(workdir / "short.keys", [new_key(nbytes=31).line()]), None
+    return write_key_lines(workdir / "short.keys", [new_key(nbytes=31, alg=HS256).line()]), None
+
+
+def case_eddsa_seed_of_31_bytes(workdir, users):
+    return write_key_lines(workdir / "seed31.keys", [new_key(nbytes=31, alg=EDDSA).line()]), None
+
+
+def case_eddsa_seed_of_64_bytes(workdir, users):
+    """64 bytes is what some tools call an Ed25519 private key (seed + public): not a seed."""
+    return write_key_lines(workdir / "seed64.keys", [new_key(nbytes=64, alg=EDDSA).line()]), None
+
+
+def case_unknown_algorithm(workdir, users):
+    key = new_key(alg=HS256)
+    return write_key_lines(workdir / "alg.keys", ["%s RS256 %s" % (key.kid, key.secret)]), None
 
 
 def case_secret_not_base64url(workdir, users):
@@ -83,6 +97,9 @@ CASES = {
                                    r"owned|owner|root"),
     "secret under 32 bytes": (case_secret_under_32_bytes, "TokenAuthKeyFile",
                               r"secret|short|32"),
+    "EdDSA seed of 31 bytes": (case_eddsa_seed_of_31_bytes, "TokenAuthKeyFile", r"32|seed"),
+    "EdDSA seed of 64 bytes": (case_eddsa_seed_of_64_bytes, "TokenAuthKeyFile", r"32|seed"),
+    "unknown key algorithm": (case_unknown_algorithm, "TokenAuthKeyFile", r"EdDSA|HS256|ALG"),
     "secret not base64url": (case_secret_not_base64url, "TokenAuthKeyFile", r"secret|base64"),
     "duplicate KID": (case_duplicate_kid, "TokenAuthKeyFile", r"duplicate"),
     "non-numeric TokenAuthSessionTTL": (case_non_numeric_session_ttl, "TokenAuthSessionTTL",

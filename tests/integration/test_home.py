@@ -403,26 +403,7 @@ def test_no_descriptor_leaks_after_thousands_of_requests(srv, tok, alice):
     assert not grown, grown
 
 
-# --- who may ask the helper ------------------------------------------------------------------
-
-@pytest.mark.parametrize("msg_type", [3, 5])
-def test_a_www_data_process_that_is_not_an_apache_child_cannot_open_files(harness, srv, alice,
-                                                                          msg_type):
-    """A CGI script or any other program running as www-data reaches the helper socket, but
-    only Apache's own children may have files opened: no token, no subdir or flags of its
-    choosing, no alice's secrets."""
-    put_file(alice, ".ssh/id_test", "PRIVATE KEY OF alice\n", mode=0o600)
-    t = helperproc.talk(harness.ns, helperproc.socket_path(srv),
-                        helperproc.file_req("alice", ".", ".ssh/id_test", flags=2,
-                                            msg_type=msg_type), frames=1)
-    assert t.connect == "ok"
-    frames = t.frames
-    assert frames and frames[0].msg_type == msg_type + 1, frames
-    assert frames[0].body[0] == 3, "status %d, not forbidden" % frames[0].body[0]
-    assert b"PRIVATE KEY" not in t.reply
-    assert "refused a file request from a process that is not an Apache child" in \
-        srv.error_log.text(0)
-
+# --- who may ask the helper: tests/integration/test_helper_attacks.py ---------------------
 
 def test_a_home_that_is_not_the_users_own_is_refused(apache_factory, harness, mint):
     """A system account's home ("/", /usr/sbin) or a shared root-owned one is not served."""

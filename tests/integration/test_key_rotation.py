@@ -1,6 +1,7 @@
 """Key rotation (SPEC §2 TokenAuthKeyFile): the first key signs, every key verifies. A new
 key is prepended and Apache reloaded; tokens of the old key keep working until it is
-removed from the file."""
+removed from the file. Rotation also moves between algorithms: HS256 to EdDSA (the way
+existing installations adopt EdDSA) and back."""
 
 import re
 from types import SimpleNamespace
@@ -9,7 +10,7 @@ import pytest
 
 from taharness import expect, tokens
 from taharness.http import Client
-from taharness.keys import KeyFile
+from taharness.keys import EDDSA, HS256, KeyFile
 from taharness.site import FILES
 
 HELLO = FILES["files/hello.txt"]
@@ -76,4 +77,30 @@ def test_retired_key_token_refused_after_reload(harness, apache_factory, mint, a
     mark = server.error_log.mark()
     expect.refused(get(server, old_token))
     assert expect.refusal_reasons(server, mark) == ["unknown_kid"]
+    expect.served(get(server, mint("alice", key_file=kf.path)), HELLO)
+
+
+def login_token(server, user) -> str:
+    """A session token the server itself signed (through its helper)."""
+    with Client(server.base_url) as c:
+        r = c.login(user.name, user.password)
+    assert r.status_code == 200, (r.status_code, r.text)
+    return r.json()["token"]
+
+
+@pytest.mark.parametrize("old_alg,new_alg", [(HS256, EDDSA), (EDDSA, HS256)])
+def test_rotation_to_another_algorithm_keeps_old_tokens_and_signs_with_the_new(
+        harness, apache_factory, mint, alice, old_alg, new_alg):
+    kf = KeyFile(harness.workdir / ("alg-%s-%s.keys" % (old_alg, new_alg)), alg=old_alg)
+    server = apache_factory("alg-%s-%s" % (old_alg, new_alg), key_file=kf.path)
+    old_login = login_token(server, alice)
+    old_minted = mint("alice", key_file=kf.path)
+    assert tokens.parts(old_login)[0]["alg"] == old_alg
+    new_key = kf.rotate(alg=new_alg)
+    server.graceful()
+    for token in (old_login, old_minted):
+        expect.served(get(server, token), HELLO)
+    new_login = login_token(server, alice)
+    assert tokens.parts(new_login)[0] == {"alg": new_alg, "typ": "JWT", "kid": new_key.kid}
+    expect.served(get(server, new_login), HELLO)
     expect.served(get(server, mint("alice", key_file=kf.path)), HELLO)

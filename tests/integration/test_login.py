@@ -94,7 +94,7 @@ def logged(server, since: int, msgid: str, text: str, timeout: float = 5.0) -> b
 
 def helper_asked(server, since: int) -> bool:
     """The helper's debug line for a PAM check (LogLevel tokenauth:debug)."""
-    return "TA00010: helper: auth " in server.error_log.text(since)
+    return "TA00061: helper: auth " in server.error_log.text(since)
 
 
 # --- JSON login -----------------------------------------------------------------------------
@@ -136,9 +136,10 @@ def test_cookie_is_not_secure_over_http(json_login):
 def test_json_token_verifies_with_pyjwt(json_login, key_file, alice):
     r, t0 = json_login
     token = r.json()["token"]
+    key = key_file.signing_key
     header = jwt.get_unverified_header(token)
-    assert header == {"alg": "HS256", "typ": "JWT", "kid": key_file.signing_key.kid}
-    claims = jwt.decode(token, key_file.signing_key.secret_bytes, algorithms=["HS256"],
+    assert header == {"alg": key.alg, "typ": "JWT", "kid": key.kid}
+    claims = jwt.decode(token, key.verifier, algorithms=[key.alg],
                         issuer="tokenauth", options={"require": ["exp", "iat", "sub"]})
     assert (claims["sub"], claims["uid"], claims["kind"]) == ("alice", alice.uid, "session")
     assert claims["exp"] == r.json()["expires_at"]

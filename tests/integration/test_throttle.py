@@ -88,7 +88,7 @@ def fail(srv, user: str, source: str, times: int) -> None:
 
 
 def pam_asked(srv, since: int) -> bool:
-    return "TA00010: helper: auth " in srv.error_log.text(since)
+    return "TA00061: helper: auth " in srv.error_log.text(since)
 
 
 # --- per user name ---------------------------------------------------------------------------
@@ -221,7 +221,7 @@ def test_parallel_attempts_cannot_outrun_the_count(stock):
         statuses = sorted(pool.map(lambda a: login(stock, name, "wrong", a).status,
                                    [new_address() for _ in range(12)]))
     assert statuses == [401] * 3 + [429] * 9, statuses
-    asked = stock.error_log.text(since).count("TA00010: helper: auth ")
+    asked = stock.error_log.text(since).count("TA00061: helper: auth ")
     assert asked == 3, "PAM was asked %d times" % asked
 
 

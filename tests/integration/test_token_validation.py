@@ -11,7 +11,8 @@ import time
 import pytest
 
 from taharness import expect, tokens
-from taharness.keys import b64url, new_key
+from taharness.http import Client
+from taharness.keys import EDDSA, HS256, KeyFile, b64url, new_key
 from taharness.site import FILES
 
 HELLO = FILES["files/hello.txt"]
@@ -72,7 +73,7 @@ def test_tampered_payload_refused(server, http, mint, alice):
 
 
 def test_signature_with_wrong_secret_for_known_kid_refused(server, http, key, good):
-    impostor = new_key(kid=key.kid)
+    impostor = new_key(kid=key.kid, alg=key.alg)
     assert_refused_for(server, http, tokens.forge(impostor, good), "bad_mac")
 
 
@@ -223,3 +224,48 @@ def test_uid_of_another_user_refused(server, http, key, alice, bob):
 def test_unknown_user_refused(server, http, key, alice):
     token = tokens.forge(key, tokens.claims(alice, sub="nosuchuser"))
     assert_refused_for(server, http, token, "unknown_user")
+
+
+# --- algorithm confusion: a key verifies only by its own algorithm ------------------------------
+
+@pytest.fixture(scope="module")
+def mixed(harness, apache_factory):
+    """A server whose key file holds an EdDSA key (signing) and an HS256 key."""
+    kf = KeyFile(harness.workdir / "mixed-algs.keys",
+                 keys=[new_key(alg=EDDSA), new_key(alg=HS256)])
+    return kf, apache_factory("mixed", key_file=kf.path)
+
+
+def mixed_refused_for(mixed, token, reason):
+    _, server = mixed
+    with Client(server.base_url) as c:
+        assert_refused_for(server, c, token, reason)
+
+
+def test_tokens_of_both_algorithms_accepted_from_one_key_file(mixed, alice):
+    kf, server = mixed
+    with Client(server.base_url) as c:
+        for k in kf.keys:
+            expect.served(get_with(c, tokens.forge(k, tokens.claims(alice))), HELLO)
+
+
+def test_hs256_token_maced_with_an_eddsa_public_key_refused(mixed, alice):
+    """The classic confusion: HMAC keyed with the public key everyone can fetch."""
+    eddsa = mixed[0].keys[0]
+    token = tokens.sign(tokens.header(eddsa, alg=HS256), tokens.claims(alice), eddsa.public_bytes)
+    mixed_refused_for(mixed, token, "bad_alg")
+
+
+def test_eddsa_header_on_an_hs256_kid_refused(mixed, alice):
+    hs = mixed[0].keys[1]
+    attacker = new_key(kid=hs.kid, alg=EDDSA)
+    token = tokens.forge(attacker, tokens.claims(alice), hdr=tokens.header(hs, alg=EDDSA))
+    mixed_refused_for(mixed, token, "bad_alg")
+
+
+def test_hs256_header_on_an_eddsa_kid_maced_with_the_seed_refused(mixed, alice):
+    """Even the right secret bytes do not make an HMAC of an EdDSA key valid."""
+    eddsa = mixed[0].keys[0]
+    token = tokens.forge(eddsa, tokens.claims(alice), hdr=tokens.header(eddsa, alg=HS256),
+                         alg=HS256)
+    mixed_refused_for(mixed, token, "bad_alg")

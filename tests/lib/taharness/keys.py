@@ -1,9 +1,17 @@
-"""Key files in the module's format: one "KID SECRET" per line, SECRET the base64url (no
-padding) of the HMAC key; the first key signs, every key verifies.
+"""Key files in the module's format (SPEC §2): one "KID [ALG] SECRET" per line; the first key
+signs, every key verifies.
 
-Keys are made here with the secrets module rather than with `tokenauth keygen`, so that the
-tests of the CLI and of the server do not depend on each other; parse_key_line reads the CLI's
-output when a test wants it."""
+  EdDSA   "KID EdDSA SECRET", SECRET the base64url (no padding) of the 32-byte Ed25519 seed
+  HS256   "KID SECRET" (no ALG: what older files hold and the module still reads as HS256),
+          SECRET the base64url of at least 32 random bytes, the HMAC key
+
+Keys are made here (secrets module, python3-cryptography) rather than with `tokenauth keygen`,
+so that the tests of the CLI and of the server do not depend on each other; parse_key_line
+reads the CLI's output when a test wants it.
+
+DEFAULT_ALG is the one switch for the algorithm of every key a test does not choose itself
+(the harness's own key file included). TA_KEY_ALG=HS256 in the environment runs the whole
+suite with HS256 keys, the way existing installations sign."""
 
 import base64
 import os
@@ -11,7 +19,18 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+EDDSA = "EdDSA"
+HS256 = "HS256"
+ALGS = (EDDSA, HS256)
+DEFAULT_ALG = os.environ.get("TA_KEY_ALG") or EDDSA
 SECRET_BYTES = 32
+SEED_BYTES = 32
+
+if DEFAULT_ALG not in ALGS:
+    raise ValueError("TA_KEY_ALG must be one of %s, not %r" % (", ".join(ALGS), DEFAULT_ALG))
 
 
 def b64url(data: bytes) -> str:
@@ -25,24 +44,71 @@ def b64url_decode(text: str) -> bytes:
 @dataclass(frozen=True)
 class Key:
     kid: str
-    secret: str  # as written in the file
+    secret: str      # as written in the file
+    alg: str = HS256
 
     @property
     def secret_bytes(self) -> bytes:
-        """The HMAC key, as PyJWT and our forger need it."""
+        """The HMAC key (HS256) or the Ed25519 seed (EdDSA)."""
         return b64url_decode(self.secret)
 
-    def line(self) -> str:
+    @property
+    def is_eddsa(self) -> bool:
+        return self.alg == EDDSA
+
+    def private_key(self) -> Ed25519PrivateKey:
+        """The Ed25519 private key made from the seed (EdDSA keys only)."""
+        if not self.is_eddsa:
+            raise ValueError("key %s is %s, not EdDSA" % (self.kid, self.alg))
+        return Ed25519PrivateKey.from_private_bytes(self.secret_bytes)
+
+    @property
+    def public_bytes(self) -> bytes:
+        """The 32-byte Ed25519 public key (JWK "x")."""
+        return self.private_key().public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    @property
+    def jwk(self) -> dict:
+        """The public JWK that tokenauth-jwks publishes for this key (SPEC §4)."""
+        return {"kty": "OKP", "crv": "Ed25519", "x": b64url(self.public_bytes), "kid": self.kid,
+                "alg": EDDSA, "use": "sig"}
+
+    @property
+    def signer(self):
+        """What PyJWT's jwt.encode takes as the key."""
+        return self.private_key() if self.is_eddsa else self.secret_bytes
+
+    @property
+    def verifier(self):
+        """What PyJWT's jwt.decode takes as the key: only the public half for EdDSA."""
+        return self.private_key().public_key() if self.is_eddsa else self.secret_bytes
+
+    def line(self, explicit_alg: bool = None) -> str:
+        """The key-file line. HS256 keys are written without ALG unless explicit_alg (the
+        format older files have); EdDSA keys always name it."""
+        if explicit_alg or (explicit_alg is None and self.is_eddsa):
+            return "%s %s %s" % (self.kid, self.alg, self.secret)
         return "%s %s" % (self.kid, self.secret)
 
 
-def new_key(kid: str = None, nbytes: int = SECRET_BYTES) -> Key:
-    return Key(kid or "k" + secrets.token_hex(6), b64url(secrets.token_bytes(nbytes)))
+def new_key(kid: str = None, nbytes: int = None, alg: str = None) -> Key:
+    """A fresh key of alg (default DEFAULT_ALG); nbytes overrides the secret's length, for
+    tests of keys that are too short."""
+    alg = alg or DEFAULT_ALG
+    if alg not in ALGS:
+        raise ValueError(alg)
+    n = nbytes if nbytes is not None else (SEED_BYTES if alg == EDDSA else SECRET_BYTES)
+    return Key(kid or "k" + secrets.token_hex(6), b64url(secrets.token_bytes(n)), alg)
 
 
 def parse_key_line(line: str) -> Key:
-    kid, secret = line.split()
-    return Key(kid, secret)
+    """A "KID SECRET" or "KID ALG SECRET" line, as `tokenauth keygen` prints it."""
+    fields = line.split()
+    if len(fields) == 2:
+        return Key(fields[0], fields[1], HS256)
+    kid, alg, secret = fields
+    return Key(kid, secret, alg)
 
 
 def write_key_lines(path: Path, lines, mode: int = 0o600, owner: int = 0) -> Path:
@@ -58,11 +124,13 @@ def write_key_lines(path: Path, lines, mode: int = 0o600, owner: int = 0) -> Pat
 
 
 class KeyFile:
-    """A key file and the keys in it, newest (signing) first."""
+    """A key file and the keys in it, newest (signing) first. alg is the algorithm of the
+    first key when keys is not given, and of the keys rotate() makes (default DEFAULT_ALG)."""
 
-    def __init__(self, path: Path, keys=None):
+    def __init__(self, path: Path, keys=None, alg: str = None):
         self.path = Path(path)
-        self.keys = list(keys) if keys else [new_key()]
+        self.alg = alg or DEFAULT_ALG
+        self.keys = list(keys) if keys else [new_key(alg=self.alg)]
         self.write()
 
     @property
@@ -76,9 +144,10 @@ class KeyFile:
         """Rewrite in place (the path may be bind-mounted elsewhere), root-owned, 0600."""
         write_key_lines(self.path, ["# written by the test harness"] + [k.line() for k in self.keys])
 
-    def rotate(self, key: Key = None) -> Key:
-        """Prepend a new key: it signs from the next reload; the old ones still verify."""
-        key = key or new_key()
+    def rotate(self, key: Key = None, alg: str = None) -> Key:
+        """Prepend a new key (of alg, default the file's): it signs from the next reload; the
+        old ones still verify."""
+        key = key or new_key(alg=alg or self.alg)
         self.keys.insert(0, key)
         self.write()
         return key

@@ -1,6 +1,8 @@
 """Tokens: minted by the real tokenauth CLI (inside the namespace, where the users exist), or
 forged here byte by byte for the odd and malformed cases no JWT library would produce
-(duplicate keys, floats for times, alg "none")."""
+(duplicate keys, floats for times, alg "none"). Forging signs with the key's own algorithm:
+Ed25519 over the signing input for EdDSA keys, HMAC-SHA256 for HS256 keys; the header says
+what the test wants it to say, so algorithm confusion can be forged too."""
 
 import hashlib
 import hmac
@@ -8,7 +10,7 @@ import json
 import secrets
 import time
 
-from .keys import Key, b64url, b64url_decode
+from .keys import EDDSA, Key, b64url, b64url_decode
 
 DEFAULT_ISSUER = "tokenauth"
 
@@ -61,8 +63,9 @@ def claims(user, kind="session", scope=None, ttl=300, issuer=DEFAULT_ISSUER, now
     return {k: v for k, v in c.items() if v is not None}
 
 
-def header(key: Key, alg="HS256", **extra) -> dict:
-    h = {"alg": alg, "typ": "JWT", "kid": key.kid}
+def header(key: Key, alg=None, **extra) -> dict:
+    """The header the module writes for key (alg defaults to the key's own)."""
+    h = {"alg": alg or key.alg, "typ": "JWT", "kid": key.kid}
     h.update(extra)
     return {k: v for k, v in h.items() if v is not None}
 
@@ -77,16 +80,30 @@ def _part(value) -> str:
     return b64url(value)
 
 
-def sign(hdr, payload, secret: bytes) -> str:
-    """Compact JWS over hdr and payload with HMAC-SHA256 of secret."""
-    signing_input = _part(hdr) + "." + _part(payload)
-    mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
-    return signing_input + "." + b64url(mac)
+def signature(signing_input: bytes, key: Key, alg: str = None) -> bytes:
+    """The signature of alg (default key.alg) with key: Ed25519 with the key's seed, or
+    HMAC-SHA256 with its secret bytes (for EdDSA keys: the seed, which the module never
+    accepts as an HMAC key)."""
+    if (alg or key.alg) == EDDSA:
+        return key.private_key().sign(signing_input)
+    return hmac.new(key.secret_bytes, signing_input, hashlib.sha256).digest()
 
 
-def forge(key: Key, payload, hdr=None) -> str:
-    """A token signed with key, with header hdr (default: HS256 with key's kid)."""
-    return sign(hdr if hdr is not None else header(key), payload, key.secret_bytes)
+def sign(hdr, payload, key, alg: str = None) -> str:
+    """Compact JWS over hdr and payload. key is a Key (signed with alg, default the key's
+    own), or raw bytes taken as an HMAC-SHA256 key (an attacker's guess, a public key)."""
+    signing_input = (_part(hdr) + "." + _part(payload)).encode()
+    if isinstance(key, (bytes, bytearray)):
+        sig = hmac.new(bytes(key), signing_input, hashlib.sha256).digest()
+    else:
+        sig = signature(signing_input, key, alg)
+    return signing_input.decode() + "." + b64url(sig)
+
+
+def forge(key: Key, payload, hdr=None, alg: str = None) -> str:
+    """A token signed with key (by alg, default the key's own), with header hdr (default:
+    the module's header for key)."""
+    return sign(hdr if hdr is not None else header(key), payload, key, alg)
 
 
 def parts(token: str):
