@@ -17,6 +17,20 @@ from taharness.site import MINT, WHOAMI  # noqa: E402
 
 DEMO_USER = "demo"
 
+# The product itself: each user's own 0700 home, served to that user only, through the helper.
+HOME_SITE = """
+<Location /home>
+    AuthType token
+    AuthName "files"
+    Require valid-user
+    TokenAuthLoginURL /login
+    TokenAuthHome .
+</Location>
+<Location /auth/jwks>
+    SetHandler tokenauth-jwks
+</Location>
+"""
+
 # A page behind the token with the two ways to log out: logout is POST only, so a browser
 # needs a form (no JavaScript).
 ACCOUNT_PAGE = """<!DOCTYPE html>
@@ -48,17 +62,21 @@ def explain(server, user, url_token) -> None:
     print(f"""
 mod_tokenauth demo is running: {base}/
 
-  log in from a browser:  {base}/login?return=/web/account.html
+  log in from a browser:  {base}/login?return=/home/
       user {user.name}, password {user.password}
       (this account exists only in the demo's private namespace; PAM checks it for real)
-  then open               {base}/files/hello.txt      (the session cookie does it)
+  your own home (mode 0700, read through the privileged helper as {user.name}):
+                          {base}/home/
+  a static file:          {base}/files/hello.txt      (the session cookie does it)
   and ask who you are:    {base}/auth/whoami
+  the public keys (JWKS) backends verify tokens with: {base}/auth/jwks
   log out, share a file:  {base}/web/account.html   (forms; a share link comes back as JSON)
 
   from curl, log in with JSON and use the token as a bearer token:
       curl -s -H 'Content-Type: application/json' \\
            -d '{{"username":"{user.name}","password":"{user.password}"}}' {base}/login
-      curl -H 'Authorization: Bearer TOKEN' {base}/files/hello.txt
+      curl -H 'Authorization: Bearer TOKEN' {base}/home/
+      curl -H 'Authorization: Bearer TOKEN' -H 'Accept: application/json' {base}/home/
       curl -X POST -H 'Authorization: Bearer TOKEN' -H 'Accept: application/json' {base}/logout
 
   an image-style URL with a minted url token for /files/ (valid 1 hour; no cookie needed):
@@ -77,7 +95,7 @@ Press Ctrl-C to stop Apache and remove the demo.
 def main() -> int:
     with Harness() as h:
         user = h.users.add_user(DEMO_USER, "demo-" + secrets.token_urlsafe(6))
-        server = h.start_apache("demo", extra=[WHOAMI, MINT])
+        server = h.start_apache("demo", extra=[WHOAMI, MINT, HOME_SITE])
         (server.paths.docroot / "web" / "account.html").write_text(ACCOUNT_PAGE)
         url_token = h.mint(user.name, kind="url", scope="/files/", ttl=3600)
         explain(server, user, url_token)

@@ -477,6 +477,25 @@ static int open_ledger(const char *path, unsigned slots, int *created, char *err
     return -1;
 }
 
+/* Map fd's ledger of slots slots into rs with protection prot. 0, or -1 with err set. */
+static int map_ledger(ta_revstore *rs, int fd, unsigned slots, int prot, const char *name,
+                      char *err, size_t errlen)
+{
+    void *map;
+
+    rs->map_len = ledger_size(slots);
+    map = mmap(NULL, rs->map_len, prot, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        fail(err, errlen, name, "cannot map: %s", strerror(errno));
+        return -1;
+    }
+    rs->fd = fd;
+    rs->hdr = map;
+    rs->slot = (struct rev_slot *)((unsigned char *)map + HEADER_SIZE);
+    rs->mask = slots - 1;
+    return 0;
+}
+
 ta_revstore *ta_revstore_open(const char *path, unsigned slots, char *err, size_t errlen)
 {
     ta_revstore *rs;
@@ -518,20 +537,14 @@ ta_revstore *ta_revstore_open(const char *path, unsigned slots, char *err, size_
         free(rs);
         return NULL;
     }
-    rs->map_len = ledger_size(slots);
-    map = mmap(NULL, rs->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED) {
-        fail(err, errlen, path, "cannot map: %s", strerror(errno));
+    if (map_ledger(rs, fd, slots, PROT_READ | PROT_WRITE, path, err, errlen) != 0) {
         close(fd);
         if (created)
             unlink(path);
         free(rs);
         return NULL;
     }
-    rs->fd = fd;
-    rs->hdr = map;
-    rs->slot = (struct rev_slot *)((unsigned char *)map + HEADER_SIZE);
-    rs->mask = slots - 1;
+    map = rs->hdr;
     if (created) {
         /* ftruncate gave zeros: every slot is never-used. The magic goes last, so a file whose
          * creation was cut short is refused rather than half-trusted. */
@@ -575,7 +588,6 @@ ta_revstore *ta_revstore_attach(int fd, const char *name, char *err, size_t errl
 {
     ta_revstore *rs;
     unsigned slots = header_slots(fd);
-    void *map;
 
     if (err && errlen)
         err[0] = '\0';
@@ -585,17 +597,10 @@ ta_revstore *ta_revstore_attach(int fd, const char *name, char *err, size_t errl
     }
     if (check_existing(fd, name, slots, err, errlen) != 0 || (rs = calloc(1, sizeof(*rs))) == NULL)
         return NULL;
-    rs->map_len = ledger_size(slots);
-    map = mmap(NULL, rs->map_len, PROT_READ, MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED) {
-        fail(err, errlen, name, "cannot map: %s", strerror(errno));
+    if (map_ledger(rs, fd, slots, PROT_READ, name, err, errlen) != 0) {
         free(rs);
         return NULL;
     }
-    rs->fd = fd;
-    rs->hdr = map;
-    rs->slot = (struct rev_slot *)((unsigned char *)map + HEADER_SIZE);
-    rs->mask = slots - 1;
     return rs;
 }
 
