@@ -519,7 +519,7 @@ static const char *set_hidden(cmd_parms *cmd, void *dcv, const char *arg)
 
 const command_rec ta_directives[] = {
     AP_INIT_TAKE1("TokenAuthKeyFile", set_key_file, NULL, RSRC_CONF,
-                  "key file: one 'KID SECRET' per line; the first key signs"),
+                  "key file: one 'KID [ALG] SECRET' per line; the first key signs"),
     AP_INIT_TAKE1("TokenAuthIssuer", set_issuer, NULL, RSRC_CONF,
                   "iss claim written and required (default tokenauth)"),
     AP_INIT_TAKE1("TokenAuthPAMService", set_pam_service, NULL, RSRC_CONF,

@@ -7,8 +7,9 @@
  *
  * It links libc, libcrypto and libpam, and nothing of httpd or APR: a fresh, small image in
  * which no other module's code or memory can be. Start-up runs single-threaded: read the
- * configuration, load the signing keys, attach the ledger, fork the PAM process; then the file
- * side drops every privilege it does not need and serves. */
+ * configuration, fork the PAM process (first, so that it never holds a key), load the signing
+ * keys, attach the ledger; then the file side drops every privilege it does not need and
+ * serves. */
 #include "ta_broker.h"
 #include "ta_confine.h"
 #include "ta_hconf.h"
