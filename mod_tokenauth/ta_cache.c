@@ -73,6 +73,16 @@ ta_revstore *ta_cache_ledger(void)
     return ledger ? ledger->rs : NULL;
 }
 
+unsigned ta_cache_ledger_slots(void)
+{
+    return ledger ? ledger->slots : 0;
+}
+
+void ta_cache_forget_ledger_fd(void)
+{
+    ta_revstore_forget_fd(ledger ? ledger->rs : NULL);
+}
+
 const char *ta_cache_ledger_path(apr_pool_t *p)
 {
     return ledger && ledger->rs ? ap_runtime_dir_relative(p, LEDGER_FILE) : NULL;

@@ -57,6 +57,13 @@ ta_cache_status ta_cache_confirm_miss(request_rec *r);
 /* The revocation ledger of this server (NULL before post_config). */
 struct ta_revstore *ta_cache_ledger(void);
 
+/* In a process forked from the parent: close this process's copy of the ledger's descriptor
+ * (its mapping stays), so that it cannot truncate the file under the helper. */
+void ta_cache_forget_ledger_fd(void);
+
+/* The ledger's slot count (0 before post_config). */
+unsigned ta_cache_ledger_slots(void);
+
 /* The ledger's file, for messages (the helper inherits its descriptor), or NULL. */
 const char *ta_cache_ledger_path(apr_pool_t *p);
 

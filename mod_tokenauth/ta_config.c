@@ -121,32 +121,35 @@ static ta_server_conf *server_conf_of(cmd_parms *cmd)
     return ap_get_module_config(cmd->server->module_config, &tokenauth_module);
 }
 
+/* Set in a process whose keys were wiped: the pool cleanups below must not free them again. */
+static int keys_forgotten;
+
 void ta_config_forget_keys(server_rec *s)
 {
-    const ta_keyset *done[64];
-    size_t n = 0;
+    if (keys_forgotten)
+        return;
+    keys_forgotten = 1;
+    for (server_rec *v = s; v; v = v->next) {
+        ta_server_conf *sc = ap_get_module_config(v->module_config, &tokenauth_module);
+        ta_keyset *ks = sc ? sc->keys : NULL;
 
-    for (; s; s = s->next) {
-        ta_server_conf *sc = ap_get_module_config(s->module_config, &tokenauth_module);
-        int seen = 0;
-
-        if (sc == NULL || sc->keys == NULL)
+        if (ks == NULL)
             continue;
-        for (size_t i = 0; i < n && !seen; i++)
-            seen = done[i] == sc->keys; /* virtual hosts share their main server's set */
-        if (!seen && n < sizeof(done) / sizeof(done[0])) {
-            done[n++] = sc->keys;
-            ta_keyset_free(sc->keys);
+        /* virtual hosts share their main server's set: free each once, forget it in all */
+        for (server_rec *w = v; w; w = w->next) {
+            ta_server_conf *wc = ap_get_module_config(w->module_config, &tokenauth_module);
+            if (wc && wc->keys == ks)
+                wc->keys = NULL;
         }
-        if (!seen && n == sizeof(done) / sizeof(done[0]))
-            break; /* more distinct key files than that: the rest stay */
+        ta_keyset_free(ks);
     }
 }
 
 /* Wipe the keys with the configuration pool that holds them. */
 static apr_status_t free_keys(void *ks)
 {
-    ta_keyset_free(ks);
+    if (!keys_forgotten)
+        ta_keyset_free(ks);
     return APR_SUCCESS;
 }
 
@@ -407,11 +410,11 @@ unsigned long ta_min_uid(const ta_server_conf *sc)
 {
     static unsigned long from_login_defs; /* read once per process */
 
-    if (sc->min_uid_set)
-        return sc->min_uid;
+    if (sc->min_uid_set) /* 0 would admit root: at least 1, whatever was written */
+        return sc->min_uid ? sc->min_uid : 1;
     if (from_login_defs == 0)
         from_login_defs = ta_uid_min_default(NULL) + 1; /* stored plus one: 0 means unread */
-    return from_login_defs - 1;
+    return from_login_defs > 1 ? from_login_defs - 1 : 1;
 }
 
 /* TokenAuthLoginThrottle N window lockout: three positive whole numbers. */

@@ -88,7 +88,7 @@ static const char *loc_lines(apr_pool_t *p, server_rec *v, unsigned index, int *
 
 const char *ta_helperconf_text(apr_pool_t *p, server_rec *s, unsigned long client_uid,
                                unsigned long client_gid, unsigned max_clients, unsigned per_peer,
-                               const char *ledger)
+                               const char *ledger, unsigned ledger_slots)
 {
     const char *servers = "", *locs = "";
     unsigned index = 0;
@@ -104,10 +104,11 @@ const char *ta_helperconf_text(apr_pool_t *p, server_rec *s, unsigned long clien
     }
     if (bad || index > 65535)
         return NULL;
-    return apr_pstrcat(p, "tokenauth-helper-config 1\n",
-                       apr_psprintf(p, "client %lu %lu %u %u %d %s\n", client_uid, client_gid,
-                                    max_clients, per_peer,
-                                    level > APLOG_DEBUG ? APLOG_DEBUG : level,
-                                    s->error_log ? "file" : "syslog"),
-                       "ledger ", enc(p, ledger), "\n", servers, locs, NULL);
+    return apr_pstrcat(
+        p, "tokenauth-helper-config 1\n",
+        apr_psprintf(p, "client %lu %lu %u %u %d %s\n", client_uid, client_gid, max_clients,
+                     per_peer, level > APLOG_DEBUG ? APLOG_DEBUG : level,
+                     s->error_log ? "file" : "syslog"),
+        "ledger ", enc(p, ledger), ledger ? apr_psprintf(p, " %u\n", ledger_slots) : " -\n",
+        servers, locs, NULL);
 }

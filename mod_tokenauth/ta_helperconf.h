@@ -9,9 +9,9 @@
 /* Number the virtual hosts (ta_server_conf.index) and write the configuration text: every
  * server's key file, issuer, PAM service, throttle and directory defaults, and every
  * <Location> section's settings, in configuration order; ledger is the revocation ledger's
- * path, or NULL. NULL (logged) on failure. */
+ * path (or NULL) and ledger_slots its size. NULL (logged) on failure. */
 const char *ta_helperconf_text(apr_pool_t *p, server_rec *s, unsigned long client_uid,
                                unsigned long client_gid, unsigned max_clients, unsigned per_peer,
-                               const char *ledger);
+                               const char *ledger, unsigned ledger_slots);
 
 #endif

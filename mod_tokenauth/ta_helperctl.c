@@ -52,9 +52,10 @@ static apr_pool_t *helper_pool;   /* pconf of the generation that started the he
 static server_rec *helper_server;
 static apr_proc_t helper_proc;
 static pid_t parent_pid;
-static apr_time_t started_at; /* of the running helper */
-static int spawning;          /* the next fork is the helper's */
-static int atfork_set;        /* this load of the module registered its fork handler */
+static apr_time_t started_at;      /* of the running helper */
+static int spawning;               /* the next fork is the helper's */
+static int atfork_set;             /* this load of the module registered its fork handler */
+static pid_t parent_pid_at_config; /* the Apache parent, whose own forks the handler tends */
 
 /* The hub, made once per parent. */
 static apr_status_t make_hub(void)
@@ -79,25 +80,27 @@ static apr_status_t make_hub(void)
  * unloads it, and is registered again by the next generation.) */
 static void close_helper_end_in_child(void)
 {
-    if (spawning)
+    /* only in the parent's own children (not in what they fork in turn: a CGI forked by
+     * mod_cgid's daemon), and never in the helper's */
+    if (spawning || getppid() != parent_pid_at_config)
         return;
-    if (hub == NULL) {
-        if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_RUN_MPM)
-            ta_config_forget_keys(ap_server_conf);
-        return;
+    if (hub != NULL) {
+        if (hub->helper_end >= 0)
+            close(hub->helper_end);
+        hub->helper_end = -1;
     }
-    if (hub->helper_end >= 0)
-        close(hub->helper_end);
-    hub->helper_end = -1;
+    /* a child of Apache's user could truncate the ledger through this descriptor (the helper,
+     * which reads it, would die of SIGBUS); the mapping is all a child needs */
+    ta_cache_forget_ledger_fd();
     /* Before the MPM runs, the parent forks only daemons of other modules (mod_cgid's, say):
-     * none of them is a worker, so none keeps the workers' end either. (A daemon restarted
-     * later, while the MPM runs, cannot be told from a new child here: it keeps that end, as
-     * a child would, and is made no more than a child.) */
+     * none of them is a worker, so none keeps the workers' end, nor the keys (an HS256
+     * secret must not sit in a daemon that may be dumpable). (A daemon restarted later, while
+     * the MPM runs, cannot be told from a new child here: it keeps both, as a child would.) */
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_RUN_MPM) {
-        if (hub->worker_end >= 0)
+        if (hub != NULL && hub->worker_end >= 0)
             close(hub->worker_end);
-        hub->worker_end = -1;
-        /* nor the keys: an HS256 secret must not sit in a daemon that may be dumpable */
+        if (hub != NULL)
+            hub->worker_end = -1;
         ta_config_forget_keys(ap_server_conf);
     }
 }
@@ -107,6 +110,7 @@ void ta_helper_pre_config(void)
     /* before any module's post_config can fork: the hub of the previous generation is still
      * open in the parent, and this load of the module has no fork handler yet */
     hub = ap_retained_data_get(HUB_RETAINED);
+    parent_pid_at_config = getpid();
     if (!atfork_set && pthread_atfork(NULL, NULL, close_helper_end_in_child) == 0)
         atfork_set = 1;
 }
@@ -331,8 +335,8 @@ int ta_helper_start(apr_pool_t *pconf, server_rec *s)
     }
     client_ids(&uid, &gid);
     client_limits(&max, &per_peer);
-    helper_config =
-        ta_helperconf_text(pconf, s, uid, gid, max, per_peer, ta_cache_ledger_path(pconf));
+    helper_config = ta_helperconf_text(pconf, s, uid, gid, max, per_peer,
+                                       ta_cache_ledger_path(pconf), ta_cache_ledger_slots());
     if (helper_config == NULL)
         return HTTP_INTERNAL_SERVER_ERROR;
     if (!atfork_set || (rv = make_hub()) != APR_SUCCESS) {

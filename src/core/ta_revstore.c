@@ -571,37 +571,52 @@ fail_mapped:
     return NULL;
 }
 
-/* The slot count a ledger's header names, read without trusting it: check_existing then holds
- * the whole file to it. 0 when unreadable. */
-static unsigned header_slots(int fd)
+/* The file a ledger of slots slots must be: a regular file of root's (ours) with no group or
+ * other access, of exactly the size. Nothing inside it is read: the header lies in memory that
+ * Apache's children can write. 0, or -1 with err set. */
+static int check_file(int fd, unsigned slots, const char *name, char *err, size_t errlen)
 {
-    struct rev_header hdr;
-    ssize_t got;
+    struct stat st;
 
-    do
-        got = pread(fd, &hdr, sizeof(hdr), 0);
-    while (got < 0 && errno == EINTR);
-    return got == (ssize_t)sizeof(hdr) && slots_valid(hdr.u.h.slots) ? hdr.u.h.slots : 0;
+    if (fstat(fd, &st) != 0) {
+        fail(err, errlen, name, "cannot stat: %s", strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & (S_IRWXG | S_IRWXO)) ||
+        (unsigned long long)st.st_size != ledger_size(slots)) {
+        fail(err, errlen, name, "not a ledger of %u slots owned by uid %u, mode 0600", slots,
+             (unsigned)geteuid());
+        return -1;
+    }
+    return 0;
 }
 
-ta_revstore *ta_revstore_attach(int fd, const char *name, char *err, size_t errlen)
+ta_revstore *ta_revstore_attach(int fd, unsigned slots, const char *name, char *err, size_t errlen)
 {
     ta_revstore *rs;
-    unsigned slots = header_slots(fd);
 
     if (err && errlen)
         err[0] = '\0';
-    if (slots == 0) {
-        fail(err, errlen, name, "not a revocation ledger (no valid header)");
+    if (!slots_valid(slots)) {
+        fail(err, errlen, name, "slot count %u is not a power of two from %u to %u", slots,
+             TA_REVSTORE_SLOTS_MIN, TA_REVSTORE_SLOTS_MAX);
         return NULL;
     }
-    if (check_existing(fd, name, slots, err, errlen) != 0 || (rs = calloc(1, sizeof(*rs))) == NULL)
+    if (check_file(fd, slots, name, err, errlen) != 0 || (rs = calloc(1, sizeof(*rs))) == NULL)
         return NULL;
     if (map_ledger(rs, fd, slots, PROT_READ, name, err, errlen) != 0) {
         free(rs);
         return NULL;
     }
     return rs;
+}
+
+void ta_revstore_forget_fd(ta_revstore *rs)
+{
+    if (rs != NULL && rs->fd >= 0) {
+        close(rs->fd);
+        rs->fd = -1;
+    }
 }
 
 int ta_revstore_fd(const ta_revstore *rs)
@@ -615,6 +630,7 @@ void ta_revstore_close(ta_revstore *rs)
         return;
     /* the mutex is not destroyed: forked workers may still hold the mapping */
     munmap(rs->hdr, rs->map_len);
-    close(rs->fd);
+    if (rs->fd >= 0)
+        close(rs->fd);
     free(rs);
 }

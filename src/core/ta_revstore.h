@@ -43,15 +43,21 @@ const char *ta_rev_result_name(ta_rev_result r);
 ta_revstore *ta_revstore_open(const char *path, unsigned slots, char *err, size_t errlen);
 
 /* Use a ledger another process opened (and keeps the lock of): fd is an open descriptor of
- * the file, held to every rule of ta_revstore_open, mapped without setting anything up anew.
- * For the privileged helper, which inherits the descriptor from the Apache parent and checks
- * revocations itself. Mapped read-only: use ta_revstore_is_revoked_unlocked only. The returned
+ * the file, which must be a regular file owned by geteuid(), mode 0600, of exactly the size of
+ * slots slots (the caller's own knowledge, not the header's: the header lies in memory that
+ * Apache's children can write, and must not be able to keep the helper from starting). Mapped
+ * read-only: use ta_revstore_is_revoked_unlocked only. For the privileged helper. The returned
  * ledger owns fd (ta_revstore_close closes it). name is for messages. NULL with err set on any
  * refusal. */
-ta_revstore *ta_revstore_attach(int fd, const char *name, char *err, size_t errlen);
+ta_revstore *ta_revstore_attach(int fd, unsigned slots, const char *name, char *err, size_t errlen);
 
 /* The ledger's descriptor (for handing it to the helper), or -1. */
 int ta_revstore_fd(const ta_revstore *rs);
+
+/* Close this process's descriptor of the ledger, keeping the mapping: a process that only
+ * looks up and records revocations needs no more, and a descriptor would let it truncate the
+ * file under everyone else's mapping. NULL is fine. */
+void ta_revstore_forget_fd(ta_revstore *rs);
 
 /* Unmap and free; the file stays. NULL is fine. */
 void ta_revstore_close(ta_revstore *rs);

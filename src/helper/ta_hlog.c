@@ -15,6 +15,10 @@
 #define LINE_MAX_BYTES 1024
 
 static int log_fd = -1;
+static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
+static time_t limit_at[TA_HLOG_KINDS];
+static unsigned limit_written[TA_HLOG_KINDS];
+static unsigned long limit_skipped[TA_HLOG_KINDS];
 static int log_max = TA_LOG_INFO;
 
 static const char *const level_names[] = {"emerg", "alert",  "crit", "error",
@@ -78,4 +82,39 @@ void ta_hlog(int level, const char *fmt, ...)
     line[n++] = '\n';
     if (write(log_fd, line, (size_t)n) < 0)
         return; /* nowhere left to say so */
+}
+
+void ta_hlog_limited(ta_hlog_kind kind, int level, const char *fmt, ...)
+{
+    char msg[LINE_MAX_BYTES];
+    time_t now = time(NULL);
+    unsigned long skipped = 0;
+    va_list ap;
+    int write_it = 0;
+
+    if ((unsigned)kind >= TA_HLOG_KINDS || !ta_hlog_enabled(level))
+        return;
+    pthread_mutex_lock(&limit_lock);
+    if (limit_at[kind] != now) {
+        skipped = limit_skipped[kind];
+        limit_at[kind] = now;
+        limit_written[kind] = 0;
+        limit_skipped[kind] = 0;
+    }
+    if (limit_written[kind] < TA_HLOG_BURST) {
+        write_it = 1;
+        limit_written[kind]++;
+    }
+    else
+        limit_skipped[kind]++;
+    pthread_mutex_unlock(&limit_lock);
+    if (!write_it)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (skipped)
+        ta_hlog(level, "%s (and %lu more like it left out before)", msg, skipped);
+    else
+        ta_hlog(level, "%s", msg);
 }

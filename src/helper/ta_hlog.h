@@ -21,4 +21,19 @@ int ta_hlog_enabled(int level);
  * carries can forge a line. */
 void ta_hlog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Lines a client can cause at will (one per request) are written TA_HLOG_BURST times a second
+ * per kind at most, the next one written saying how many were left out. */
+#define TA_HLOG_BURST 100
+typedef enum {
+    TA_HLOG_AUTH,
+    TA_HLOG_THROTTLED,
+    TA_HLOG_BAD_TOKEN,
+    TA_HLOG_MINT_REFUSED,
+    TA_HLOG_FILE,
+    TA_HLOG_KINDS
+} ta_hlog_kind;
+
+void ta_hlog_limited(ta_hlog_kind kind, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

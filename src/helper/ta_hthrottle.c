@@ -124,6 +124,47 @@ void ta_hthrottle_fail(const char *service, const char *user, const ta_throttle_
     pthread_mutex_unlock(&lock);
 }
 
+long long ta_hthrottle_attempt(const char *service, const char *user, const ta_throttle_policy *p,
+                               long long now)
+{
+    char key[KEY_MAX];
+    long long wait = 0;
+    entry *e;
+
+    if (make_key(service, user, key, sizeof(key)) != 0)
+        return 1;
+    pthread_mutex_lock(&lock);
+    if ((e = find(key, now)) != NULL && (wait = ta_throttle_wait(&e->rec, now)) > 0) {
+        pthread_mutex_unlock(&lock);
+        return wait;
+    }
+    if (e == NULL && (e = make_room(key, now)) != NULL) {
+        memset(e, 0, sizeof(*e));
+        memcpy(e->key, key, strlen(key) + 1);
+    }
+    if (e == NULL)
+        wait = 1; /* a neighbourhood of locks: refuse rather than forget one */
+    else {
+        ta_throttle_fail(&e->rec, p, now);
+        e->expires = ta_throttle_expiry(&e->rec, p);
+    }
+    pthread_mutex_unlock(&lock);
+    return wait;
+}
+
+void ta_hthrottle_give_back(const char *service, const char *user, long long now)
+{
+    char key[KEY_MAX];
+    entry *e;
+
+    if (make_key(service, user, key, sizeof(key)) != 0)
+        return;
+    pthread_mutex_lock(&lock);
+    if ((e = find(key, now)) != NULL && e->rec.failures > 0)
+        e->rec.failures--;
+    pthread_mutex_unlock(&lock);
+}
+
 void ta_hthrottle_clear(const char *service, const char *user, long long now)
 {
     char key[KEY_MAX];
@@ -132,7 +173,7 @@ void ta_hthrottle_clear(const char *service, const char *user, long long now)
     if (make_key(service, user, key, sizeof(key)) != 0)
         return;
     pthread_mutex_lock(&lock);
-    if ((e = find(key, now)) != NULL && ta_throttle_wait(&e->rec, now) == 0)
+    if ((e = find(key, now)) != NULL)
         memset(e, 0, sizeof(*e));
     pthread_mutex_unlock(&lock);
 }

@@ -27,8 +27,20 @@ long long ta_hthrottle_wait(const char *service, const char *user, long long now
 void ta_hthrottle_fail(const char *service, const char *user, const ta_throttle_policy *p,
                        long long now);
 
-/* A login succeeded: the account's count starts afresh, as on the HTTP side (a lock in force
- * stays). Thread-safe. */
+/* One login attempt, decided and counted in one step before PAM is asked, so that attempts
+ * made at once cannot all pass a check that counts only when PAM answers: the seconds to wait
+ * (then nothing is counted), or 0 with the attempt counted as a failure, to be taken back with
+ * ta_hthrottle_clear when PAM accepts or ta_hthrottle_give_back when PAM could not answer.
+ * Thread-safe. */
+long long ta_hthrottle_attempt(const char *service, const char *user, const ta_throttle_policy *p,
+                               long long now);
+
+/* Take back one counted attempt (PAM could not answer: no guess was made). Thread-safe. */
+void ta_hthrottle_give_back(const char *service, const char *user, long long now);
+
+/* A login succeeded: the account's count starts afresh, as on the HTTP side (also when the
+ * attempt that succeeded was the one that reached the limit: it was let through before it was
+ * counted). Thread-safe. */
 void ta_hthrottle_clear(const char *service, const char *user, long long now);
 
 #endif

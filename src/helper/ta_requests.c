@@ -59,7 +59,7 @@ static const char *verify_token(const ta_helper_ctx *ctx, const ta_hserver *srv,
         ctx->ledger ? ta_revstore_is_revoked_unlocked(ctx->ledger, c->jti, c->sub, c->iat, now) : 0;
     if (revoked != 0)
         return revoked > 0 ? "revoked" : "ledger_unreadable";
-    if (c->uid < srv->min_uid)
+    if (c->uid < srv->min_uid || c->uid == 0)
         return "system_account";
     switch (ta_usercred_get(c->sub, uc)) {
     case TA_USERCRED_OK:
@@ -104,7 +104,7 @@ static int issue_session(const ta_hserver *srv, const ta_hpolicy *pol, const cha
                 user);
         return TA_AUTH_UNAVAILABLE;
     }
-    if (u.uid < srv->min_uid) {
+    if (u.uid < srv->min_uid || u.uid == 0) {
         /* the password was right, but root and system accounts have no web login: as for an
          * expired account, the same delay as a wrong password */
         ta_hlog(TA_LOG_INFO,
@@ -161,66 +161,79 @@ static void count_name(const char *typed, char *out, size_t cap)
     snprintf(out, cap, "%s", ta_user_lookup(typed, &u) == TA_USER_OK ? u.name : typed);
 }
 
-/* PAM through the broker, for the server's own PAM service; the account's failure count. */
+/* PAM through the broker, for the server's own PAM service; the attempt was counted as a
+ * failure before, and is taken back here when it was none. */
 static int check_password(const ta_helper_ctx *ctx, const ta_hserver *srv, const char *account,
                           const ta_msg *m)
 {
-    const ta_throttle_policy tp = throttle_policy(ctx->conf, srv->pam_service);
     char why[TA_PROTO_WHY_MAX + 1] = "";
     ta_pam_status st =
         ta_broker_check(ctx->broker, srv->pam_service, m->u.auth_req.user, m->u.auth_req.password,
                         m->u.auth_req.rhost, why, sizeof(why));
 
-    ta_hlog(TA_LOG_DEBUG, "TA00061: helper: auth %s (service %s): %s (%s)", m->u.auth_req.user,
-            srv->pam_service, ta_pam_status_name(st), why);
+    ta_hlog_limited(TA_HLOG_AUTH, TA_LOG_DEBUG, "TA00061: helper: auth %s (service %s): %s (%s)",
+                    m->u.auth_req.user, srv->pam_service, ta_pam_status_name(st), why);
     switch (st) {
     case TA_PAM_OK:
         ta_hthrottle_clear(srv->pam_service, account, now_s());
         return TA_AUTH_OK;
     case TA_PAM_BAD_CREDENTIALS:
-        ta_hthrottle_fail(srv->pam_service, account, &tp, now_s());
         return TA_AUTH_BAD_CREDENTIALS;
     case TA_PAM_ACCOUNT_REFUSED:
-        ta_hthrottle_fail(srv->pam_service, account, &tp, now_s());
         refused_delay();
         return TA_AUTH_ACCOUNT_REFUSED;
     default:
+        ta_hthrottle_give_back(srv->pam_service, account, now_s());
         ta_hlog(TA_LOG_ERR, "TA00062: helper: PAM unavailable for service %s: %s", srv->pam_service,
                 why);
         return TA_AUTH_UNAVAILABLE;
     }
 }
 
-void ta_answer_auth(const ta_helper_ctx *ctx, const ta_msg *m, ta_conn_scratch *cs,
-                    unsigned char *out, size_t cap, ta_answer *a)
+/* The verdict on one login, with the session token in r when it is OK. */
+static int decide_login(const ta_helper_ctx *ctx, const ta_msg *m, ta_msg *r)
 {
     char account[TA_USER_NAME_MAX + 1];
     ta_hpolicy pol;
-    ta_msg r;
+    ta_throttle_policy tp;
     long long wait;
+    int result;
+
+    if (ta_hconf_policy(ctx->conf, m->u.auth_req.server, m->u.auth_req.path, &pol) != 0)
+        return TA_AUTH_UNAVAILABLE;
+    count_name(m->u.auth_req.user, account, sizeof(account));
+    tp = throttle_policy(ctx->conf, pol.server->pam_service);
+    /* decided, and counted, before PAM is asked, as the HTTP side does */
+    if ((wait = ta_hthrottle_attempt(pol.server->pam_service, account, &tp, now_s())) > 0) {
+        ta_hlog_limited(TA_HLOG_THROTTLED, TA_LOG_INFO,
+                        "TA00063: helper: login of %s throttled for %lld s", m->u.auth_req.user,
+                        wait);
+        r->u.auth_resp.retry_after = (uint32_t)(wait > UINT32_MAX ? UINT32_MAX : wait);
+        return TA_AUTH_THROTTLED;
+    }
+    if ((result = check_password(ctx, pol.server, account, m)) != TA_AUTH_OK)
+        return result;
+    return issue_session(pol.server, &pol, m->u.auth_req.user, r);
+}
+
+void ta_answer_auth(const ta_helper_ctx *ctx, const ta_msg *m, ta_conn_scratch *cs,
+                    unsigned char *out, size_t cap, ta_answer *a)
+{
+    ta_msg r;
     int result;
 
     (void)cs;
     memset(&r, 0, sizeof(r));
     r.type = TA_MSG_AUTH_RESP;
     r.id = m->id;
-    count_name(m->u.auth_req.user, account, sizeof(account));
-    if (ta_hconf_policy(ctx->conf, m->u.auth_req.server, m->u.auth_req.path, &pol) != 0)
-        result = TA_AUTH_UNAVAILABLE;
-    else if ((wait = ta_hthrottle_wait(pol.server->pam_service, account, now_s())) > 0) {
-        /* decided before PAM is asked, as the HTTP side does */
-        ta_hlog(TA_LOG_INFO, "TA00063: helper: login of %s throttled for %lld s",
-                m->u.auth_req.user, wait);
-        result = TA_AUTH_THROTTLED;
-        r.u.auth_resp.retry_after = (uint32_t)(wait > UINT32_MAX ? UINT32_MAX : wait);
-    }
-    else if ((result = check_password(ctx, pol.server, account, m)) == TA_AUTH_OK)
-        result = issue_session(pol.server, &pol, m->u.auth_req.user, &r);
+    result = decide_login(ctx, m, &r);
     if (result != TA_AUTH_OK) {
         OPENSSL_cleanse(r.u.auth_resp.token, sizeof(r.u.auth_resp.token));
         r.u.auth_resp.uid = 0;
         r.u.auth_resp.expires_at = 0;
     }
+    if (result != TA_AUTH_THROTTLED)
+        r.u.auth_resp.retry_after = 0;
     r.u.auth_resp.result = (uint8_t)result;
     if (ta_proto_encode(&r, out, cap, &a->len) != TA_PROTO_OK)
         a->len = 0;
@@ -322,7 +335,8 @@ static ta_confine_status resolve(const ta_helper_ctx *ctx, const ta_msg *m, ta_h
         (*rel = ta_hconf_below(pol->home_prefix, path, &bare)) == NULL)
         return TA_CONFINE_FORBIDDEN; /* not a TokenAuthHome path of that server */
     if ((why = verify_token(ctx, pol->server, m->u.file_req.token, path, &c, uc)) != NULL) {
-        ta_hlog(TA_LOG_INFO, "TA00064: helper: refused a token for %s: %s", path, why);
+        ta_hlog_limited(TA_HLOG_BAD_TOKEN, TA_LOG_INFO,
+                        "TA00064: helper: refused a token for %s: %s", path, why);
         return TA_CONFINE_BAD_TOKEN;
     }
     return file_creds(uc, cr);
@@ -371,9 +385,9 @@ void ta_answer_file(const ta_helper_ctx *ctx, const ta_msg *m, ta_conn_scratch *
         close(fd);
     if (a->len == 0) /* a refusal, a file to list, or a failure above: the status alone */
         a->len = status_only(m, st, out, cap);
-    ta_hlog(TA_LOG_DEBUG, "TA00065: helper: %s %s: %s",
-            m->type == TA_MSG_OPEN_REQ ? "open" : "list", m->u.file_req.path,
-            ta_confine_status_name(st));
+    ta_hlog_limited(TA_HLOG_FILE, TA_LOG_DEBUG, "TA00065: helper: %s %s: %s",
+                    m->type == TA_MSG_OPEN_REQ ? "open" : "list", m->u.file_req.path,
+                    ta_confine_status_name(st));
     ta_usercred_free(&uc);
 }
 
@@ -397,7 +411,8 @@ static int mint(const ta_helper_ctx *ctx, const ta_msg *m, ta_msg *r)
     if (why == NULL && s.kind != TA_KIND_SESSION)
         why = "not a session token";
     if (why != NULL) {
-        ta_hlog(TA_LOG_INFO, "TA00066: helper: refused to mint for a token: %s", why);
+        ta_hlog_limited(TA_HLOG_MINT_REFUSED, TA_LOG_INFO,
+                        "TA00066: helper: refused to mint for a token: %s", why);
         return TA_MINT_REFUSED;
     }
     if (ttl == 0)

@@ -123,7 +123,8 @@ static int attach_ledger(ta_hconf *c, ta_revstore **ledger)
     *ledger = NULL;
     if (c->ledger == NULL)
         return 0;
-    if ((*ledger = ta_revstore_attach(FD_LEDGER, c->ledger, err, sizeof(err))) == NULL) {
+    if ((*ledger = ta_revstore_attach(FD_LEDGER, c->ledger_slots, c->ledger, err, sizeof(err))) ==
+        NULL) {
         ta_hlog(TA_LOG_ERR, "TA00057: helper: revocation ledger: %s", err);
         return -1;
     }

@@ -197,11 +197,16 @@ static int parse_client(ta_hconf *c, record *r)
 
 static int parse_ledger(ta_hconf *c, record *r)
 {
-    if (r->n != 2 || decode_field(r->f[1]) != 0)
+    long long slots;
+
+    if (r->n != 3 || decode_field(r->f[1]) != 0)
         return -1;
     if (strcmp(r->f[1], "-") == 0)
-        return 0;
+        return strcmp(r->f[2], "-") == 0 ? 0 : -1;
+    if (number(r->f[2], 1, 1LL << 31, &slots) != 0)
+        return -1;
     c->ledger = r->f[1];
+    c->ledger_slots = (unsigned)slots;
     return c->ledger[0] == '/' ? 0 : -1;
 }
 

@@ -7,7 +7,7 @@
  *
  *   tokenauth-helper-config 1
  *   client UID GID MAXCLIENTS PERPEER LOGLEVEL file|syslog
- *   ledger PATH | -
+ *   ledger PATH SLOTS | ledger - -
  *   server ISSUER KEYFILE PAMSERVICE LIMIT WINDOW LOCKOUT MINUID  SETTINGS
  *   loc SERVER PATH  SETTINGS
  *
@@ -51,11 +51,12 @@ typedef struct {
 typedef struct {
     unsigned long client_uid, client_gid;
     unsigned max_clients;
-    unsigned per_peer;  /* connections one process may hold at once */
-    int log_level;      /* the most verbose syslog level to write (LogLevel tokenauth:...) */
-    int log_syslog;     /* Apache logs to syslog: so does the helper */
-    const char *ledger; /* the revocation ledger's path (for messages; the descriptor is
-                         * inherited), or NULL when there is none */
+    unsigned per_peer;     /* connections one process may hold at once */
+    int log_level;         /* the most verbose syslog level to write (LogLevel tokenauth:...) */
+    int log_syslog;        /* Apache logs to syslog: so does the helper */
+    const char *ledger;    /* the revocation ledger's path (for messages; the descriptor is
+                            * inherited), or NULL when there is none */
+    unsigned ledger_slots; /* its size, as the parent made it */
     size_t nservers, nlocs;
     size_t server_room, loc_room; /* the arrays' sizes */
     ta_hserver *servers;

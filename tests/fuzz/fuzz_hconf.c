@@ -70,7 +70,10 @@ static void canonical(const ta_hconf *c, char kind, size_t i, char *out, size_t 
                  c->max_clients, c->per_peer, c->log_level, c->log_syslog ? "syslog" : "file");
     }
     else if (kind == 'l') {
-        snprintf(out, cap, "ledger %s", c->ledger ? enc(c->ledger, a, sizeof(a)) : "-");
+        if (c->ledger)
+            snprintf(out, cap, "ledger %s %u", enc(c->ledger, a, sizeof(a)), c->ledger_slots);
+        else
+            snprintf(out, cap, "ledger - -");
     }
     else if (kind == 's') {
         const ta_hserver *s = &c->servers[i];

@@ -6,7 +6,7 @@
  * The format is the one mod_tokenauth/ta_helperconf.c writes:
  *   tokenauth-helper-config 1
  *   client UID GID MAXCLIENTS PERPEER LOGLEVEL file|syslog
- *   ledger PATH|-
+ *   ledger PATH SLOTS | ledger - -
  *   server ISSUER KEYFILE PAMSERVICE LIMIT WINDOW LOCKOUT MINUID HOME OWNER HIDDEN SESSION URL
  *          URLMAX
  *   loc SERVER PATH HOME OWNER HIDDEN SESSION URL URLMAX
@@ -17,7 +17,7 @@
 
 #define UT_MAGIC "tokenauth-helper-config 1\n"
 #define UT_CLIENT "client 33 33 64 16 6 file\n"
-#define UT_LEDGER "ledger -\n"
+#define UT_LEDGER "ledger - -\n"
 #define UT_HEAD UT_MAGIC UT_CLIENT UT_LEDGER
 #define UT_SERVER                                                                                  \
     "server tokenauth /etc/apache2/tokenauth.keys tokenauth 5 300 900 1000 off 0 0 28800 3600 "    \
@@ -89,7 +89,7 @@ static void test_hconf_parses_what_the_module_writes(void **state)
     const char *text =
         "tokenauth-helper-config 1\n"
         "client 33 33 150 16 7 file\n"
-        "ledger /run/apache2/tokenauth/revocations\n"
+        "ledger /run/apache2/tokenauth/revocations 64\n"
         "server tokenauth /etc/apache2/tokenauth.keys tokenauth 5 300 900 1000 off 0 0 28800 3600 "
         "86400\n"
         "server https://example.org/ /etc/apache2/vhost%20keys tokenauth-web 3 60 600 0 "
@@ -181,6 +181,8 @@ static void test_hconf_field_counts_are_exact(void **state)
     assert_refused(UT_MAGIC "client 33 33 64 16 6 file x\n" UT_LEDGER UT_SERVER, 2);
     assert_refused(UT_MAGIC UT_CLIENT "ledger\n" UT_SERVER, 3);
     assert_refused(UT_MAGIC UT_CLIENT "ledger /a /b\n" UT_SERVER, 3);
+    assert_refused(UT_MAGIC UT_CLIENT "ledger /a\n" UT_SERVER, 3);   /* no slot count */
+    assert_refused(UT_MAGIC UT_CLIENT "ledger - 64\n" UT_SERVER, 3); /* slots of no ledger */
     assert_refused(UT_HEAD "server tokenauth /k tokenauth 5 300 900 1000 off 0 0 28800 3600\n", 4);
     assert_refused(
         UT_HEAD "server tokenauth /k tokenauth 5 300 900 1000 off 0 0 28800 3600 86400 1\n", 4);
@@ -259,10 +261,10 @@ static void test_hconf_client_record_comes_once(void **state)
 static void test_hconf_ledger_record_comes_once(void **state)
 {
     (void)state;
-    assert_rest_refused("ledger /run/x\n", 0);
-    assert_refused(UT_MAGIC UT_CLIENT "ledger /run/x\nledger /run/y\n" UT_SERVER, 4);
-    assert_refused(UT_MAGIC UT_CLIENT "ledger -\nledger /run/y\n" UT_SERVER, 4);
-    assert_refused(UT_MAGIC UT_CLIENT "ledger -\nledger -\n" UT_SERVER, 4);
+    assert_rest_refused("ledger /run/x 64\n", 0);
+    assert_refused(UT_MAGIC UT_CLIENT "ledger /run/x 64\nledger /run/y 64\n" UT_SERVER, 4);
+    assert_refused(UT_MAGIC UT_CLIENT "ledger - -\nledger /run/y 64\n" UT_SERVER, 4);
+    assert_refused(UT_MAGIC UT_CLIENT "ledger - -\nledger - -\n" UT_SERVER, 4);
 }
 
 /* --- numbers ------------------------------------------------------------------------------- */
@@ -450,9 +452,9 @@ static void test_hconf_ledger_is_absolute_or_none(void **state)
     ta_hconf *c;
 
     (void)state;
-    assert_refused(UT_MAGIC UT_CLIENT "ledger run/x\n" UT_SERVER, 3);
-    assert_refused(UT_MAGIC UT_CLIENT "ledger %2Drun\n" UT_SERVER, 3);
-    c = ut_parse(UT_MAGIC UT_CLIENT "ledger /run/a%20b\n" UT_SERVER);
+    assert_refused(UT_MAGIC UT_CLIENT "ledger run/x 64\n" UT_SERVER, 3);
+    assert_refused(UT_MAGIC UT_CLIENT "ledger %2Drun 64\n" UT_SERVER, 3);
+    c = ut_parse(UT_MAGIC UT_CLIENT "ledger /run/a%20b 64\n" UT_SERVER);
     assert_string_equal(c->ledger, "/run/a b");
     ta_hconf_free(c);
 }

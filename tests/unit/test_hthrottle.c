@@ -182,9 +182,11 @@ static void test_hthrottle_success_clears_the_count(void **state)
     ta_hthrottle_clear("other", "unknown", t); /* a name never counted: nothing to clear */
 }
 
-/* ... but a lock in force stays: a success cannot be had while locked anyway, and one that
- * raced with the lock must not lift it. Clearing one name or service leaves the others. */
-static void test_hthrottle_success_does_not_lift_a_lock(void **state)
+/* ... also the lock that the successful attempt itself set: an attempt is counted before PAM is
+ * asked (ta_hthrottle_attempt), so the one that reaches the limit is let through, and when its
+ * password was right the account is free again, as on the HTTP side. Clearing one name or
+ * service leaves the others. */
+static void test_hthrottle_success_lifts_the_lock_its_own_attempt_set(void **state)
 {
     const ta_throttle_policy p = {2, 300, 600};
     long long t = ut_epoch(13);
@@ -193,8 +195,9 @@ static void test_hthrottle_success_does_not_lift_a_lock(void **state)
     ut_fail_times("svc", "ken", &p, t, 2);
     ut_fail_times("other", "ken", &p, t, 1);
     ut_fail_times("svc", "leo", &p, t, 1);
-    ta_hthrottle_clear("svc", "ken", t + 1);
     assert_int_equal(ta_hthrottle_wait("svc", "ken", t + 1), 599);
+    ta_hthrottle_clear("svc", "ken", t + 1);
+    assert_int_equal(ta_hthrottle_wait("svc", "ken", t + 1), 0);
     ta_hthrottle_clear("svc", "leo", t + 1);
     ta_hthrottle_fail("other", "ken", &p, t + 2); /* the other service's count stays */
     assert_int_equal(ta_hthrottle_wait("other", "ken", t + 2), 600);
@@ -289,7 +292,7 @@ int main(void)
         cmocka_unit_test(test_hthrottle_limit_zero_locks_at_once),
         cmocka_unit_test(test_hthrottle_counts_every_failure_from_many_threads),
         cmocka_unit_test(test_hthrottle_success_clears_the_count),
-        cmocka_unit_test(test_hthrottle_success_does_not_lift_a_lock),
+        cmocka_unit_test(test_hthrottle_success_lifts_the_lock_its_own_attempt_set),
         cmocka_unit_test(test_hthrottle_lock_survives_a_flood_of_other_names),
         cmocka_unit_test(test_hthrottle_full_table_evicts_what_expires_first),
         cmocka_unit_test(test_hthrottle_table_of_locks_refuses_new_names),

@@ -783,7 +783,7 @@ static int ledger_fd(const char *name)
 static void assert_attach_refused(int fd, const char *name)
 {
     char err[UT_ERR_BUF] = "";
-    ta_revstore *rs = ta_revstore_attach(fd, name, err, sizeof(err));
+    ta_revstore *rs = ta_revstore_attach(fd, SMALL, name, err, sizeof(err));
 
     if (rs != NULL) {
         ta_revstore_close(rs);
@@ -810,7 +810,7 @@ static void test_revstore_attach_sees_the_parents_revocations(void **state)
 
     (void)state;
     assert_rev_result(ta_revstore_revoke_jti(rs, "before", UT_NOW + 600, UT_NOW), TA_REV_OK);
-    att = ta_revstore_attach(ledger_fd("attach"), "the ledger", err, sizeof(err));
+    att = ta_revstore_attach(ledger_fd("attach"), SMALL, "the ledger", err, sizeof(err));
     if (att == NULL)
         fail_msg("attach refused: %s", err);
     assert_int_equal(jti_revoked_unlocked(att, "before", UT_NOW), 1);
@@ -867,7 +867,7 @@ static void test_revstore_attach_owns_its_descriptor_and_leaves_the_lock(void **
     int fd = ledger_fd("attach-fd");
 
     (void)state;
-    att = ta_revstore_attach(fd, "the ledger", err, sizeof(err));
+    att = ta_revstore_attach(fd, SMALL, "the ledger", err, sizeof(err));
     assert_non_null(att);
     assert_int_equal(ta_revstore_fd(att), fd);
     assert_true(ta_revstore_fd(rs) >= 0 && ta_revstore_fd(rs) != fd);
@@ -889,11 +889,19 @@ static void test_revstore_attach_refuses_what_open_refuses(void **state)
     assert_int_equal(chmod(path_of("att-mode"), 0640), 0);
     assert_attach_refused(ledger_fd("att-mode"), "att-mode");
 
+    /* the header lies in memory Apache's children can write: attach does not trust it, so a
+     * child that spoils it cannot keep the helper from starting (the size comes from the
+     * caller) */
     make_ledger("att-magic");
     fd = open(path_of("att-magic"), O_RDWR | O_CLOEXEC);
     assert_true(fd >= 0);
     assert_int_equal(pwrite(fd, "X", 1, 0), 1);
-    assert_attach_refused(fd, "att-magic");
+    {
+        char err[UT_ERR_BUF] = "";
+        ta_revstore *rs = ta_revstore_attach(fd, SMALL, "att-magic", err, sizeof(err));
+        assert_non_null(rs);
+        ta_revstore_close(rs);
+    }
 
     make_ledger("att-long");
     fd = open(path_of("att-long"), O_RDWR | O_CLOEXEC);

@@ -185,7 +185,7 @@ static inline void ut_conf_text(const ut_helper_spec *spec, char *out, size_t ca
     snprintf(out, cap,
              "tokenauth-helper-config 1\n"
              "client %lu %lu %u %u 7 file\n"
-             "ledger %s/revocations\n"
+             "ledger %s/revocations 64\n"
              "server " UT_ISS0 " %s/keys0 %s 3 300 600 1000 off 0 0 28800 3600 86400\n"
              "server " UT_ISS1 " %s/keys1 %s 2 300 600 0 off 0 0 28800 3600 86400\n"
              "server " UT_ISS2 " %s/keys1 %s 10 60 60 1000 off 0 0 28800 3600 86400\n"
@@ -244,7 +244,7 @@ static inline void ut_run_helper(const ut_helper_spec *spec, int hub, int report
             _exit(1);
         }
     hc.ctx.conf = c;
-    hc.ctx.ledger = ta_revstore_attach(dup(ta_revstore_fd(ut_env.ledger)),
+    hc.ctx.ledger = ta_revstore_attach(dup(ta_revstore_fd(ut_env.ledger)), TA_REVSTORE_SLOTS_MIN,
                                        ut_path(p, "revocations"), err, sizeof(err));
     if (hc.ctx.ledger == NULL) {
         fprintf(stderr, "helper: %s\n", err);
