@@ -75,9 +75,12 @@ def helper_pid(server) -> int:
 
 
 def scan(pids: dict, keys) -> list:
-    """(pid, role, what, address, region) of every needle found in pids' memory."""
+    """(pid, role, what, address, region) of every needle found in pids' memory; nothing under
+    ASan (the tests that read it are skipped there: see memory_scan)."""
     wanted = needles(keys)
     hits = []
+    if sanitizers.enabled():
+        return hits
     for pid, role in pids.items():
         found = procs.memory_contains(pid, list(wanted))
         assert found[None] > 1 << 20, "scanned only %d bytes of pid %d" % (found[None], pid)
