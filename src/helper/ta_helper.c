@@ -403,9 +403,10 @@ static int accept_one(server *srv)
 /* On SIGTERM: stop taking connections (the next helper takes them from the hub), and let
  * requests in progress finish (a PAM failure delay alone takes seconds), within
  * TA_HELPER_DRAIN_SECONDS. */
-static void drain(server *srv)
+static int drain(server *srv)
 {
     struct timespec until;
+    int drained;
 
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += TA_HELPER_DRAIN_SECONDS;
@@ -413,7 +414,9 @@ static void drain(server *srv)
     while (srv->active > 0)
         if (pthread_cond_timedwait(&srv->gone, &srv->lock, &until) == ETIMEDOUT)
             break;
+    drained = srv->active == 0;
     pthread_mutex_unlock(&srv->lock);
+    return drained;
 }
 
 /* Has the PAM process ended? Looked at without reaping it: main reaps it on the way out. */
@@ -453,6 +456,5 @@ int ta_helper_serve(const ta_helper_conf *c)
             return 1;
         }
     }
-    drain(srv);
-    return 0;
+    return drain(srv) ? 0 : TA_HELPER_STILL_BUSY;
 }

@@ -20,7 +20,10 @@ typedef struct {
 } ta_helper_conf;
 
 /* Serve until SIGTERM or the parent's death, then let the requests in progress finish, within
- * TA_HELPER_DRAIN_SECONDS. Returns the exit status. */
+ * TA_HELPER_DRAIN_SECONDS. Returns the exit status: 0 when every connection ended,
+ * TA_HELPER_STILL_BUSY when some were still served (their threads still use the
+ * configuration: do not free it then). */
+#define TA_HELPER_STILL_BUSY 3
 int ta_helper_serve(const ta_helper_conf *c);
 
 #endif

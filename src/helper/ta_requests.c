@@ -6,6 +6,7 @@
 #include "ta_hlog.h"
 #include "ta_hthrottle.h"
 #include "ta_token.h"
+#include "ta_tokencache.h"
 #include "ta_user.h"
 #include "ta_usercred.h"
 
@@ -47,12 +48,18 @@ static const char *verify_token(const ta_helper_ctx *ctx, const ta_hserver *srv,
                                 const char *path, ta_claims *c, ta_usercred *uc)
 {
     long long now = now_s();
-    ta_token_status st = ta_token_verify(srv->keys, srv->issuer, token, strlen(token), now, c);
+    size_t len = strlen(token);
+    ta_token_status st = TA_TOKEN_OK;
     int revoked;
 
     memset(uc, 0, sizeof(*uc));
-    if (st != TA_TOKEN_OK)
-        return ta_token_status_name(st);
+    /* the signature of a token seen before is not checked again (an Ed25519 verify costs more
+     * than the open it guards); every check below still runs on every request */
+    if (!ta_tokencache_get(srv->keys, srv->issuer, token, len, now, c)) {
+        if ((st = ta_token_verify(srv->keys, srv->issuer, token, len, now, c)) != TA_TOKEN_OK)
+            return ta_token_status_name(st);
+        ta_tokencache_put(srv->keys, srv->issuer, token, len, now, c);
+    }
     if (path && ta_token_check_request(c, path, 1) != TA_TOKEN_OK)
         return "out_of_scope";
     revoked =

@@ -191,5 +191,9 @@ int main(void)
     rv = ta_helper_serve(&hc);
     kill(broker_pid, SIGKILL); /* no PAM process outlives its helper, not even as a zombie */
     waitpid(broker_pid, NULL, 0);
+    if (rv != TA_HELPER_STILL_BUSY) { /* nothing uses them any more: wipe the keys on the way */
+        ta_revstore_close(hc.ctx.ledger);
+        ta_hconf_free(c);
+    }
     return rv;
 }

@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 import requests  # noqa: E402
 
 from taharness import Harness, paths, tokens  # noqa: E402
+from taharness.keys import HS256, new_key  # noqa: E402
 from bench_http import status_of, wrk  # noqa: E402  (this directory is on sys.path when run as a script)
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
@@ -186,6 +187,9 @@ def main() -> int:
     print("current:  %s" % paths.module_path())
     with baseline_build(BASELINE_REF) as (_, base_build), Harness() as h:
         user = h.users.add_user("bench", "bench-pw")
+        # the baseline module reads only "KID SECRET" lines: one HS256 key for all three
+        h.key_file.keys = [new_key(alg=HS256)]
+        h.key_file.write()
         servers = {}
         for name, build in (("baseline", base_build), ("current", current_build),
                             ("loaded", current_build)):
