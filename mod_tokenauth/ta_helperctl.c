@@ -227,7 +227,7 @@ static apr_status_t spawn(void)
     if (s->error_log)
         apr_os_file_get(&logfd, s->error_log);
     if (devnull < 0 || cfg < 0) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, errno, s, "TA00011: cannot start the helper");
+        ap_log_error(APLOG_MARK, APLOG_CRIT, errno, s, "TA00081: cannot start the helper");
         rv = APR_EGENERAL;
     }
     else if ((spawning = 1, rv = apr_proc_fork(&helper_proc, helper_pool)) == APR_INCHILD) {
@@ -241,7 +241,7 @@ static apr_status_t spawn(void)
     if (cfg >= 0)
         close(cfg);
     if (rv != APR_INPARENT) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "TA00011: cannot fork the helper");
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "TA00082: cannot fork the helper");
         return rv;
     }
     started_at = apr_time_now();
@@ -341,7 +341,7 @@ int ta_helper_start(apr_pool_t *pconf, server_rec *s)
         return HTTP_INTERNAL_SERVER_ERROR;
     if (!atfork_set || (rv = make_hub()) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, atfork_set ? rv : 0, s,
-                     "TA00011: cannot create the helper's hub%s",
+                     "TA00080: cannot create the helper's hub%s",
                      atfork_set ? "" : " (no fork handler to keep it from other processes)");
         return HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -169,7 +169,7 @@ static const char *issue(request_rec *r, const ta_request *id, const mint_reques
         return "";
     case TA_MINT_REFUSED: /* revoked meanwhile, say: what the access checker would answer */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "TA00051: the helper refused to mint for %s's token", id->claims.sub);
+                      "TA00052: the helper refused to mint for %s's token", id->claims.sub);
         *status = HTTP_UNAUTHORIZED;
         return NULL;
     default:

@@ -106,7 +106,7 @@ static int issue_session(const ta_hserver *srv, const ta_hpolicy *pol, const cha
 
     if (ta_user_lookup(user, &u) != TA_USER_OK || u.uid > UINT32_MAX) {
         ta_hlog(TA_LOG_ERR,
-                "TA00060: helper: PAM accepted %s, whom the user database does not "
+                "TA00079: helper: PAM accepted %s, whom the user database does not "
                 "know (or knows with a uid out of range)",
                 user);
         return TA_AUTH_UNAVAILABLE;

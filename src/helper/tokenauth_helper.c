@@ -125,7 +125,7 @@ static int attach_ledger(ta_hconf *c, ta_revstore **ledger)
         return 0;
     if ((*ledger = ta_revstore_attach(FD_LEDGER, c->ledger_slots, c->ledger, err, sizeof(err))) ==
         NULL) {
-        ta_hlog(TA_LOG_ERR, "TA00057: helper: revocation ledger: %s", err);
+        ta_hlog(TA_LOG_ERR, "TA00076: helper: revocation ledger: %s", err);
         return -1;
     }
     return 0;
@@ -137,7 +137,7 @@ static int lock_down(void)
     char err[256];
 
     if (ta_privs_drop_caps(err, sizeof(err)) != 0 || ta_privs_lock_process(err, sizeof(err)) != 0) {
-        ta_hlog(TA_LOG_ERR, "TA00057: helper: cannot drop its privileges: %s", err);
+        ta_hlog(TA_LOG_ERR, "TA00077: helper: cannot drop its privileges: %s", err);
         return -1;
     }
     return 0;
@@ -170,7 +170,7 @@ int main(void)
     /* the PAM process first, so that it never holds a signing key or the ledger */
     list_services(c, services);
     if ((hc.ctx.broker = ta_broker_start(services, &broker_pid, err, sizeof(err))) < 0) {
-        ta_hlog(TA_LOG_ERR, "TA00057: helper: cannot start its PAM process: %s", err);
+        ta_hlog(TA_LOG_ERR, "TA00078: helper: cannot start its PAM process: %s", err);
         return 1;
     }
     if (ta_hthrottle_init() != 0 || load_keys(c) != 0 || attach_ledger(c, &hc.ctx.ledger) != 0)
