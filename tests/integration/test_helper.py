@@ -454,13 +454,24 @@ def test_a_childs_own_worker_threads_are_not_refused_by_the_per_process_cap(apac
 
 # --- death, restarts, stop ----------------------------------------------------------------------
 
+def kill_helper(p) -> None:
+    """SIGKILL the helper p and wait until it is dead (a zombie or gone): until then it still
+    counts as the live helper (its teardown takes a while under ASan)."""
+    os.kill(p.pid, signal.SIGKILL)
+
+    def dead():
+        now = helperproc.proc_info(p.pid)
+        return now is None or now.state == "Z"
+    assert wait_until(dead, 5), helperproc.proc_info(p.pid)
+
+
 def test_killed_helpers_pam_process_does_not_live_on(srv, alice):
     """Its parent killed, the PAM process ends too (a zombie left to init is init's to reap;
     a root process running on with nobody to ask it is not)."""
     old = the_helper(srv)
     below = helperproc.descendants(old.pid)
     assert below, "no PAM process below the helper"
-    os.kill(old.pid, signal.SIGKILL)
+    kill_helper(old)
     the_helper(srv, RESTART_WITHIN)
     for p in below:
         assert wait_until(lambda: (helperproc.proc_info(p.pid) or p).state in ("Z", "X") or
@@ -472,7 +483,7 @@ def test_killed_helper_is_restarted_and_reaped(srv, alice):
     old = the_helper(srv)
     mark = srv.error_log.mark()
     t0 = time.monotonic()
-    os.kill(old.pid, signal.SIGKILL)
+    kill_helper(old)
     during = login(srv, alice)
     assert during.status_code in (200, 503), (during.status_code, during.text[:200])
     new = the_helper(srv, RESTART_WITHIN)
@@ -490,7 +501,7 @@ def test_the_same_childs_hub_reaches_the_restarted_helper(harness, srv, alice):
     """The hub outlives a helper: a child started before the kill reaches the new helper."""
     child = helperproc.worker_with_hub(srv)
     old = the_helper(srv)
-    os.kill(old.pid, signal.SIGKILL)
+    kill_helper(old)
     new = the_helper(srv, RESTART_WITHIN)
     assert new.pid != old.pid
     assert helperproc.proc_info(child) is not None
