@@ -616,23 +616,7 @@ static int ut_log_count(const char *text)
 /* One message with fd on the hub, as a worker would send a connection. */
 static void ut_hub_send_fd(int fd)
 {
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } ctl;
-    struct iovec iov = {.iov_base = "C", .iov_len = 1};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    struct cmsghdr *cm;
-
-    memset(&ctl, 0, sizeof(ctl));
-    msg.msg_control = ctl.buf;
-    msg.msg_controllen = sizeof(ctl.buf);
-    cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-    assert_int_equal(sendmsg(ut_env.hub, &msg, MSG_NOSIGNAL), 1);
+    assert_int_equal(ta_send_frame_fd(ut_env.hub, (const unsigned char *)"C", 1, fd), 0);
 }
 
 /* What comes over the hub must be one end of a Unix stream socket pair: a file or a datagram
