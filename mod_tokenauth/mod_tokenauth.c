@@ -24,6 +24,7 @@ static int ta_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     (void)plog;
     (void)ptemp;
     ta_cache_pre_config(pconf);
+    ta_strip_pre_config(pconf);
     ta_helper_pre_config();
     return OK;
 }
@@ -54,6 +55,13 @@ static int ta_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     /* the ledger first: the helper inherits its descriptor */
     if (ta_cache_post_config(pconf, ptemp, s) != OK || ta_helper_start(pconf, s) != OK)
         return HTTP_INTERNAL_SERVER_ERROR;
+    if (ap_find_linked_module("mod_userdir.c"))
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "TA00100: mod_userdir is loaded: users' own pages and scripts (~user/) then "
+                     "share a host name with the file service. They never see the module's cookie "
+                     "or tokens, but a script of theirs runs in the same origin as your pages; "
+                     "serve the files from a host name of their own (README: \"A host name of "
+                     "its own\")");
     for (server_rec *v = s; v; v = v->next) {
         const ta_server_conf *sc = ta_server_config(v);
         if (v == s || sc->keys != ta_server_config(s)->keys)
@@ -90,6 +98,9 @@ static void ta_register_hooks(apr_pool_t *p)
     ap_hook_check_config(ta_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(ta_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(ta_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    /* our cookie and bearer token leave the headers before any other module sees them */
+    ap_hook_post_read_request(ta_strip_credentials, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_fixups(ta_strip_restore, NULL, NULL, APR_HOOK_REALLY_FIRST);
     /* TokenAuthHome locations: their requests are ours, typed by their own names */
     ap_hook_fixups(ta_home_fixups, NULL, NULL, APR_HOOK_MIDDLE);
     /* take the token out of the query early, before authentication and before any logger */

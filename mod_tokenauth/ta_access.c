@@ -3,6 +3,7 @@
  * what was collected. */
 #include "ta_access.h"
 #include "ta_config.h"
+#include "ta_http.h"
 #include "ta_revoke.h"
 #include "ta_credential.h"
 #include "ta_tokencache.h"
@@ -29,8 +30,7 @@ static const char *query_param(const ta_dir_conf *dc)
     return dc->query_param ? dc->query_param : TA_DEFAULT_QUERY_PARAM;
 }
 
-/* The note of this request, creating it when asked. */
-static ta_request *note_of(request_rec *r, int create)
+ta_request *ta_note(request_rec *r, int create)
 {
     ta_request *n = ap_get_module_config(r->request_config, &tokenauth_module);
 
@@ -41,16 +41,41 @@ static ta_request *note_of(request_rec *r, int create)
     return n;
 }
 
+static ta_request *note_of(request_rec *r, int create)
+{
+    return ta_note(r, create);
+}
+
 /* The note that holds this request's credentials: its own, or that of the main request or
  * of the request it was redirected from (sub-requests skip header_parser). */
 static ta_request *find_note(const request_rec *r)
 {
     for (const request_rec *q = r; q; q = q->main ? q->main : q->prev) {
         ta_request *n = ap_get_module_config(q->request_config, &tokenauth_module);
-        if (n)
+        if (n && n->collected)
             return n;
     }
     return NULL;
+}
+
+const ta_request *ta_stash(const request_rec *r)
+{
+    for (const request_rec *q = r; q; q = q->main ? q->main : q->prev) {
+        const ta_request *n = ap_get_module_config(q->request_config, &tokenauth_module);
+        if (n && (n->cookie_header || n->authorization))
+            return n;
+    }
+    return NULL;
+}
+
+/* The request's Authorization and Cookie headers as they came, before ta_strip took our
+ * credentials out of them. */
+static const char *original_header(const request_rec *r, int cookie)
+{
+    const ta_request *st = ta_stash(r);
+    const char *kept = cookie ? (st ? st->cookie_header : NULL) : (st ? st->authorization : NULL);
+
+    return kept ? kept : apr_table_get(r->headers_in, cookie ? "Cookie" : "Authorization");
 }
 
 const ta_request *ta_request_identity(const request_rec *r)
@@ -70,14 +95,13 @@ static int search_source(request_rec *r, const ta_dir_conf *dc, ta_request *n, t
 
     switch (src) {
     case TA_FROM_BEARER:
-        res = ta_cred_bearer(apr_table_get(r->headers_in, "Authorization"), &v, &vlen);
+        res = ta_cred_bearer(original_header(r, 0), &v, &vlen);
         break;
     case TA_FROM_QUERY:
         res = r->args ? ta_cred_query(r->args, query_param(dc), &v, &vlen) : TA_CRED_NONE;
         break;
     case TA_FROM_COOKIE:
-        res = ta_cred_cookie(apr_table_get(r->headers_in, "Cookie"),
-                             dc->cookie ? dc->cookie : TA_DEFAULT_COOKIE, &v, &vlen);
+        res = ta_cred_cookie(original_header(r, 1), ta_cookie_name(r), &v, &vlen);
         break;
     default:
         return 0;
@@ -140,10 +164,12 @@ int ta_collect_credentials(request_rec *r)
     const ta_dir_conf *dc;
     ta_request *n;
 
+    n = note_of(r, 1);
+    n->parsed = 1; /* for ta_redact_for_log: this request got this far */
     if (!is_token_auth(r))
         return DECLINED;
     dc = ta_dir_config(r);
-    n = note_of(r, 1);
+    n->collected = 1;
     /* Precedence across sources: bearer, then query, then cookie; the rest are ignored. */
     if (!((dc->sources & TA_SRC_BEARER) && search_source(r, dc, n, TA_FROM_BEARER)) &&
         !((dc->sources & TA_SRC_QUERY) && search_source(r, dc, n, TA_FROM_QUERY)) &&
@@ -159,8 +185,10 @@ int ta_collect_credentials(request_rec *r)
             n->refusal = from->refusal;
         }
     }
-    if (dc->redact)
+    if (dc->redact) {
+        n->args = r->args; /* a redirect to the directory keeps the query as it came */
         redact_query(r, query_param(dc));
+    }
     return DECLINED;
 }
 
@@ -168,21 +196,23 @@ int ta_redact_for_log(request_rec *r)
 {
     const ta_dir_conf *dc = ta_dir_config(r);
 
-    /* A request that ended before header_parser (say, a 403 while Apache mapped the URL to
-     * the file system) was never scrubbed, and its location may not even be known. Scrub what
-     * the loggers read, with the configuration the request got so far. Only such early
-     * failures: a successful request elsewhere keeps its own "token" parameter in the log. */
-    if (note_of(r, 0) || (r->status >= 200 && r->status < 400) || !dc->redact)
+    const ta_request *n = note_of(r, 0);
+
+    /* A request that ended before header_parser (a 403 while Apache mapped the URL to the
+     * file system, a Redirect or RewriteRule [R] of the server's own, whatever its status)
+     * was never scrubbed, and its location may not even be known. Scrub what the loggers
+     * read, with the configuration the request got so far. A request that got further was
+     * scrubbed where its location asked for it; elsewhere its "token" parameter is some
+     * other application's and stays. */
+    if ((n && n->parsed) || !dc->redact)
         return DECLINED;
     redact_query(r, query_param(dc));
     return DECLINED;
 }
 
-/* WWW-Authenticate: Bearer realm="<AuthName>"[, error="<error>"] (RFC 6750 §3), on a
- * response that no cache may keep. */
-static void challenge(request_rec *r, const char *error)
+void ta_bearer_challenge(request_rec *r, const char *error)
 {
-    const char *realm = ap_auth_name(r) ? ap_auth_name(r) : "";
+    const char *realm = ap_auth_name(r) ? ap_auth_name(r) : TA_DEFAULT_ISSUER;
 
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    apr_psprintf(r->pool, "Bearer realm=\"%s\"%s%s%s",
@@ -195,7 +225,7 @@ int ta_auth_failure_challenge(request_rec *r, const char *auth_type)
 {
     if (auth_type == NULL || strcasecmp(auth_type, "token") != 0)
         return DECLINED;
-    challenge(r, "insufficient_scope"); /* a valid token that a Require line refused */
+    ta_bearer_challenge(r, "insufficient_scope"); /* a valid token that a Require line refused */
     return OK;
 }
 
@@ -235,7 +265,7 @@ static int refuse(request_rec *r, const ta_request *n, ta_token_status why)
         apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
         return HTTP_MOVED_TEMPORARILY;
     }
-    challenge(r, sent ? "invalid_token" : NULL);
+    ta_bearer_challenge(r, sent ? "invalid_token" : NULL);
     if (r->main)
         return HTTP_UNAUTHORIZED;
     ap_discard_request_body(r);
@@ -298,6 +328,7 @@ static void accept_identity(request_rec *r, const ta_request *n, const ta_claims
     ta_request *own = note_of(r, 1);
 
     /* A sub-request keeps its own copy, so that its own sub-requests find the token too. */
+    own->collected = 1;
     own->token = n->token;
     own->source = n->source;
     r->user = apr_pstrdup(r->pool, c->sub);
@@ -330,7 +361,7 @@ static int authenticate(request_rec *r, const ta_server_conf *sc, ta_request *n,
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           "TA00034: cannot check revocations (%s): refusing with 503",
                           ta_cache_status_name(cs));
-            return HTTP_SERVICE_UNAVAILABLE;
+            return ta_unavailable(r);
         }
         if (revoked)
             st = TA_TOKEN_REVOKED;
@@ -392,6 +423,7 @@ int ta_authenticate_header_or_cookie(request_rec *r, const ta_request **id, int 
     if ((sc = keyed_config(r)) == NULL)
         return HTTP_INTERNAL_SERVER_ERROR;
     n = note_of(r, 1);
+    n->collected = 1;
     if (!((dc->sources & TA_SRC_BEARER) && search_source(r, dc, n, TA_FROM_BEARER)) &&
         (dc->sources & TA_SRC_COOKIE))
         search_source(r, dc, n, TA_FROM_COOKIE);

@@ -1,5 +1,6 @@
 /* Directives, and the create/merge functions of both configuration scopes. */
 #include "ta_config.h"
+#include "ta_access.h"
 #include "ta_cache.h"
 #include "ta_proto.h"
 #include "ta_user.h"
@@ -356,8 +357,10 @@ static const char *set_cookie(cmd_parms *cmd, void *dcv, const char *arg)
 {
     const char *err = check_name(cmd, arg);
 
-    if (err == NULL)
+    if (err == NULL) {
         ((ta_dir_conf *)dcv)->cookie = arg;
+        ta_strip_add_cookie_name(arg); /* taken out of every request, wherever it is used */
+    }
     return err;
 }
 
@@ -546,7 +549,7 @@ const command_rec ta_directives[] = {
     AP_INIT_TAKE1("TokenAuthQueryParam", set_query_param, NULL, DIR_SCOPE,
                   "query parameter that carries a token (default token)"),
     AP_INIT_TAKE1("TokenAuthCookie", set_cookie, NULL, DIR_SCOPE,
-                  "cookie that carries a token (default tokenauth)"),
+                  "cookie that carries a token (default tokenauth, __Host-tokenauth over HTTPS)"),
     AP_INIT_TAKE1("TokenAuthSessionTTL", set_session_ttl, NULL, DIR_SCOPE,
                   "lifetime of login tokens in seconds (default 86400)"),
     AP_INIT_TAKE2("TokenAuthURLTokenTTL", set_url_ttl, NULL, DIR_SCOPE,

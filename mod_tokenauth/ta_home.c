@@ -217,6 +217,20 @@ static unsigned tighten(const ta_dir_conf *dc)
            (dc->allow_hidden ? 0 : TA_PROTO_TIGHTEN_HIDE);
 }
 
+/* 301 to the directory's URL with its slash. The query goes along as it came (the token in
+ * it too, before TokenAuthRedact scrubbed it from the request): an app that follows the
+ * redirect with a url token keeps its access. */
+static int redirect_to_directory(request_rec *r)
+{
+    const ta_request *n = ta_note(r, 0);
+    const char *args = n && n->args ? n->args : r->args;
+    const char *path = apr_pstrcat(r->pool, ap_escape_uri(r->pool, r->uri), "/",
+                                   args && *args ? "?" : "", args && *args ? args : "", NULL);
+
+    apr_table_setn(r->headers_out, "Location", ap_construct_url(r->pool, path, r));
+    return HTTP_MOVED_PERMANENTLY;
+}
+
 /* The helper refused the token the access checker had accepted (revoked in the ledger, say):
  * what the access checker would have answered. */
 static int token_refused(request_rec *r, const char *user)
@@ -239,7 +253,7 @@ static int list_directory(request_rec *r, const ta_request *id)
 
     if (st == TA_HELPER_UNAVAILABLE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00040: home listing for %s: %s", user, err);
-        return HTTP_SERVICE_UNAVAILABLE;
+        return ta_unavailable(r);
     }
     if (st != TA_CONFINE_IS_DIR && st != TA_CONFINE_OK) {
         ta_helper_list_free(e);
@@ -279,7 +293,7 @@ int ta_home_handler(request_rec *r)
                         r->uri, &fd, &fi, err, sizeof(err));
     if (st == TA_HELPER_UNAVAILABLE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00040: home file for %s: %s", user, err);
-        return HTTP_SERVICE_UNAVAILABLE;
+        return ta_unavailable(r);
     }
     if (st == TA_CONFINE_OK)
         return send_descriptor(r, fd, &fi);
@@ -290,12 +304,7 @@ int ta_home_handler(request_rec *r)
                       ta_confine_status_name(st));
         return status_of(st);
     }
-    if (bare || (r->uri[0] && r->uri[strlen(r->uri) - 1] != '/')) {
-        apr_table_setn(
-            r->headers_out, "Location",
-            ap_construct_url(r->pool,
-                             apr_pstrcat(r->pool, ap_escape_uri(r->pool, r->uri), "/", NULL), r));
-        return HTTP_MOVED_PERMANENTLY;
-    }
+    if (bare || (r->uri[0] && r->uri[strlen(r->uri) - 1] != '/'))
+        return redirect_to_directory(r);
     return list_directory(r, id);
 }

@@ -4,6 +4,7 @@
 #include "apr_strings.h"
 #include "http_core.h"
 #include "http_protocol.h"
+#include "mod_core.h"
 
 #include <stdlib.h>
 
@@ -122,4 +123,17 @@ int ta_wants_json(request_rec *r)
     const char *accept = apr_table_get(r->headers_in, "Accept");
 
     return accept && ap_strcasestr(accept, "application/json") != NULL;
+}
+
+int ta_answer_options(request_rec *r)
+{
+    ap_discard_request_body(r);
+    return ap_send_http_options(r); /* 200, the Allow of ap_allow_methods, no body */
+}
+
+int ta_unavailable(request_rec *r)
+{
+    /* a helper is restarted, and a cache reconnected, within a second or two */
+    apr_table_setn(r->err_headers_out, "Retry-After", TA_RETRY_AFTER);
+    return HTTP_SERVICE_UNAVAILABLE;
 }

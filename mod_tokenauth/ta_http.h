@@ -34,4 +34,11 @@ char *ta_form_field(request_rec *r, const char *body, const char *name, int *bad
 /* 1 when the client asks for JSON (Accept names application/json). */
 int ta_wants_json(request_rec *r);
 
+/* OPTIONS on one of our handlers: 200 with the Allow header the handler declared. */
+int ta_answer_options(request_rec *r);
+
+/* 503 with Retry-After: the helper or the shared cache is away for the moment. */
+#define TA_RETRY_AFTER "2"
+int ta_unavailable(request_rec *r);
+
 #endif

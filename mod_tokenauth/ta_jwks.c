@@ -3,6 +3,7 @@
  * authentication: public keys are public, and HS256 secrets never appear. */
 #include "ta_config.h"
 #include "ta_handlers.h"
+#include "ta_http.h"
 #include "ta_jwks.h"
 
 #include "http_log.h"
@@ -25,7 +26,9 @@ int ta_jwks_handler(request_rec *r)
 
     if (r->handler == NULL || strcmp(r->handler, "tokenauth-jwks") != 0)
         return DECLINED;
-    ap_allow_methods(r, REPLACE_ALLOW, "GET", NULL); /* GET allows HEAD too */
+    ap_allow_methods(r, REPLACE_ALLOW, "GET", "OPTIONS", NULL); /* GET allows HEAD too */
+    if (r->method_number == M_OPTIONS)
+        return ta_answer_options(r);
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
     sc = ta_server_config(r->server);

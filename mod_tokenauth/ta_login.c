@@ -136,7 +136,6 @@ static int parse_json(request_rec *r, const char *body, apr_size_t len, credenti
  * from the user database), so the answer names that too. */
 static int login_succeeded(request_rec *r, int json, credentials *c, const ta_auth_answer *a)
 {
-    const ta_dir_conf *dc = ta_dir_config(r);
     const ta_server_conf *sc = ta_server_config(r->server);
     const char *tok = apr_pstrdup(r->pool, a->token), *user;
     ta_claims claims;
@@ -155,7 +154,7 @@ static int login_succeeded(request_rec *r, int json, credentials *c, const ta_au
     user = apr_pstrdup(r->pool, claims.sub);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00020: login of %s from %s succeeded", user,
                   r->useragent_ip);
-    ta_set_cookie(r, dc->cookie ? dc->cookie : TA_DEFAULT_COOKIE, tok,
+    ta_set_cookie(r, ta_cookie_name(r), tok,
                   a->expires_at - (long long)apr_time_sec(r->request_time));
     if (json)
         return ta_send_json(r, HTTP_OK,
@@ -174,6 +173,7 @@ static int login_failed(request_rec *r, int json, const credentials *c, int resu
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00021: login of %s from %s failed: %s", c->user,
                   r->useragent_ip,
                   result == TA_AUTH_ACCOUNT_REFUSED ? "account refused" : "bad credentials");
+    ta_bearer_challenge(r, NULL); /* a 401 names its scheme (RFC 9110 §15.5.2) */
     if (json)
         return ta_send_json(r, HTTP_UNAUTHORIZED,
                             json_pack("{s:s}", "error", "invalid_credentials"));
@@ -207,7 +207,7 @@ static int throttle(request_rec *r, int json, const credentials *c)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "TA00022: login of %s from %s: login counters unavailable (%s)", c->user,
                       r->useragent_ip, ta_cache_status_name(st));
-        return HTTP_SERVICE_UNAVAILABLE;
+        return ta_unavailable(r);
     }
     return wait == 0 ? OK : throttled(r, json, c, wait);
 }
@@ -242,7 +242,9 @@ int ta_login_handler(request_rec *r)
     if (r->handler == NULL || strcmp(r->handler, "tokenauth-login") != 0)
         return DECLINED;
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    ap_allow_methods(r, REPLACE_ALLOW, "GET", "POST", NULL);
+    ap_allow_methods(r, REPLACE_ALLOW, "GET", "POST", "OPTIONS", NULL);
+    if (r->method_number == M_OPTIONS)
+        return ta_answer_options(r);
     if (r->method_number == M_GET)
         return send_form(r, HTTP_OK, "", query_return(r));
     if (r->method_number != M_POST)
@@ -274,7 +276,7 @@ int ta_login_handler(request_rec *r)
     if (result == TA_AUTH_UNAVAILABLE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00022: login of %s from %s: %s", c.user,
                       r->useragent_ip, err[0] ? err : "PAM unavailable");
-        return HTTP_SERVICE_UNAVAILABLE;
+        return ta_unavailable(r);
     }
     return login_failed(r, json, &c, result);
 }

@@ -75,7 +75,7 @@ static int record_revocation(request_rec *r, const ta_claims *c, int all)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "TA00031: logout of %s from %s could not be recorded (%s)", c->sub,
                       r->useragent_ip, ta_cache_status_name(st));
-        return HTTP_SERVICE_UNAVAILABLE;
+        return ta_unavailable(r);
     }
     if (all)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -92,7 +92,7 @@ static int record_revocation(request_rec *r, const ta_claims *c, int all)
 /* Clear the cookie; a browser is sent to the login page (or /), an app gets JSON. */
 static int logged_out(request_rec *r, const ta_dir_conf *dc, int json, json_t *answer)
 {
-    ta_set_cookie(r, dc->cookie ? dc->cookie : TA_DEFAULT_COOKIE, "", 0);
+    ta_set_cookie(r, ta_cookie_name(r), "", 0);
     if (json)
         return ta_send_json(r, HTTP_OK, answer);
     json_decref(answer);
@@ -109,7 +109,9 @@ int ta_logout_handler(request_rec *r)
     if (r->handler == NULL || strcmp(r->handler, "tokenauth-logout") != 0)
         return DECLINED;
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    ap_allow_methods(r, REPLACE_ALLOW, "POST", NULL);
+    ap_allow_methods(r, REPLACE_ALLOW, "POST", "OPTIONS", NULL);
+    if (r->method_number == M_OPTIONS)
+        return ta_answer_options(r);
     if (r->method_number != M_POST)
         return HTTP_METHOD_NOT_ALLOWED;
     if (!ta_origin_allowed(r))

@@ -175,6 +175,7 @@ static const char *issue(request_rec *r, const ta_request *id, const mint_reques
     default:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00051: cannot mint a token for %s: %s",
                       id->claims.sub, err[0] ? err : ta_mint_result_name(st));
+        *status = ta_unavailable(r);
         return NULL;
     }
 }

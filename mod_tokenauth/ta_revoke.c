@@ -157,12 +157,14 @@ static ta_cache_status shared_revoked(request_rec *r, const ta_claims *c, const 
     return st == TA_CACHE_MISSING ? TA_CACHE_OK : st;
 }
 
-ta_cache_status ta_revoked(request_rec *r, const ta_claims *c, int *revoked)
+/* Whether the token id jti (the token's own, or the session of a url token) of c's user is
+ * revoked, or the user's cutoff passed c's iat. */
+static ta_cache_status id_revoked(request_rec *r, const ta_claims *c, const char *jti, int *revoked)
 {
     unsigned char id[SHARED_ID_LEN];
     apr_time_t now;
     ta_cache_status st;
-    int local = ta_revstore_is_revoked(ta_cache_ledger(), c->jti, c->sub, c->iat,
+    int local = ta_revstore_is_revoked(ta_cache_ledger(), jti, c->sub, c->iat,
                                        (long long)apr_time_sec(r->request_time));
 
     if (local < 0) {
@@ -172,7 +174,7 @@ ta_cache_status ta_revoked(request_rec *r, const ta_claims *c, int *revoked)
     *revoked = local;
     if (local || !ta_cache_is_shared())
         return TA_CACHE_OK;
-    if (shared_id('j', c->jti, id) != 0)
+    if (shared_id('j', jti, id) != 0)
         return TA_CACHE_UNAVAILABLE;
     now = monotonic_now();
     if (recently_cleared(id, now))
@@ -180,6 +182,16 @@ ta_cache_status ta_revoked(request_rec *r, const ta_claims *c, int *revoked)
     st = shared_revoked(r, c, id, revoked);
     if (st == TA_CACHE_OK && !*revoked)
         remember_cleared(id, now);
+    return st;
+}
+
+ta_cache_status ta_revoked(request_rec *r, const ta_claims *c, int *revoked)
+{
+    ta_cache_status st = id_revoked(r, c, c->jti, revoked);
+
+    /* a url token minted from a session dies with it (SPEC: minted url tokens, sid) */
+    if (st == TA_CACHE_OK && !*revoked && c->sid[0])
+        st = id_revoked(r, c, c->sid, revoked);
     return st;
 }
 

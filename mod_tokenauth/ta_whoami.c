@@ -8,7 +8,8 @@
 
 int ta_whoami_handler(request_rec *r)
 {
-    const ta_request *id;
+    const ta_request *id = NULL;
+    int rv;
 
     if (r->handler == NULL || strcmp(r->handler, "tokenauth-whoami") != 0)
         return DECLINED;
@@ -16,9 +17,14 @@ int ta_whoami_handler(request_rec *r)
     ap_allow_methods(r, REPLACE_ALLOW, "GET", NULL);
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
-    id = ta_request_identity(r);
-    if (id == NULL) /* the location lacks AuthType token / Require: nothing to tell */
-        return HTTP_UNAUTHORIZED;
+    /* In a location without AuthType token, the token is looked for here (bearer or
+     * cookie), held to the same rules. */
+    if ((rv = ta_authenticate_header_or_cookie(r, &id, 1)) != OK) {
+        if (rv != HTTP_UNAUTHORIZED)
+            return rv;
+        ta_bearer_challenge(r, NULL);
+        return ta_send_json(r, HTTP_UNAUTHORIZED, json_pack("{s:s}", "error", "unauthorized"));
+    }
     if (id->claims.kind == TA_KIND_SHARE) /* a share link reads its one path, nothing more */
         return ta_send_json(r, HTTP_FORBIDDEN, json_pack("{s:s}", "error", "insufficient_scope"));
     return ta_send_json(r, HTTP_OK,

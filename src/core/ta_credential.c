@@ -149,3 +149,49 @@ size_t ta_query_redact(const char *query, const char *name, char *out)
     *o = '\0';
     return count;
 }
+
+/* 1 when the item's name is one of names. */
+static int named_any(const item *it, const char *const *names, size_t nnames)
+{
+    for (size_t i = 0; i < nnames; i++) {
+        size_t want = strlen(names[i]);
+        if (want && it->nlen == want && memcmp(it->name, names[i], want) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+size_t ta_cookie_strip(const char *header, const char *const *names, size_t nnames, char *out)
+{
+    size_t removed = 0;
+    const char *p = header;
+    char *o = out;
+
+    for (;;) {
+        size_t n = strcspn(p, ";,");
+        item it;
+
+        split_item(p, n, 1, &it);
+        if (named_any(&it, names, nnames))
+            removed++; /* the item and the separator after it */
+        else {
+            memcpy(o, p, n + (p[n] != '\0'));
+            o += n + (p[n] != '\0');
+        }
+        if (p[n] == '\0')
+            break;
+        p += n + 1;
+    }
+    if (removed) {
+        /* what a removed first or last item leaves: blanks before, a separator after */
+        char *s = out;
+        while (s < o && is_blank(*s))
+            s++;
+        while (o > s && (is_blank(o[-1]) || o[-1] == ';' || o[-1] == ','))
+            o--;
+        memmove(out, s, (size_t)(o - s));
+        o = out + (o - s);
+    }
+    *o = '\0';
+    return removed;
+}

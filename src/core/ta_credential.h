@@ -31,4 +31,10 @@ size_t ta_query_redact_bufsize(const char *query);
  * parameters stay byte for byte. Returns the number of parameters redacted. */
 size_t ta_query_redact(const char *query, const char *name, char *out);
 
+/* Copy a Cookie header value to out (at least strlen(header) + 1 bytes) without the items
+ * whose name is one of names[0..nnames): every other item keeps its bytes and the separator
+ * before it. Returns how many items were removed (out is then the header with them cut out,
+ * without leading blanks or trailing separators; "" when nothing else was there). */
+size_t ta_cookie_strip(const char *header, const char *const *names, size_t nnames, char *out);
+
 #endif

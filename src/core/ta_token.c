@@ -132,6 +132,21 @@ int ta_scope_covers(const char *scope, const char *path)
     return strcmp(scope, path) == 0;
 }
 
+int ta_jti_valid(const char *s)
+{
+    size_t n = strnlen(s, TA_JTI_MAX + 1);
+
+    if (n < TA_JTI_MIN || n > TA_JTI_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_' || ch == '.' || ch == '~'))
+            return 0;
+    }
+    return 1;
+}
+
 int ta_token_new_jti(char jti[TA_JTI_MAX + 1])
 {
     unsigned char raw[16];
@@ -203,6 +218,7 @@ static int write_claims(const char *issuer, const ta_claims *c, const char *jti,
         put_string_member(out, cap, &pos, "jti", jti) ||
         put_string_member(out, cap, &pos, "kind", ta_kind_name(c->kind)) ||
         (c->kind != TA_KIND_SESSION && put_string_member(out, cap, &pos, "scope", c->scope)) ||
+        (c->sid[0] && put_string_member(out, cap, &pos, "sid", c->sid)) ||
         put_raw(out, cap, &pos, "}") != 0)
         return -1;
     *len = pos;
@@ -221,6 +237,8 @@ static ta_token_status check_issuable(const ta_key *k, const char *issuer, const
         (c->kind != TA_KIND_SESSION && !ta_scope_valid(c->scope)) ||
         !ta_utf8_valid(c->scope, strlen(c->scope))) /* JSON text is UTF-8 */
         return TA_TOKEN_BAD_SCOPE;
+    if (c->sid[0] && (c->kind != TA_KIND_URL || !ta_jti_valid(c->sid)))
+        return TA_TOKEN_INTERNAL;
     if (!ta_key_can_sign(k))
         return TA_TOKEN_NO_SIGNING_KEY;
     return TA_TOKEN_OK;
@@ -471,19 +489,22 @@ static ta_token_status check_times(const ta_jobject *cl, long long now, ta_claim
 /* Rule: jti carries at least 128 bits: 22..128 URL-safe characters. */
 static ta_token_status check_jti(const ta_jobject *cl, ta_claims *c)
 {
-    size_t n;
+    if (copy_string_claim(ta_jobject_get(cl, "jti"), c->jti, TA_JTI_MAX) != 0 ||
+        !ta_jti_valid(c->jti))
+        return TA_TOKEN_BAD_JTI;
+    return TA_TOKEN_OK;
+}
 
-    if (copy_string_claim(ta_jobject_get(cl, "jti"), c->jti, TA_JTI_MAX) != 0)
+/* Rule: sid, when present, is a jti and only on a url token (minted from that session). */
+static ta_token_status check_sid(const ta_jobject *cl, ta_claims *c)
+{
+    const ta_jfield *f = ta_jobject_get(cl, "sid");
+
+    if (f == NULL)
+        return TA_TOKEN_OK;
+    if (c->kind != TA_KIND_URL || copy_string_claim(f, c->sid, TA_JTI_MAX) != 0 ||
+        !ta_jti_valid(c->sid))
         return TA_TOKEN_BAD_JTI;
-    n = strlen(c->jti);
-    if (n < TA_JTI_MIN)
-        return TA_TOKEN_BAD_JTI;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)c->jti[i];
-        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-              ch == '-' || ch == '_' || ch == '.' || ch == '~'))
-            return TA_TOKEN_BAD_JTI;
-    }
     return TA_TOKEN_OK;
 }
 
@@ -514,7 +535,7 @@ static ta_token_status check_claims(const ta_jobject *cl, const char *issuer, lo
     if ((rc = check_issuer(cl, issuer)) != TA_TOKEN_OK ||
         (rc = check_subject(cl, c)) != TA_TOKEN_OK || (rc = check_uid(cl, c)) != TA_TOKEN_OK ||
         (rc = check_times(cl, now, c)) != TA_TOKEN_OK || (rc = check_jti(cl, c)) != TA_TOKEN_OK ||
-        (rc = check_kind_scope(cl, c)) != TA_TOKEN_OK)
+        (rc = check_kind_scope(cl, c)) != TA_TOKEN_OK || (rc = check_sid(cl, c)) != TA_TOKEN_OK)
         return rc;
     return TA_TOKEN_OK;
 }
@@ -542,6 +563,26 @@ ta_token_status ta_token_verify(const ta_keyset *ks, const char *issuer, const c
     else
         memset(c, 0, sizeof(*c));
     return rc;
+}
+
+int ta_token_names_our_key(const ta_keyset *ks, const char *token, size_t len)
+{
+    unsigned char buf[PART_BUF];
+    jws_parts j;
+    ta_jobject hdr;
+    const ta_jfield *kid;
+    int ours;
+
+    if (ks == NULL || check_shape(token, len, &j) != TA_TOKEN_OK)
+        return 0;
+    if (own_header(ks, &j))
+        return 1;
+    if (decode_object(j.h, j.hlen, buf, &hdr) != 0)
+        return 0;
+    kid = ta_jobject_get(&hdr, "kid");
+    ours = kid && kid->type == TA_JV_STRING && ta_keyset_find(ks, kid->str, kid->slen) != NULL;
+    ta_jobject_release(&hdr);
+    return ours;
 }
 
 ta_token_status ta_token_check_request(const ta_claims *c, const char *path, int is_get_or_head)

@@ -70,6 +70,7 @@ typedef struct {
     char jti[TA_JTI_MAX + 1];
     ta_kind kind;
     char scope[TA_SCOPE_MAX + 1]; /* "" for session tokens */
+    char sid[TA_JTI_MAX + 1];     /* url tokens: the jti of the session that minted them, or "" */
 } ta_claims;
 
 /* A stable lower-case name for logs ("expired", "bad_mac"). */
@@ -92,6 +93,9 @@ int ta_scope_valid(const char *s);
 /* 1 when path equals scope, or lies below it when scope ends in '/'. */
 int ta_scope_covers(const char *scope, const char *path);
 
+/* 1 when s is an acceptable jti (or sid): 22..128 URL-safe characters, at least 128 bits. */
+int ta_jti_valid(const char *s);
+
 /* Fill jti with a fresh random id (TA_JTI_MIN characters). 0 or -1. */
 int ta_token_new_jti(char jti[TA_JTI_MAX + 1]);
 
@@ -110,6 +114,10 @@ ta_token_status ta_token_verify(const ta_keyset *ks, const char *issuer, const c
 /* The scope and method rules for url/share tokens (session tokens pass). path is the
  * normalised request path. */
 ta_token_status ta_token_check_request(const ta_claims *c, const char *path, int is_get_or_head);
+
+/* 1 when token has the shape of a compact JWS whose header names one of the keys of ks (its
+ * signature is not checked): a token of ours, which no other code should see. */
+int ta_token_names_our_key(const ta_keyset *ks, const char *token, size_t len);
 
 /* Decode the header and claims of a token without verifying anything (for `inspect`).
  * *header and *payload are malloc'd, NUL-terminated; free with free(). 0 or -1. */

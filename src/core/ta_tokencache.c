@@ -18,8 +18,8 @@ typedef struct {
     long long iat;
     unsigned long uid;
     ta_kind kind;
-    unsigned short kidlen, sublen, jtilen, scopelen;
-    char text[TA_TOKENCACHE_TEXT_MAX]; /* kid, sub, jti, scope, back to back */
+    unsigned short kidlen, sublen, jtilen, scopelen, sidlen;
+    char text[TA_TOKENCACHE_TEXT_MAX]; /* kid, sub, jti, scope, sid, back to back */
 } slot;
 
 typedef struct {
@@ -124,7 +124,8 @@ static int pack(slot *e, const ta_claims *c, long long now)
     if (pack_string(e, &at, c->kid, &e->kidlen) != 0 ||
         pack_string(e, &at, c->sub, &e->sublen) != 0 ||
         pack_string(e, &at, c->jti, &e->jtilen) != 0 ||
-        pack_string(e, &at, c->scope, &e->scopelen) != 0)
+        pack_string(e, &at, c->scope, &e->scopelen) != 0 ||
+        pack_string(e, &at, c->sid, &e->sidlen) != 0)
         return -1;
     return 0;
 }
@@ -146,6 +147,7 @@ static void unpack(const slot *e, ta_claims *c)
     unpack_string(e, &at, c->sub, e->sublen);
     unpack_string(e, &at, c->jti, e->jtilen);
     unpack_string(e, &at, c->scope, e->scopelen);
+    unpack_string(e, &at, c->sid, e->sidlen);
     c->uid = e->uid;
     c->iat = e->iat;
     c->exp = e->exp;

@@ -64,6 +64,9 @@ static const char *verify_token(const ta_helper_ctx *ctx, const ta_hserver *srv,
         return "out_of_scope";
     revoked =
         ctx->ledger ? ta_revstore_is_revoked_unlocked(ctx->ledger, c->jti, c->sub, c->iat, now) : 0;
+    /* a url token dies with the session that minted it */
+    if (revoked == 0 && c->sid[0] && ctx->ledger)
+        revoked = ta_revstore_is_revoked_unlocked(ctx->ledger, c->sid, c->sub, c->iat, now);
     if (revoked != 0)
         return revoked > 0 ? "revoked" : "ledger_unreadable";
     if (c->uid < srv->min_uid || c->uid == 0)
@@ -433,6 +436,12 @@ static int mint(const ta_helper_ctx *ctx, const ta_msg *m, ta_msg *r)
     snprintf(c.scope, sizeof(c.scope), "%s", scope);
     c.iat = now_s();
     c.exp = c.iat + ttl;
+    if (c.kind == TA_KIND_URL) {
+        /* a url token is part of its session: revoked with it, and ending when it ends */
+        memcpy(c.sid, s.jti, sizeof(c.sid));
+        if (c.exp > s.exp)
+            c.exp = s.exp;
+    }
     st = ta_token_issue(pol.server->keys, pol.server->issuer, &c, r->u.mint_resp.token,
                         sizeof(r->u.mint_resp.token));
     if (st == TA_TOKEN_TOO_LONG)

@@ -28,6 +28,9 @@
 /* A helper takes a connection at once; one that has not within this long is not there (it
  * died, or is being replaced): the request answers 503 rather than wait. */
 #define TA_HELPER_ACCEPT_MS 1000
+/* A kept connection waits for its answer this long at a time; then the helper has as long
+ * again to take a probe connection (so a stopped one costs a request about a second). */
+#define TA_KEPT_SLICE_MS 500
 
 static int hub_fd = -1;
 
@@ -76,7 +79,6 @@ static int exchange(int timeout_ms, const unsigned char *req, size_t rlen, unsig
 
 /* This thread's kept connection for file requests. */
 static __thread int kept_fd = -1;
-static __thread int kept_timeout; /* the SO_RCVTIMEO it was given, in ms */
 
 void ta_helper_forget_connection(void)
 {
@@ -85,11 +87,11 @@ void ta_helper_forget_connection(void)
     kept_fd = -1;
 }
 
-/* A fresh kept connection whose every answer waits at most timeout_ms: the wait is bounded by
+/* A fresh kept connection whose answers are awaited a slice at a time: the wait is bounded by
  * the socket itself, one call rather than a poll and a non-blocking read per answer. */
-static int open_kept(int timeout_ms, char *err, size_t errlen)
+static int open_kept(char *err, size_t errlen)
 {
-    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    struct timeval tv = {TA_KEPT_SLICE_MS / 1000, (TA_KEPT_SLICE_MS % 1000) * 1000};
 
     if ((kept_fd = helper_connect(err, errlen)) < 0)
         return -1;
@@ -98,32 +100,64 @@ static int open_kept(int timeout_ms, char *err, size_t errlen)
         ta_helper_forget_connection();
         return -1;
     }
-    kept_timeout = timeout_ms;
     return 0;
+}
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 1 when the helper takes a new connection at once: it is there, and only slow with ours (a
+ * large directory, a slow file system). A stopped or dead helper does not. */
+static int helper_is_there(void)
+{
+    int probe = hub_fd >= 0 ? ta_hub_connect(hub_fd, TA_KEPT_SLICE_MS) : -1;
+
+    if (probe < 0)
+        return 0;
+    close(probe);
+    return 1;
+}
+
+/* The answer on the kept connection within timeout_ms; after each slice without one, the
+ * helper must show it is still there, else the request gives up (503) at once. */
+static int await_kept_answer(int timeout_ms, unsigned char *ans, size_t cap, size_t *alen, int *fd)
+{
+    long long deadline = monotonic_ms() + timeout_ms;
+
+    for (;;) {
+        if (ta_recv_answer_fd(kept_fd, ans, cap, alen, fd) == 0)
+            return 0;
+        if (!(errno == EAGAIN || errno == EWOULDBLOCK))
+            return -1;
+        if (monotonic_ms() >= deadline || !helper_is_there()) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+    }
 }
 
 /* exchange() over this thread's kept connection: 0, or -1 with err set. */
 static int exchange_kept(int timeout_ms, const unsigned char *req, size_t rlen, unsigned char *ans,
                          size_t cap, size_t *alen, int *fd, char *err, size_t errlen)
 {
-    int timed_out;
-
     *fd = -1;
-    if (kept_fd >= 0 && kept_timeout != timeout_ms)
-        ta_helper_forget_connection();
     for (int attempt = 0; attempt < 2; attempt++) {
         int fresh = kept_fd < 0;
 
-        if (fresh && open_kept(timeout_ms, err, errlen) != 0)
+        if (fresh && open_kept(err, errlen) != 0)
             return -1;
         if (ta_send_all(kept_fd, req, rlen) == 0 &&
-            ta_recv_answer_fd(kept_fd, ans, cap, alen, fd) == 0)
+            await_kept_answer(timeout_ms, ans, cap, alen, fd) == 0)
             return 0;
-        timed_out = errno == EAGAIN || errno == EWOULDBLOCK;
         ta_helper_forget_connection();
-        /* a fresh connection that failed, or a helper that was too slow (a huge directory,
-         * say), is not asked again: only a kept connection the helper had closed is */
-        if (fresh || timed_out)
+        /* a fresh connection that failed, or a helper that was too slow or is stopped, is not
+         * asked again: only a kept connection the helper had closed is */
+        if (fresh || errno == ETIMEDOUT)
             break;
     }
     snprintf(err, errlen, "no answer from the helper");

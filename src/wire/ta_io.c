@@ -200,8 +200,12 @@ int ta_recv_answer_fd(int sock, unsigned char *buf, size_t cap, size_t *flen, in
     while (!bad && (need == 0 || have < need)) {
         ssize_t r = recv_once(sock, buf + have, (need ? need : cap) - have, 0, fd, &bad);
 
-        if (r <= 0)
+        if (r <= 0) {
+            /* only a wait that saw nothing at all may go on (ta_recv_answer_fd again) */
+            if (!(r < 0 && have == 0 && (errno == EAGAIN || errno == EWOULDBLOCK)))
+                errno = r == 0 ? ECONNRESET : EPROTO;
             break;
+        }
         have += (size_t)r;
         if (need == 0 && have >= TA_PROTO_HEADER_LEN &&
             (ta_proto_frame_len(buf, have, &need) != TA_PROTO_OK || need > cap || have > need))
@@ -211,6 +215,8 @@ int ta_recv_answer_fd(int sock, unsigned char *buf, size_t cap, size_t *flen, in
         if (*fd >= 0)
             close(*fd);
         *fd = -1;
+        if (bad)
+            errno = EPROTO;
         return -1;
     }
     *flen = need;

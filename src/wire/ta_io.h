@@ -23,7 +23,8 @@ int ta_recv_frame_fd(int sock, int timeout_ms, unsigned char *buf, size_t cap, s
 
 /* The answer to the one request outstanding on a blocking socket whose SO_RCVTIMEO bounds the
  * wait: one frame (and at most one descriptor) read with as few calls as possible, as no
- * other frame can follow it. 0, or -1 (any descriptor that came is closed). */
+ * other frame can follow it. 0, or -1 (any descriptor that came is closed) with errno EAGAIN
+ * when the wait passed without a byte (the caller may wait again), else another errno. */
 int ta_recv_answer_fd(int sock, unsigned char *buf, size_t cap, size_t *flen, int *fd);
 
 /* Connections through a hub (a SOCK_SEQPACKET socket whose other end the helper reads): make

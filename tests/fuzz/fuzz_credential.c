@@ -9,7 +9,8 @@
  * Invariants: a found value lies inside the input and belongs to an item of that name; the
  * redacted query fits ta_query_redact_bufsize exactly as allocated, equals the input when
  * nothing was redacted, keeps every separator, no longer yields the original value, and
- * redacting it again changes nothing. */
+ * redacting it again changes nothing; a Cookie header stripped of our cookies names none of
+ * them and strips to itself. */
 #include "fuzz.h"
 #include "ta_credential.h"
 
@@ -118,6 +119,31 @@ static void fuzz_query(const char *q, const char *name)
     free(out);
 }
 
+/* Stripping: what is left names none of the stripped cookies, equals the input when nothing
+ * was removed, never grows, and stripping it again changes nothing. */
+static void fuzz_strip(const char *h, const char *name)
+{
+    const char *names[2] = {name, "__Host-tokenauth"};
+    const char *val;
+    size_t vlen, removed, again;
+    char *out = malloc(strlen(h) + 1), *out2;
+
+    CHECK(out != NULL);
+    removed = ta_cookie_strip(h, names, 2, out);
+    CHECK(strlen(out) <= strlen(h));
+    if (removed == 0)
+        CHECK(strcmp(out, h) == 0);
+    for (size_t i = 0; i < 2; i++)
+        if (*names[i])
+            CHECK(ta_cred_cookie(out, names[i], &val, &vlen) == TA_CRED_NONE);
+    out2 = malloc(strlen(out) + 1);
+    CHECK(out2 != NULL);
+    again = ta_cookie_strip(out, names, 2, out2);
+    CHECK(again == 0 && strcmp(out, out2) == 0);
+    free(out2);
+    free(out);
+}
+
 static void fuzz_cookie(const char *h, const char *name)
 {
     const char *val = NULL;
@@ -183,6 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fuzz_query(s, (data[0] & 1) ? name : "token");
     fuzz_cookie(s, (data[0] & 1) ? name : "tokenauth");
+    fuzz_strip(s, (data[0] & 1) ? name : "tokenauth");
     fuzz_bearer(s);
     free(s);
     return 0;

@@ -199,6 +199,19 @@ def test_directory_without_slash_is_301(c, tok):
     assert put_file_dir.headers["Location"].endswith("/whole/public/")
 
 
+def test_directory_301_keeps_the_query_and_its_token_for_the_client(srv, c, mint, alice):
+    """An app that loads a folder with a url token follows the 301 with its access intact;
+    the access log holds the request with the token scrubbed."""
+    put_file(alice, "public/albums/one.txt", "one\n")
+    url_tok = mint("alice", kind="url", scope="/h/")
+    r = c.get("/h/albums?sort=name&token=%s" % url_tok)
+    assert r.status_code == 301
+    assert r.headers["Location"].endswith("/h/albums/?sort=name&token=" + url_tok)
+    r = c.get(r.headers["Location"], headers={"Accept": "application/json"})
+    assert r.status_code == 200 and "one.txt" in r.text
+    assert url_tok not in srv.paths.access_log.read_text()
+
+
 def test_html_listing_escapes_names_and_hides_dot_files(c, tok, alice):
     put_file(alice, "public/list/<b>&x.txt", "x")
     put_file(alice, "public/list/.hidden", "x")

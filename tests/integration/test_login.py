@@ -638,3 +638,22 @@ def test_refused_account_answers_as_slowly_as_a_wrong_password(harness, server, 
         elapsed = time.monotonic() - t0
     assert r.status_code == 401
     assert elapsed >= 0.9, "refused in %.3f s" % elapsed
+
+
+# --- the answers' small print -----------------------------------------------------------------
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_failed_login_401_names_its_scheme(fc, as_json):
+    body = {"username": "alice", "password": "wrong-" + secrets.token_hex(4)}
+    r = fc.post("/login", json=body) if as_json else fc.post("/login", data=body)
+    assert r.status_code == 401
+    assert r.headers["WWW-Authenticate"].startswith("Bearer realm=")
+
+
+def test_options_on_login_is_200_with_allow(fc):
+    r = fc.request("OPTIONS", "/login")
+    assert r.status_code == 200
+    allow = {m.strip() for m in r.headers["Allow"].split(",")}
+    assert {"GET", "POST", "OPTIONS"} <= allow
+    assert not {"PUT", "DELETE"} & allow
+    assert r.content == b""

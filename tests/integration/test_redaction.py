@@ -167,3 +167,51 @@ def test_error_document_in_token_location_served_for_query_token(apache_factory,
     assert r.status_code == 404
     assert r.text == "custom 404\n"
     assert url_token not in srv.paths.access_log.read_text()
+
+
+# --- every status: redirects decided before the access checker -----------------------------
+
+EARLY_REDIRECTS = """\
+LoadModule rewrite_module %s/mod_rewrite.so
+Redirect 302 /files/moved /files/hello.txt
+Redirect 301 /files/gone-for-good /files/hello.txt
+RewriteEngine On
+RewriteRule ^/files/rewritten$ /files/hello.txt [R=302]
+RewriteRule ^/files/refused$ - [F]
+"""
+
+
+@pytest.fixture(scope="module")
+def early(apache_factory):
+    from taharness import paths
+    return apache_factory("redirects", extra=[EARLY_REDIRECTS % paths.APACHE_MODULES])
+
+
+@pytest.mark.parametrize("path,status", [("/files/moved", 302), ("/files/gone-for-good", 301),
+                                         ("/files/rewritten", 302), ("/files/refused", 403)])
+def test_token_redacted_whatever_the_status_of_an_early_answer(early, url_token, path, status):
+    """mod_alias's Redirect and a server-context RewriteRule answer while Apache translates the
+    URL, before the access checker: the request is scrubbed for the log all the same."""
+    p = probe()
+    with Client(early.base_url) as c:
+        r = c.get("%s?token=%s&probe=%s" % (path, url_token, p))
+    assert r.status_code == status
+    assert_redacted(logged(early, p), url_token, path, "token=REDACTED&probe=%s" % p)
+
+
+def test_early_redirect_still_takes_the_token_along(early, url_token):
+    """The client's own answer keeps its query: following the redirect keeps the access."""
+    with Client(early.base_url) as c:
+        r = c.get("/files/moved?token=" + url_token)
+        assert r.status_code == 302
+        assert r.headers["Location"].endswith("/files/hello.txt?token=" + url_token)
+        assert c.get(r.headers["Location"]).status_code == 200
+
+
+def test_other_applications_token_parameter_stays_in_the_log(server, http):
+    """A request that reached its location outside AuthType token keeps its own "token"
+    parameter (another application's): only early answers are scrubbed blindly."""
+    p = probe()
+    r = http.get("/open/hello.txt?token=theirs&probe=%s" % p)
+    assert r.status_code == 200
+    assert "token=theirs" in logged(server, p)

@@ -48,3 +48,35 @@ def test_whoami_refuses_post(whoami, mint):
     r = whoami.post("/auth/whoami", headers=bearer(mint("alice")), data="x=1")
     assert r.status_code == 405
     assert "GET" in r.headers["Allow"]
+
+
+# --- a whoami location without AuthType token -------------------------------------------------
+
+BARE_WHOAMI = """
+<Location /bare/whoami>
+    SetHandler tokenauth-whoami
+</Location>
+"""
+
+
+@pytest.fixture(scope="module")
+def bare(apache_factory):
+    srv = apache_factory("whoami-bare", extra=[BARE_WHOAMI])
+    with Client(srv.base_url) as c:
+        yield c
+
+
+def test_bare_whoami_without_token_is_401_with_a_challenge(bare):
+    r = bare.get("/bare/whoami")
+    assert r.status_code == 401
+    assert r.headers["WWW-Authenticate"].startswith("Bearer realm=")
+    assert r.json() == {"error": "unauthorized"}
+
+
+def test_bare_whoami_reads_bearer_and_cookie_under_the_same_rules(bare, mint):
+    token = mint("alice")
+    assert bare.get("/bare/whoami", headers=bearer(token)).json()["user"] == "alice"
+    assert bare.get("/bare/whoami", headers={"Cookie": "tokenauth=" + token}).status_code == 200
+    assert bare.get("/bare/whoami", headers=bearer(token[:-4] + "AAAA")).status_code == 401
+    # never the query: a url token in a link is not a session
+    assert bare.get("/bare/whoami?token=" + token).status_code == 401

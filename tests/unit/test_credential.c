@@ -213,6 +213,67 @@ static void test_cookie_empty_value_is_one_empty_token(void **state)
     assert_string_equal(found, "");
 }
 
+/* --- stripping our cookies from a Cookie header ------------------------------------------ */
+
+static const char *const our_names[] = {"tokenauth", "__Host-tokenauth"};
+
+/* Strip our_names from h; the result in a buffer exactly as large as the contract allows. */
+static char stripped[256];
+static size_t strip(const char *h)
+{
+    char *out = malloc(strlen(h) + 1);
+    size_t n;
+
+    assert_non_null(out);
+    n = ta_cookie_strip(h, our_names, 2, out);
+    snprintf(stripped, sizeof(stripped), "%s", out);
+    free(out);
+    return n;
+}
+
+static void test_strip_removes_our_cookie_and_keeps_others_byte_for_byte(void **state)
+{
+    (void)state;
+    assert_int_equal(strip("a=1; tokenauth=abc.def.ghi; b=\"x y\""), 1);
+    assert_string_equal(stripped, "a=1; b=\"x y\"");
+    assert_int_equal(strip("tokenauth=abc; b=2"), 1);
+    assert_string_equal(stripped, "b=2");
+    assert_int_equal(strip("a=1;tokenauth=abc"), 1);
+    assert_string_equal(stripped, "a=1");
+    assert_int_equal(strip("  tokenauth = abc  "), 1);
+    assert_string_equal(stripped, "");
+}
+
+static void test_strip_removes_every_copy_and_every_name(void **state)
+{
+    (void)state;
+    assert_int_equal(strip("tokenauth=a; x=1; __Host-tokenauth=b, tokenauth=c; y=2"), 3);
+    assert_string_equal(stripped, "x=1; y=2");
+    assert_int_equal(strip("tokenauth=a;tokenauth=b"), 2);
+    assert_string_equal(stripped, "");
+}
+
+static void test_strip_leaves_other_headers_untouched(void **state)
+{
+    (void)state;
+    assert_int_equal(strip("a=1; xtokenauth=2; tokenauth2=3;"), 0);
+    assert_string_equal(stripped, "a=1; xtokenauth=2; tokenauth2=3;");
+    assert_int_equal(strip(""), 0);
+    assert_string_equal(stripped, "");
+}
+
+/* What is left is never read as our cookie again. */
+static void test_strip_result_holds_no_token(void **state)
+{
+    const char *val;
+    size_t vlen;
+
+    (void)state;
+    strip("a=1, tokenauth=z; b=2");
+    assert_string_equal(stripped, "a=1, b=2");
+    assert_int_equal(ta_cred_cookie(stripped, "tokenauth", &val, &vlen), TA_CRED_NONE);
+}
+
 /* --- bearer ----------------------------------------------------------------------------- */
 
 static void test_bearer_token_found(void **state)
@@ -349,6 +410,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bearer_after_another_scheme_in_merged_headers_is_repeated),
         cmocka_unit_test(test_other_scheme_list_without_bearer_is_none),
+        cmocka_unit_test(test_strip_removes_our_cookie_and_keeps_others_byte_for_byte),
+        cmocka_unit_test(test_strip_removes_every_copy_and_every_name),
+        cmocka_unit_test(test_strip_leaves_other_headers_untouched),
+        cmocka_unit_test(test_strip_result_holds_no_token),
         cmocka_unit_test(test_query_token_found_among_other_parameters),
         cmocka_unit_test(test_query_token_found_first_and_last),
         cmocka_unit_test(test_query_without_token_is_none),

@@ -238,6 +238,63 @@ static void test_token_forged_valid_url_token_accepted(void **state)
     assert_string_equal(claims.scope, "/files/");
 }
 
+/* --- sid: a url token names the session that minted it ----------------------------------- */
+
+static void test_token_issued_url_token_carries_its_sid(void **state)
+{
+    ta_claims in = {.uid = 1001, .iat = UT_NOW, .exp = UT_NOW + 300, .kind = TA_KIND_URL};
+
+    (void)state;
+    strcpy(in.sub, "bob");
+    strcpy(in.scope, "/files/");
+    strcpy(in.sid, JTI);
+    assert_token_status(ta_token_issue(ks, UT_ISSUER, &in, tok, sizeof(tok)), TA_TOKEN_OK);
+    assert_token_status(verify(tok), TA_TOKEN_OK);
+    assert_string_equal(claims.sid, JTI);
+    assert_string_not_equal(claims.jti, JTI); /* a fresh jti of its own */
+}
+
+/* Only a url token has a session to die with; a share lives its own life. */
+static void test_token_sid_refused_on_other_kinds_and_when_malformed(void **state)
+{
+    ta_claims in = {.uid = 1001, .iat = UT_NOW, .exp = UT_NOW + 300, .kind = TA_KIND_SHARE};
+
+    (void)state;
+    strcpy(in.sub, "bob");
+    strcpy(in.scope, "/files/");
+    strcpy(in.sid, JTI);
+    assert_token_status(ta_token_issue(ks, UT_ISSUER, &in, tok, sizeof(tok)), TA_TOKEN_INTERNAL);
+    assert_token_status(verify_claims(with(session_claims(), "sid", json_string(JTI))),
+                        TA_TOKEN_BAD_JTI);
+    assert_token_status(
+        verify_claims(with(scoped_claims("share", "/files/"), "sid", json_string(JTI))),
+        TA_TOKEN_BAD_JTI);
+    assert_token_status(
+        verify_claims(with(scoped_claims("url", "/files/"), "sid", json_string("short"))),
+        TA_TOKEN_BAD_JTI);
+    assert_token_status(
+        verify_claims(with(scoped_claims("url", "/files/"), "sid", json_integer(7))),
+        TA_TOKEN_BAD_JTI);
+    assert_token_status(
+        verify_claims(with(scoped_claims("url", "/files/"), "sid", json_string(JTI))), TA_TOKEN_OK);
+    assert_string_equal(claims.sid, JTI);
+}
+
+/* Which bearer credentials are ours (and taken out of the request before other code runs). */
+static void test_token_names_our_key(void **state)
+{
+    (void)state;
+    assert_token_status(verify_claims(session_claims()), TA_TOKEN_OK);
+    assert_true(ta_token_names_our_key(ks, tok, strlen(tok)));
+    forge("{\"alg\":\"HS256\",\"kid\":\"k1\"}", session_claims()); /* not our exact bytes */
+    assert_true(ta_token_names_our_key(ks, tok, strlen(tok)));
+    forge("{\"alg\":\"HS256\",\"kid\":\"other\"}", session_claims());
+    assert_false(ta_token_names_our_key(ks, tok, strlen(tok)));
+    assert_false(ta_token_names_our_key(ks, "not-a-jws", 9));
+    assert_false(ta_token_names_our_key(ks, "a.b.c", 5));
+    assert_false(ta_token_names_our_key(NULL, tok, strlen(tok)));
+}
+
 static void test_token_issued_session_token_accepted_with_its_claims(void **state)
 {
     ta_claims in = {.uid = 1001, .iat = UT_NOW, .exp = UT_NOW + 86400, .kind = TA_KIND_SESSION};
@@ -1849,6 +1906,9 @@ int main(void)
         cmocka_unit_test(test_token_issue_refusal_clears_the_output),
         cmocka_unit_test(test_token_forged_valid_session_token_accepted),
         cmocka_unit_test(test_token_forged_valid_url_token_accepted),
+        cmocka_unit_test(test_token_issued_url_token_carries_its_sid),
+        cmocka_unit_test(test_token_sid_refused_on_other_kinds_and_when_malformed),
+        cmocka_unit_test(test_token_names_our_key),
         cmocka_unit_test(test_token_issued_session_token_accepted_with_its_claims),
         cmocka_unit_test(test_token_issued_share_token_accepted_with_its_scope),
         cmocka_unit_test(test_token_issued_token_is_standard_hs256_jws),
