@@ -237,13 +237,16 @@ ta_cache_status ta_revoke_token(request_rec *r, const ta_claims *c)
     res = ta_revstore_revoke_jti(ta_cache_ledger(), c->jti, c->exp, now);
     if (res == TA_REV_FULL) {
         /* No room where this jti may live. The user's cutoff entry lives elsewhere (and is
-         * updated in place when present): revoking every token of the user issued up to this
-         * one's iat still ends this session, at the price of the user's older ones. */
+         * updated in place when present): revoking every token of the user issued up to now
+         * still ends this session and the url tokens minted from it since (their sid would
+         * have named this jti), at the price of the user's other ones. */
+        long long cut = c->iat > now ? c->iat : now;
+
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "TA00033: revocation ledger full where token %s would go: revoking every "
                       "token of %s issued up to %" APR_INT64_T_FMT " instead",
-                      c->jti, c->sub, (apr_int64_t)c->iat);
-        res = ta_revstore_cut_user(ta_cache_ledger(), c->sub, c->iat, c->iat + CUTOFF_KEEP, now);
+                      c->jti, c->sub, (apr_int64_t)cut);
+        res = ta_revstore_cut_user(ta_cache_ledger(), c->sub, cut, cut + CUTOFF_KEEP, now);
     }
     return ledger_result(r, res);
 }

@@ -24,8 +24,9 @@
 
 #define TA_TOKENCACHE_SLOTS 4096
 #define TA_TOKENCACHE_WAYS 4
-#define TA_TOKENCACHE_TEXT_MAX 480 /* kid, sub, jti, scope and sid of one entry; longer: not kept  \
-                                    */
+#define TA_TOKENCACHE_TEXT_MAX                                                                     \
+    480 /* kid, sub, jti, scope and sid of one entry; longer: not kept                             \
+         */
 
 /* 1 with *out the claims when tok verified under (ks, issuer) at a time not after now and
  * expires after now; 0 otherwise (*out then untouched). Thread-safe. */
