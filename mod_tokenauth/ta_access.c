@@ -192,21 +192,56 @@ int ta_collect_credentials(request_rec *r)
     return DECLINED;
 }
 
+/* The names of every TokenAuthQueryParam and the default. */
+static const char *const *all_params(int *count)
+{
+    const apr_array_header_t *names = ta_strip_query_params();
+    static const char *const fallback[] = {TA_DEFAULT_QUERY_PARAM};
+
+    if (names == NULL) {
+        *count = 1;
+        return fallback;
+    }
+    *count = names->nelts;
+    return (const char *const *)names->elts;
+}
+
+char *ta_redact_query_all(apr_pool_t *p, const char *query)
+{
+    int count;
+    const char *const *names = all_params(&count);
+    char *q = apr_pstrdup(p, query);
+
+    for (int i = 0; i < count; i++) {
+        char *clean = apr_palloc(p, ta_query_redact_bufsize(q));
+        if (ta_query_redact(q, names[i], clean) > 0)
+            q = clean;
+    }
+    return q;
+}
+
+/* A request that ended before header_parser (a 403 while Apache mapped the URL to the file
+ * system, a Redirect or RewriteRule [R] of the server's own, whatever its status) was never
+ * scrubbed, and its location may not even be known: every parameter name the configuration
+ * uses is scrubbed. A request that got further was scrubbed where its location asked for it;
+ * elsewhere its "token" parameter is some other application's and stays. */
+int ta_redact_unparsed(request_rec *r)
+{
+    const ta_request *n = note_of(r, 0);
+    int count;
+    const char *const *names;
+
+    if ((n && n->parsed) || !ta_dir_config(r)->redact)
+        return 0;
+    names = all_params(&count);
+    for (int i = 0; i < count; i++)
+        redact_query(r, names[i]);
+    return 1;
+}
+
 int ta_redact_for_log(request_rec *r)
 {
-    const ta_dir_conf *dc = ta_dir_config(r);
-
-    const ta_request *n = note_of(r, 0);
-
-    /* A request that ended before header_parser (a 403 while Apache mapped the URL to the
-     * file system, a Redirect or RewriteRule [R] of the server's own, whatever its status)
-     * was never scrubbed, and its location may not even be known. Scrub what the loggers
-     * read, with the configuration the request got so far. A request that got further was
-     * scrubbed where its location asked for it; elsewhere its "token" parameter is some
-     * other application's and stays. */
-    if ((n && n->parsed) || !dc->redact)
-        return DECLINED;
-    redact_query(r, query_param(dc));
+    ta_redact_unparsed(r);
     return DECLINED;
 }
 

@@ -67,6 +67,18 @@ int ta_secure_response(request_rec *r);
 /* log_transaction, before the loggers: scrub requests that failed before header_parser. */
 int ta_redact_for_log(request_rec *r);
 
+/* Scrub a request that ended before header_parser (its location unknown) of every query
+ * parameter name the configuration uses: 1 when it did, 0 when header_parser had run or the
+ * server-level TokenAuthRedact is Off. */
+int ta_redact_unparsed(request_rec *r);
+
+/* A copy of a query string with the value of every configured parameter name scrubbed. */
+char *ta_redact_query_all(apr_pool_t *p, const char *query);
+
+/* A TokenAuthQueryParam name, scrubbed from requests that end early; and all of them. */
+void ta_strip_add_query_param(const char *name);
+const apr_array_header_t *ta_strip_query_params(void);
+
 /* WWW-Authenticate: Bearer realm="<AuthName, else tokenauth>"[, error="<error>"] (RFC 6750
  * §3) on a response that no cache may keep: every 401 of ours carries it. */
 void ta_bearer_challenge(request_rec *r, const char *error);

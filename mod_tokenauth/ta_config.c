@@ -348,8 +348,10 @@ static const char *set_query_param(cmd_parms *cmd, void *dcv, const char *arg)
 
     if (err == NULL && (strchr(arg, '&') || strchr(arg, '=')))
         err = cfg_error(cmd, "the name must not contain '&' or '='");
-    if (err == NULL)
+    if (err == NULL) {
         ((ta_dir_conf *)dcv)->query_param = arg;
+        ta_strip_add_query_param(arg); /* scrubbed from requests that end before their location */
+    }
     return err;
 }
 

@@ -18,24 +18,42 @@ APLOG_USE_MODULE(tokenauth);
 
 #define HTTPS_COOKIE "__Host-" TA_DEFAULT_COOKIE
 
-/* Every cookie name the configuration uses, and the defaults (config pool). */
-static apr_array_header_t *cookie_names;
+/* Every cookie name and query parameter name the configuration uses, and the defaults
+ * (config pool). */
+static apr_array_header_t *cookie_names, *query_names;
 
 void ta_strip_pre_config(apr_pool_t *pconf)
 {
     cookie_names = apr_array_make(pconf, 4, sizeof(const char *));
     APR_ARRAY_PUSH(cookie_names, const char *) = TA_DEFAULT_COOKIE;
     APR_ARRAY_PUSH(cookie_names, const char *) = HTTPS_COOKIE;
+    query_names = apr_array_make(pconf, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(query_names, const char *) = TA_DEFAULT_QUERY_PARAM;
+}
+
+static void add_name(apr_array_header_t *names, const char *name)
+{
+    if (names == NULL)
+        return; /* not before pre_config: the defaults come first */
+    for (int i = 0; i < names->nelts; i++)
+        if (strcmp(APR_ARRAY_IDX(names, i, const char *), name) == 0)
+            return;
+    APR_ARRAY_PUSH(names, const char *) = apr_pstrdup(names->pool, name);
 }
 
 void ta_strip_add_cookie_name(const char *name)
 {
-    if (cookie_names == NULL)
-        return; /* not before pre_config: the defaults come first */
-    for (int i = 0; i < cookie_names->nelts; i++)
-        if (strcmp(APR_ARRAY_IDX(cookie_names, i, const char *), name) == 0)
-            return;
-    APR_ARRAY_PUSH(cookie_names, const char *) = apr_pstrdup(cookie_names->pool, name);
+    add_name(cookie_names, name);
+}
+
+void ta_strip_add_query_param(const char *name)
+{
+    add_name(query_names, name);
+}
+
+const apr_array_header_t *ta_strip_query_params(void)
+{
+    return query_names;
 }
 
 const char *ta_cookie_name(request_rec *r)
@@ -113,19 +131,76 @@ static void strip_bearer(request_rec *r)
     apr_table_unset(r->headers_in, "Authorization");
 }
 
+typedef struct {
+    request_rec *r;
+    apr_array_header_t *drop; /* const char *: keys to unset */
+} env_pass;
+
+/* REDIRECT_..._HTTP_AUTHORIZATION with a token of ours in it, REDIRECT_..._QUERY_STRING: what
+ * an internal redirect copied from the request it came from (rename_original_env). */
+static int judge_inherited(void *rec, const char *key, const char *value)
+{
+    env_pass *ep = rec;
+    size_t klen = strlen(key);
+
+    if (strncmp(key, "REDIRECT_", 9) != 0)
+        return 1;
+    if (klen >= 18 && strcmp(key + klen - 18, "HTTP_AUTHORIZATION") == 0 &&
+        carries_our_token(ep->r, value))
+        APR_ARRAY_PUSH(ep->drop, const char *) = key;
+    else if (klen >= 12 && strcmp(key + klen - 12, "QUERY_STRING") == 0)
+        APR_ARRAY_PUSH(ep->drop, const char *) = key; /* scrubbed below, for every name */
+    return 1;
+}
+
+/* An internal redirect (an ErrorDocument, a script's local Location) starts from what the
+ * request before it left: scrub that request if it ended before header_parser could (its
+ * query is the script's REDIRECT_QUERY_STRING and REQUEST_URI), and the environment it
+ * handed on. */
+static void scrub_inherited(request_rec *r)
+{
+    env_pass ep = {r, apr_array_make(r->pool, 2, sizeof(const char *))};
+    int scrubbed = 0;
+
+    for (request_rec *q = r->prev; q; q = q->prev)
+        scrubbed |= ta_redact_unparsed(q);
+    r->the_request = r->prev->the_request; /* the request line it copied */
+    apr_table_do(judge_inherited, &ep, r->subprocess_env, NULL);
+    for (int i = 0; i < ep.drop->nelts; i++) {
+        const char *key = APR_ARRAY_IDX(ep.drop, i, const char *);
+        const char *v = apr_table_get(r->subprocess_env, key);
+
+        if (strstr(key, "QUERY_STRING") == NULL)
+            apr_table_unset(r->subprocess_env, key);
+        else if (scrubbed && v) /* a query header_parser had scrubbed is left alone */
+            apr_table_setn(r->subprocess_env, key, ta_redact_query_all(r->pool, v));
+    }
+}
+
 int ta_strip_credentials(request_rec *r)
 {
     strip_cookies(r);
     strip_bearer(r);
+    if (r->prev)
+        scrub_inherited(r);
     return DECLINED;
 }
 
 int ta_strip_restore(request_rec *r)
 {
-    const ta_request *st;
+    const ta_request *st = ta_stash(r);
+    const char *h;
 
-    if (ta_dir_config(r)->redact || (st = ta_stash(r)) == NULL || st->authorization == NULL)
+    if (st == NULL || st->authorization == NULL)
         return DECLINED;
+    if (ta_dir_config(r)->redact) {
+        /* a sub-request copied the headers of a TokenAuthRedact Off request that had the
+         * token back: it does not go further than that request's own location */
+        if (r->main && (h = apr_table_get(r->headers_in, "Authorization")) &&
+            carries_our_token(r, h))
+            apr_table_unset(r->headers_in, "Authorization");
+        return DECLINED;
+    }
     /* TokenAuthRedact Off: this location hands the token on (to a backend that verifies it
      * itself); the cookie never goes back */
     apr_table_setn(r->headers_in, "Authorization", st->authorization);
