@@ -147,7 +147,7 @@ int ta_scope_split(const char *scope, const char *path, size_t base, size_t *dir
         *rest_at = base;
         return 0;
     }
-    if (end - 1 == base) /* path[base] is '/' (a "//" in path): no name to open */
+    if (path[base] == '/') /* a "//" in path, or a base on a '/': no relative name to open */
         return -1;
     *dir_len = end - 1 - base;
     *rest_at = end;

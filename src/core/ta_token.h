@@ -99,7 +99,8 @@ int ta_scope_covers(const char *scope, const char *path);
  * (0), path[base .. base + *dir_len) is the scope's directory below the root, without its
  * trailing '/' (*dir_len 0: the scope's directory is the root, or above it), and path + *rest_at
  * is the rest of the request, to resolve beneath that directory. -1 when scope is not absolute
- * or does not cover path, base lies past its end, or the directory would be an empty name. */
+ * or does not cover path, base lies past its end, or the directory's name would be empty or
+ * begin with '/'. */
 int ta_scope_split(const char *scope, const char *path, size_t base, size_t *dir_len,
                    size_t *rest_at);
 

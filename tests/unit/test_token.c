@@ -1871,8 +1871,10 @@ static void test_scope_split_refuses_what_the_scope_does_not_cover(void **state)
     assert_split_refused("/files/shared/", "/files/sharedx/a", 7);
     assert_split_refused("", "/files/x", 7);
     assert_split_refused("files/", "files/x", 6);
-    assert_split_refused("/files/", "/files/x", 9);   /* base past the end */
-    assert_split_refused("/files//", "/files//x", 7); /* no name for the directory */
+    assert_split_refused("/files/", "/files/x", 9);       /* base past the end */
+    assert_split_refused("/files//", "/files//x", 7);     /* no name for the directory */
+    assert_split_refused("/files//a/", "/files//a/x", 7); /* a name that begins with '/' */
+    assert_split_refused("/fa/b", "/fa/b", 0);            /* a base on the path's '/' */
 }
 
 /* --- names for logs --------------------------------------------------------------------- */
