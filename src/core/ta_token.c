@@ -147,6 +147,28 @@ int ta_jti_valid(const char *s)
     return 1;
 }
 
+int ta_scope_split(const char *scope, const char *path, size_t base, size_t *dir_len,
+                   size_t *rest_at)
+{
+    const char *slash = strrchr(scope, '/');
+    size_t end;
+
+    if (scope[0] != '/' || !ta_scope_covers(scope, path) || base > strlen(path))
+        return -1;
+    /* path begins with the scope, so with the scope's directory too: path[0 .. end) */
+    end = (size_t)(slash - scope) + 1;
+    if (end <= base) { /* the root's URL lies in (or is) the scope's directory */
+        *dir_len = 0;
+        *rest_at = base;
+        return 0;
+    }
+    if (path[base] == '/') /* a "//" in path, or a base on a '/': no relative name to open */
+        return -1;
+    *dir_len = end - 1 - base;
+    *rest_at = end;
+    return 0;
+}
+
 int ta_token_new_jti(char jti[TA_JTI_MAX + 1])
 {
     unsigned char raw[16];

@@ -96,6 +96,18 @@ int ta_scope_covers(const char *scope, const char *path);
 /* 1 when s is an acceptable jti (or sid): 22..128 URL-safe characters, at least 128 bits. */
 int ta_jti_valid(const char *s);
 
+/* Where a url or share token's request is resolved (SPEC §6: beneath its scope). The scope's
+ * directory is the scope itself when it ends in '/', else the folder the scope's file is in.
+ * path is the request path, which scope must cover; base is where the part of path below the
+ * root (the home location: ~user/subdir) begins, so that path + base is that part. On success
+ * (0), path[base .. base + *dir_len) is the scope's directory below the root, without its
+ * trailing '/' (*dir_len 0: the scope's directory is the root, or above it), and path + *rest_at
+ * is the rest of the request, to resolve beneath that directory. -1 when scope is not absolute
+ * or does not cover path, base lies past its end, or the directory's name would be empty or
+ * begin with '/'. */
+int ta_scope_split(const char *scope, const char *path, size_t base, size_t *dir_len,
+                   size_t *rest_at);
+
 /* Fill jti with a fresh random id (TA_JTI_MIN characters). 0 or -1. */
 int ta_token_new_jti(char jti[TA_JTI_MAX + 1]);
 

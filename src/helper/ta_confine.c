@@ -61,8 +61,30 @@
  * the user's: this also refuses a hard link to another user's file, which the path checks
  * cannot see. Names are checked before any file system access: malformed paths are BAD_PATH,
  * and with hidden names denied, a component of rel starting with '.' is FORBIDDEN (subdir is
- * the administrator's configuration and exempt). The hidden rule is about the names in the
- * request: a symlink the user made to one of their dot-files is their decision to publish it.
+ * the administrator's configuration and exempt).
+ *
+ * Scopes. A url or share token is resolved beneath its scope's directory (SPEC §6): that
+ * directory is opened below subdir like any path, then rel is opened beneath its descriptor,
+ * so RESOLVE_BENEATH (and the walk, which follows no symlink at all) keeps rel inside the
+ * scope and not merely inside subdir. A link shared/n -> ../.env that someone who may write
+ * into a shared folder left there is an escape for a share link of that folder.
+ *
+ * The hidden rule holds for the resolved path, not only for the names in the request: no
+ * component below subdir of what is opened may start with '.', whether it came from the
+ * request or from a symlink's target (else shared/n -> ../.env would publish .env). The walk
+ * follows no symlink, so its checked names are the whole path. With openat2 we first resolve
+ * with RESOLVE_NO_SYMLINKS as well: when that succeeds (nearly always) the checked names are
+ * the whole path, and nothing more is paid. When it fails with ELOOP a symlink is on the way:
+ * we resolve again with symlinks allowed, read what the kernel calls the opened descriptor and
+ * subdir's descriptor (readlink of /proc/self/fd/N, which a thread may do on its own
+ * descriptors whatever its fsuid) and check the components of the one below the other
+ * (ta_confine_visible_below). Both lie on one mount (RESOLVE_NO_XDEV), so a bind mount names
+ * both the same way, and a subdir that itself lies below a dot-directory does not count.
+ * Whatever is unsure refuses: a name that cannot be read (no /proc: ERROR), one that does not
+ * fit PATH_MAX, one not absolute or not beneath subdir's, one marked " (deleted)". A rename
+ * racing with the check changes only names the renamer could change anyway, and the file was
+ * opened with the user's credentials; a hard link is a name like any other (the check sees
+ * the name the look-up went through).
  *
  * Listing reopens the directory (openat(dirfd, ".")) so that its offset is ours, then stats
  * each entry with fstatat(AT_SYMLINK_NOFOLLOW), all as the user. Only the first max names (by
@@ -76,6 +98,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
@@ -348,16 +371,16 @@ static int still_user(const user_ids *u, const saved_ids *s)
 static int have_openat2;
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
 
-/* openat2 with our resolve flags; the fd, or -1 with errno. Retries once on EAGAIN (a rename
- * raced with a ".." in the look-up; we do not use RESOLVE_CACHED). */
-static int openat2_beneath(int dirfd, const char *path, int flags)
+/* openat2 with our resolve flags (and extra ones); the fd, or -1 with errno. Retries once on
+ * EAGAIN (a rename raced with a ".." in the look-up; we do not use RESOLVE_CACHED). */
+static int openat2_beneath(int dirfd, const char *path, int flags, unsigned long long extra)
 {
     struct open_how how;
     long fd;
 
     memset(&how, 0, sizeof(how)); /* a larger struct in newer headers must stay zero */
     how.flags = (unsigned long long)(flags | O_LARGEFILE);
-    how.resolve = RESOLVE_FLAGS;
+    how.resolve = RESOLVE_FLAGS | extra;
     fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
     if (fd < 0 && errno == EAGAIN)
         fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
@@ -373,7 +396,7 @@ static void probe(void)
 
     if (root < 0)
         return;
-    fd = openat2_beneath(root, ".", DIR_FLAGS);
+    fd = openat2_beneath(root, ".", DIR_FLAGS, RESOLVE_NO_SYMLINKS);
     if (fd >= 0) {
         have_openat2 = 1;
         close(fd);
@@ -498,33 +521,99 @@ static ta_confine_status walk(int base, const char *path, int flags, int *out)
 
 /* --- opening ---------------------------------------------------------------------------- */
 
-/* Open path below dirfd with flags, by openat2 when *use_openat2, else by the walk. An openat2
- * that turns out to be missing (ENOSYS) switches *use_openat2 off. */
-static ta_confine_status open_below(int dirfd, const char *path, int flags, int *use_openat2,
-                                    int *out)
+/* How one request resolves, across its opens. */
+typedef struct {
+    int use_openat2; /* 0 for the walk, or once openat2 turned out to be missing */
+    int deny_hidden; /* TokenAuthHidden deny: the rule holds for the resolved path too */
+    int followed;    /* a symlink was on the way below subdir: check the resolved path */
+} resolution;
+
+/* Open path below dirfd with flags, by openat2 while rs->use_openat2, else by the walk. An
+ * openat2 that turns out to be missing (ENOSYS) switches it off. watch: path lies below
+ * subdir, so with hidden names denied a symlink on the way sets rs->followed. */
+static ta_confine_status open_below(int dirfd, const char *path, int flags, resolution *rs,
+                                    int watch, int *out)
 {
 #ifdef HAVE_OPENAT2
-    if (*use_openat2) {
+    if (rs->use_openat2) {
         size_t n = strlen(path);
-        int fd = openat2_beneath(dirfd, n ? path : ".", n ? flags : flags | O_DIRECTORY);
+        const char *p = n ? path : ".";
+        int f = n ? flags : flags | O_DIRECTORY, fd = -1;
 
+        watch = watch && rs->deny_hidden;
+        /* without symlinks, the names checked are the whole path: nothing more to check */
+        if (watch)
+            fd = openat2_beneath(dirfd, p, f, RESOLVE_NO_SYMLINKS);
+        if (fd < 0 && (!watch || errno == ELOOP)) {
+            rs->followed |= watch;
+            fd = openat2_beneath(dirfd, p, f, 0);
+        }
         if (fd >= 0) {
             *out = fd;
             return TA_CONFINE_OK;
         }
         if (errno != ENOSYS)
             return from_errno(errno);
-        *use_openat2 = 0;
+        rs->use_openat2 = 0;
     }
 #else
-    *use_openat2 = 0;
+    (void)watch;
+    rs->use_openat2 = 0;
 #endif
     return walk(dirfd, path, flags, out);
 }
 
-/* The part that runs as the user: home, subdir below it, rel below that. */
-static ta_confine_status open_as_user(const char *home, const char *subdir, const char *rel,
-                                      int rel_flags, int use_openat2, uid_t uid, int *out)
+/* What the kernel calls our descriptor fd, into buf (cap bytes, NUL-terminated). 0, or -1
+ * when it cannot be read or does not fit. */
+static int fd_path(int fd, char *buf, size_t cap)
+{
+    char link[32];
+    ssize_t n;
+
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    n = readlink(link, buf, cap);
+    if (n < 0 || (size_t)n >= cap)
+        return -1;
+    buf[n] = '\0';
+    return 0;
+}
+
+/* The hidden rule on what fd resolved to, below root: see the opening comment. */
+static ta_confine_status check_resolved(int root, int fd)
+{
+    char root_path[PATH_MAX], fd_name[PATH_MAX];
+
+    if (fd_path(root, root_path, sizeof(root_path)) != 0 ||
+        fd_path(fd, fd_name, sizeof(fd_name)) != 0)
+        return TA_CONFINE_ERROR;
+    return ta_confine_visible_below(root_path, fd_name) ? TA_CONFINE_OK : TA_CONFINE_FORBIDDEN;
+}
+
+/* Below root (subdir's descriptor): the scope's directory, rel beneath it with flags, and the
+ * hidden rule on the result. */
+static ta_confine_status open_in_scope(int root, const char *scope, const char *rel, int flags,
+                                       resolution *rs, int *out)
+{
+    int scope_fd = root, fd = -1;
+    ta_confine_status r = TA_CONFINE_OK;
+
+    if (scope[0] != '\0')
+        r = open_below(root, scope, DIR_FLAGS, rs, 1, &scope_fd);
+    if (r == TA_CONFINE_OK)
+        r = open_below(scope_fd, rel, flags, rs, 1, &fd);
+    if (scope_fd != root)
+        close(scope_fd);
+    if (r == TA_CONFINE_OK && rs->followed && (r = check_resolved(root, fd)) != TA_CONFINE_OK)
+        close(fd);
+    if (r == TA_CONFINE_OK)
+        *out = fd;
+    return r;
+}
+
+/* The part that runs as the user: home, subdir below it, then scope and rel below that. */
+static ta_confine_status open_as_user(const char *home, const char *subdir, const char *scope,
+                                      const char *rel, int rel_flags, resolution *rs, uid_t uid,
+                                      int *out)
 {
     int home_fd = open(home, DIR_FLAGS), sub_fd = -1;
     struct stat hs;
@@ -538,11 +627,11 @@ static ta_confine_status open_as_user(const char *home, const char *subdir, cons
         close(home_fd);
         return TA_CONFINE_FORBIDDEN;
     }
-    r = open_below(home_fd, subdir, DIR_FLAGS, &use_openat2, &sub_fd);
+    r = open_below(home_fd, subdir, DIR_FLAGS, rs, 0, &sub_fd);
     close(home_fd);
     if (r != TA_CONFINE_OK)
         return r;
-    r = open_below(sub_fd, rel, rel_flags, &use_openat2, out);
+    r = open_in_scope(sub_fd, scope, rel, rel_flags, rs, out);
     close(sub_fd);
     return r;
 }
@@ -571,33 +660,43 @@ ta_confine_status ta_confine_open(const char *home, const char *subdir, const ch
                                   const ta_creds *c, const ta_confine_policy *p, int *fd,
                                   struct stat *st)
 {
+    return ta_confine_open_scoped(home, subdir, "", rel, c, p, fd, st);
+}
+
+ta_confine_status ta_confine_open_scoped(const char *home, const char *subdir, const char *scope,
+                                         const char *rel, const ta_creds *c,
+                                         const ta_confine_policy *p, int *fd, struct stat *st)
+{
     user_ids u;
     saved_ids saved;
     ta_confine_status r;
-    int slash, out = -1, use_openat2;
+    int slash, out = -1;
+    resolution rs = {0, 0, 0};
 
     if (fd == NULL || st == NULL || p == NULL)
         return TA_CONFINE_ERROR;
     *fd = -1;
     if (home == NULL || home[0] != '/' || strnlen(home, PATH_MAX) >= PATH_MAX)
         return TA_CONFINE_BAD_USER;
-    if (subdir == NULL || rel == NULL)
+    if (subdir == NULL || scope == NULL || rel == NULL)
         return TA_CONFINE_BAD_PATH;
     if (strcmp(subdir, ".") == 0)
         subdir = "";
     else if ((r = check_path(subdir, 0, 0, &slash)) != TA_CONFINE_OK)
         return r;
-    if ((r = check_path(rel, 1, !p->allow_hidden, &slash)) != TA_CONFINE_OK)
+    if ((r = check_path(scope, 1, !p->allow_hidden, &slash)) != TA_CONFINE_OK ||
+        (r = check_path(rel, 1, !p->allow_hidden, &slash)) != TA_CONFINE_OK)
         return r;
     if ((r = ids_from(c, &u)) != TA_CONFINE_OK)
         return r;
-    use_openat2 = !p->force_fallback && ta_confine_have_openat2();
+    rs.use_openat2 = !p->force_fallback && ta_confine_have_openat2();
+    rs.deny_hidden = !p->allow_hidden;
 
     if (ids_switch(&u, &saved) != 0) {
         ids_free(&u);
         return TA_CONFINE_ERROR;
     }
-    r = open_as_user(home, subdir, rel, FINAL_FLAGS | (slash ? O_DIRECTORY : 0), use_openat2, u.uid,
+    r = open_as_user(home, subdir, scope, rel, FINAL_FLAGS | (slash ? O_DIRECTORY : 0), &rs, u.uid,
                      &out);
     if (!still_user(&u, &saved) && out >= 0) {
         close(out); /* something changed the thread's ids meanwhile: the open proves nothing */
@@ -612,6 +711,50 @@ ta_confine_status ta_confine_open(const char *home, const char *subdir, const ch
         *fd = out;
     ids_free(&u);
     return r;
+}
+
+/* " (deleted)": what the kernel appends to the name of an unlinked file or directory. */
+static int marked_deleted(const char *s)
+{
+    static const char mark[] = " (deleted)";
+    size_t n = strlen(s), m = sizeof(mark) - 1;
+
+    return n >= m && memcmp(s + n - m, mark, m) == 0;
+}
+
+/* 1 when s is one or more '/'-separated components, none empty, none starting with '.'. */
+static int components_visible(const char *s)
+{
+    for (;;) {
+        const char *slash = strchr(s, '/');
+
+        if (*s == '\0' || *s == '/' || *s == '.')
+            return 0;
+        if (slash == NULL)
+            return 1;
+        s = slash + 1;
+    }
+}
+
+int ta_confine_visible_below(const char *root, const char *resolved)
+{
+    size_t n;
+    const char *below;
+
+    if (root == NULL || resolved == NULL || root[0] != '/' || resolved[0] != '/' ||
+        marked_deleted(root) || marked_deleted(resolved))
+        return 0;
+    n = strlen(root);
+    if (n > 1 && root[n - 1] == '/')
+        return 0; /* the kernel ends no directory's name with '/', but "/" */
+    if (strncmp(resolved, root, n) != 0)
+        return 0;
+    below = resolved + n;
+    if (*below == '\0')
+        return 1; /* root itself */
+    if (n > 1 && *below++ != '/')
+        return 0; /* "/home/alice/pubx" is not beneath "/home/alice/pub" */
+    return components_visible(below);
 }
 
 /* --- listing ---------------------------------------------------------------------------- */

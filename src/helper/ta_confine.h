@@ -25,7 +25,8 @@ typedef struct {
     int owner_only;     /* TokenAuthOwnerOnly On: serve only files (and list only entries) whose
                          * st_uid is creds.uid; applies to an opened directory as well */
     int allow_hidden;   /* TokenAuthHidden allow; 0 = deny: a dot-name component anywhere in rel
-                         * is refused, and dot entries are not listed */
+                         * (or scope) is refused, so is a file whose resolved path has one
+                         * below subdir (through a symlink), and dot entries are not listed */
     int force_fallback; /* tests only: use the component walk even where openat2 exists */
 } ta_confine_policy;
 
@@ -45,6 +46,22 @@ typedef struct {
 ta_confine_status ta_confine_open(const char *home, const char *subdir, const char *rel,
                                   const ta_creds *c, const ta_confine_policy *p, int *fd,
                                   struct stat *st);
+
+/* As ta_confine_open, for a url or share token (SPEC §6: resolved beneath its scope). scope is
+ * the scope's directory below subdir ("" for subdir itself), checked like rel (the hidden rule
+ * included) and opened below subdir as a directory; rel is then resolved beneath it, so that
+ * no symlink in rel reaches anything outside the scope's directory, even elsewhere in subdir.
+ * ta_confine_open(home, subdir, rel, ...) is ta_confine_open_scoped(home, subdir, "", rel, ...). */
+ta_confine_status ta_confine_open_scoped(const char *home, const char *subdir, const char *scope,
+                                         const char *rel, const ta_creds *c,
+                                         const ta_confine_policy *p, int *fd, struct stat *st);
+
+/* The hidden rule on a resolved path (both as the kernel names an open descriptor): 1 when
+ * resolved is root itself or lies beneath it, and no component of it below root starts with
+ * '.'; components of root itself do not count. 0 otherwise, and 0 whenever the answer is not
+ * sure: a path that is not absolute, or either ending in " (deleted)" (the kernel's mark for an
+ * unlinked file, which a real name may also carry). */
+int ta_confine_visible_below(const char *root, const char *resolved);
 
 typedef struct {
     char *name; /* malloc'd */

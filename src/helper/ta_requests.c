@@ -327,13 +327,36 @@ static size_t status_only(const ta_msg *m, ta_confine_status st, unsigned char *
     return len;
 }
 
-/* The token, the location and the path: the user's credentials and where to look, or the
- * refusal. */
-static ta_confine_status resolve(const ta_helper_ctx *ctx, const ta_msg *m, ta_hpolicy *pol,
-                                 const char **rel, ta_usercred *uc, ta_creds *cr)
+/* Where a file request is resolved below the subdirectory: a session token's path below the
+ * whole subdirectory (*scope ""), a url or share token's beneath its scope's directory (SPEC
+ * §6), which scope (TA_PROTO_PATH_MAX + 1 bytes) receives. rel is the part of path below the
+ * home location, a suffix of path. */
+static ta_confine_status split_scope(const ta_claims *c, const char *path, const char *rel,
+                                     char *scope, const char **rest)
 {
-    const char *path = m->u.file_req.path, *why;
+    size_t base = strlen(path) - strlen(rel), dir_len, rest_at;
+
+    scope[0] = '\0';
+    *rest = rel;
+    if (c->kind == TA_KIND_SESSION)
+        return TA_CONFINE_OK;
+    if (ta_scope_split(c->scope, path, base, &dir_len, &rest_at) != 0 ||
+        dir_len > TA_PROTO_PATH_MAX)
+        return TA_CONFINE_FORBIDDEN;
+    memcpy(scope, path + base, dir_len);
+    scope[dir_len] = '\0';
+    *rest = path + rest_at;
+    return TA_CONFINE_OK;
+}
+
+/* The token, the location and the path: the user's credentials and where to look (the scope's
+ * directory, and rel beneath it), or the refusal. */
+static ta_confine_status resolve(const ta_helper_ctx *ctx, const ta_msg *m, ta_hpolicy *pol,
+                                 char *scope, const char **rel, ta_usercred *uc, ta_creds *cr)
+{
+    const char *path = m->u.file_req.path, *why, *below;
     ta_claims c;
+    ta_confine_status st;
     int bare;
 
     memset(uc, 0, sizeof(*uc));
@@ -342,13 +365,15 @@ static ta_confine_status resolve(const ta_helper_ctx *ctx, const ta_msg *m, ta_h
     if (m->type == TA_MSG_LIST_REQ && path[strlen(path) - 1] != '/')
         return TA_CONFINE_BAD_PATH;
     if (ta_hconf_policy(ctx->conf, m->u.file_req.server, path, pol) != 0 || pol->home == NULL ||
-        (*rel = ta_hconf_below(pol->home_prefix, path, &bare)) == NULL)
+        (below = ta_hconf_below(pol->home_prefix, path, &bare)) == NULL)
         return TA_CONFINE_FORBIDDEN; /* not a TokenAuthHome path of that server */
     if ((why = verify_token(ctx, pol->server, m->u.file_req.token, path, &c, uc)) != NULL) {
         ta_hlog_limited(TA_HLOG_BAD_TOKEN, TA_LOG_INFO,
                         "TA00064: helper: refused a token for %s: %s", path, why);
         return TA_CONFINE_BAD_TOKEN;
     }
+    if ((st = split_scope(&c, path, below, scope, rel)) != TA_CONFINE_OK)
+        return st;
     return file_creds(uc, cr);
 }
 
@@ -360,16 +385,17 @@ void ta_answer_file(const ta_helper_ctx *ctx, const ta_msg *m, ta_conn_scratch *
     ta_creds cr = {0};
     ta_confine_policy pol = {0, 0, 0};
     const char *rel = NULL;
+    char scope[TA_PROTO_PATH_MAX + 1];
     struct stat sb;
     ta_file_info fi;
     int fd = -1;
-    ta_confine_status st = resolve(ctx, m, &hp, &rel, &uc, &cr);
+    ta_confine_status st = resolve(ctx, m, &hp, scope, &rel, &uc, &cr);
 
     /* the worker may only make the policy stricter */
     pol.owner_only = hp.owner_only || (m->u.file_req.tighten & TA_PROTO_TIGHTEN_OWNER_ONLY);
     pol.allow_hidden = hp.allow_hidden && !(m->u.file_req.tighten & TA_PROTO_TIGHTEN_HIDE);
     if (st == TA_CONFINE_OK)
-        st = ta_confine_open(uc.home, hp.home, rel, &cr, &pol, &fd, &sb);
+        st = ta_confine_open_scoped(uc.home, hp.home, scope, rel, &cr, &pol, &fd, &sb);
     if (st != TA_CONFINE_OK && st != TA_CONFINE_IS_DIR && fd >= 0) {
         close(fd); /* ta_confine leaves none open on a refusal; be sure */
         fd = -1;

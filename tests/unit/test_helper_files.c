@@ -7,6 +7,7 @@
  * the owner/hidden policy from its own configuration; each test below shows one of those
  * decisions made by the helper and not by the worker. */
 #include "ut_helper.h"
+#include "ta_confine.h"
 
 #include <pwd.h>
 #include <sys/time.h>
@@ -269,6 +270,43 @@ static void test_helper_url_token_out_of_scope_is_bad_token(void **state)
     assert_bad_token(0, tok, "/files/sub", "out_of_scope");
     assert_bad_token(0, tok, "/files/hello.txt", "out_of_scope");
     assert_bad_token(0, tok, "/own/sub/x", "out_of_scope");
+}
+
+/* A share token is resolved beneath its scope's directory, not merely below the subdirectory:
+ * sub/up -> ../hello.txt is the session's file, but leaves a share link of sub/ (or of the one
+ * file sub/up). And the hidden rule holds through links: sub/dot -> ../.hidden is refused to
+ * the session too. */
+static void test_helper_share_token_resolved_beneath_its_scope(void **state)
+{
+    char tok[UT_TOKEN_BUF], p[512];
+
+    (void)state;
+    UT_NEED_HELPER();
+    assert_int_equal(symlink("../hello.txt", ut_path(p, "home/www/sub/up")), 0);
+    assert_int_equal(lchown(p, UT_UID, UT_UID), 0);
+    assert_int_equal(symlink("../.hidden", ut_path(p, "home/www/sub/dot")), 0);
+    assert_int_equal(lchown(p, UT_UID, UT_UID), 0);
+    assert_int_equal(symlink("up", ut_path(p, "home/www/sub/in")), 0);
+    assert_int_equal(lchown(p, UT_UID, UT_UID), 0);
+    /* links inside the subdirectory are followed with openat2; the walk refuses every link */
+    if (ta_confine_have_openat2())
+        assert_opens(0, ut_session(0), "/files/sub/up", "hello");
+    else
+        assert_open_refused(0, ut_session(0), "/files/sub/up", TA_CONFINE_FORBIDDEN);
+    assert_open_refused(0, ut_session(0), "/files/sub/dot", TA_CONFINE_FORBIDDEN);
+    ut_token_full(NULL, 0, NULL, UT_USER, UT_UID, TA_KIND_SHARE, "/files/sub/", 10, 600, NULL, tok);
+    assert_open_refused(0, tok, "/files/sub/up", TA_CONFINE_FORBIDDEN);
+    assert_open_refused(0, tok, "/files/sub/in", TA_CONFINE_FORBIDDEN); /* in -> up -> out */
+    assert_open_refused(0, tok, "/files/sub/dot", TA_CONFINE_FORBIDDEN);
+    ut_token_full(NULL, 0, NULL, UT_USER, UT_UID, TA_KIND_SHARE, "/files/sub/up", 10, 600, NULL,
+                  tok);
+    assert_open_refused(0, tok, "/files/sub/up", TA_CONFINE_FORBIDDEN);
+    ut_token_full(NULL, 0, NULL, UT_USER, UT_UID, TA_KIND_SHARE, "/files/", 10, 600, NULL, tok);
+    if (ta_confine_have_openat2())
+        assert_opens(0, tok, "/files/sub/up", "hello"); /* a scope of the whole subdirectory */
+    unlink(ut_path(p, "home/www/sub/up"));
+    unlink(ut_path(p, "home/www/sub/dot"));
+    unlink(ut_path(p, "home/www/sub/in"));
 }
 
 /* The token names taunit with another uid (the account was removed and its name given to
@@ -886,6 +924,7 @@ int main(void)
         cmocka_unit_test(test_helper_list_of_a_directory),
         cmocka_unit_test(test_helper_list_of_a_file_or_nothing),
         cmocka_unit_test(test_helper_share_token_for_a_name_lists_nothing),
+        cmocka_unit_test(test_helper_share_token_resolved_beneath_its_scope),
         cmocka_unit_test(test_helper_list_of_a_huge_directory_is_truncated),
         cmocka_unit_test(test_helper_pipelined_requests_get_their_own_answers),
         cmocka_unit_test(test_helper_refuses_a_peer_of_another_uid),

@@ -1862,6 +1862,78 @@ static void test_request_scope_without_slash_is_not_a_folder(void **state)
     assert_token_status(ta_token_check_request(&c, "/dir/a.jpg", 1), TA_TOKEN_OUT_OF_SCOPE);
 }
 
+/* --- where a scoped request is resolved ------------------------------------------------- */
+
+/* path split for a request at the home location prefix (path + base below it): want_dir is the
+ * scope's directory below the root, want_rest what is resolved beneath it. */
+static void assert_split(const char *scope, const char *path, size_t base, const char *want_dir,
+                         const char *want_rest)
+{
+    size_t dir_len = 99, rest_at = 99;
+
+    if (ta_scope_split(scope, path, base, &dir_len, &rest_at) != 0)
+        fail_msg("scope %s, path %s: refused", scope, path);
+    if (dir_len != strlen(want_dir) || strncmp(path + base, want_dir, dir_len) != 0 ||
+        strcmp(path + rest_at, want_rest) != 0)
+        fail_msg("scope %s, path %s: \"%.*s\" and \"%s\", expected \"%s\" and \"%s\"", scope, path,
+                 (int)dir_len, path + base, path + rest_at, want_dir, want_rest);
+}
+
+static void assert_split_refused(const char *scope, const char *path, size_t base)
+{
+    size_t dir_len = 0, rest_at = 0;
+
+    if (ta_scope_split(scope, path, base, &dir_len, &rest_at) != -1)
+        fail_msg("scope %s, path %s, base %zu: split", scope, path, base);
+}
+
+static void test_scope_split_folder_scope_is_its_own_directory(void **state)
+{
+    (void)state;
+    /* location /files: the part below it starts at 7 */
+    assert_split("/files/shared/", "/files/shared/notes.txt", 7, "shared", "notes.txt");
+    assert_split("/files/shared/", "/files/shared/", 7, "shared", "");
+    assert_split("/files/shared/", "/files/shared/a/b/", 7, "shared", "a/b/");
+    assert_split("/files/a/b/", "/files/a/b/c.txt", 7, "a/b", "c.txt");
+}
+
+static void test_scope_split_file_scope_is_the_folder_it_is_in(void **state)
+{
+    (void)state;
+    assert_split("/files/shared/notes.txt", "/files/shared/notes.txt", 7, "shared", "notes.txt");
+    assert_split("/files/a/b/c.txt", "/files/a/b/c.txt", 7, "a/b", "c.txt");
+    assert_split("/files/notes.txt", "/files/notes.txt", 7, "", "notes.txt");
+}
+
+/* A scope at or above the home location: the whole subdirectory. */
+static void test_scope_split_scope_at_or_above_the_root(void **state)
+{
+    (void)state;
+    assert_split("/files/", "/files/shared/notes.txt", 7, "", "shared/notes.txt");
+    assert_split("/", "/files/x", 7, "", "x");
+    assert_split("/files", "/files", 6, "", ""); /* the location itself, without its '/' */
+    assert_split("/files/", "/files/", 7, "", "");
+    /* a location at "/": everything below it starts at 1 */
+    assert_split("/shared/", "/shared/x", 1, "shared", "x");
+    assert_split("/x", "/x", 1, "", "x");
+}
+
+static void test_scope_split_refuses_what_the_scope_does_not_cover(void **state)
+{
+    (void)state;
+    assert_split_refused("/files/shared/", "/files/other/x", 7);
+    assert_split_refused("/files/shared/", "/files/shared", 7);
+    assert_split_refused("/files/shared/a.txt", "/files/shared/b.txt", 7);
+    assert_split_refused("/files/shared/a.txt", "/files/shared/a.txt/", 7);
+    assert_split_refused("/files/shared/", "/files/sharedx/a", 7);
+    assert_split_refused("", "/files/x", 7);
+    assert_split_refused("files/", "files/x", 6);
+    assert_split_refused("/files/", "/files/x", 9);       /* base past the end */
+    assert_split_refused("/files//", "/files//x", 7);     /* no name for the directory */
+    assert_split_refused("/files//a/", "/files//a/x", 7); /* a name that begins with '/' */
+    assert_split_refused("/fa/b", "/fa/b", 0);            /* a base on the path's '/' */
+}
+
 /* --- names for logs --------------------------------------------------------------------- */
 
 static void test_token_every_status_has_a_log_name(void **state)
@@ -2041,6 +2113,10 @@ int main(void)
         cmocka_unit_test(test_request_folder_scope_covers_what_lies_under_it),
         cmocka_unit_test(test_request_folder_scope_never_covers_sibling_prefix),
         cmocka_unit_test(test_request_scope_without_slash_is_not_a_folder),
+        cmocka_unit_test(test_scope_split_folder_scope_is_its_own_directory),
+        cmocka_unit_test(test_scope_split_file_scope_is_the_folder_it_is_in),
+        cmocka_unit_test(test_scope_split_scope_at_or_above_the_root),
+        cmocka_unit_test(test_scope_split_refuses_what_the_scope_does_not_cover),
         cmocka_unit_test(test_token_every_status_has_a_log_name),
     };
 
