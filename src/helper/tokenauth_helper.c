@@ -143,11 +143,14 @@ static int lock_down(void)
     return 0;
 }
 
+/* What the serving threads use. Static: a helper that ends while a thread is still busy
+ * leaves both to the exit, and they stay reachable for as long as such a thread runs. */
+static ta_helper_conf hc;
+static ta_hconf *conf;
+
 int main(void)
 {
     const char *services[MAX_SERVICES + 1];
-    ta_helper_conf hc;
-    ta_hconf *c;
     pid_t broker_pid = 0;
     long parent = (long)getppid();
     char err[256];
@@ -163,25 +166,26 @@ int main(void)
         fputs("tokenauth-helper: not started by mod_tokenauth (no hub on descriptor 3)\n", stderr);
         return 2;
     }
-    if ((c = load_config()) == NULL)
+    if ((conf = load_config()) == NULL)
         return 2;
-    ta_hlog_init(c->log_syslog ? -1 : FD_LOG, c->log_level);
+    ta_hlog_init(conf->log_syslog ? -1 : FD_LOG, conf->log_level);
     memset(&hc, 0, sizeof(hc));
     /* the PAM process first, so that it never holds a signing key or the ledger */
-    list_services(c, services);
+    list_services(conf, services);
     if ((hc.ctx.broker = ta_broker_start(services, &broker_pid, err, sizeof(err))) < 0) {
         ta_hlog(TA_LOG_ERR, "TA00078: helper: cannot start its PAM process: %s", err);
         return 1;
     }
-    if (ta_hthrottle_init() != 0 || load_keys(c) != 0 || attach_ledger(c, &hc.ctx.ledger) != 0)
+    if (ta_hthrottle_init() != 0 || load_keys(conf) != 0 ||
+        attach_ledger(conf, &hc.ctx.ledger) != 0)
         return 1;
     if (lock_down() != 0)
         return 1;
-    hc.ctx.conf = c;
+    hc.ctx.conf = conf;
     hc.hub = FD_HUB;
-    hc.client_uid = geteuid() == 0 ? c->client_uid : (unsigned long)geteuid();
-    hc.max_clients = c->max_clients;
-    hc.per_peer = c->per_peer;
+    hc.client_uid = geteuid() == 0 ? conf->client_uid : (unsigned long)geteuid();
+    hc.max_clients = conf->max_clients;
+    hc.per_peer = conf->per_peer;
     hc.parent_pid = parent;
     hc.broker_pid = (long)broker_pid;
     ta_hlog(TA_LOG_INFO,
@@ -193,7 +197,7 @@ int main(void)
     waitpid(broker_pid, NULL, 0);
     if (rv != TA_HELPER_STILL_BUSY) { /* nothing uses them any more: wipe the keys on the way */
         ta_revstore_close(hc.ctx.ledger);
-        ta_hconf_free(c);
+        ta_hconf_free(conf);
     }
     return rv;
 }
