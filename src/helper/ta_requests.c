@@ -82,6 +82,7 @@ static int issue_session(const ta_hserver *srv, const ta_hpolicy *pol, const cha
     ta_user u;
     ta_claims c;
     ta_token_status st;
+    char shown[TA_LOGIN_NAME_MAX * 4 + 8];
 
     if (ta_user_lookup(user, &u) != TA_USER_OK || u.uid > UINT32_MAX) {
         ta_hlog(TA_LOG_ERR,
@@ -97,6 +98,16 @@ static int issue_session(const ta_hserver *srv, const ta_hpolicy *pol, const cha
                 "TA00056: helper: login of %s refused: uid %lu is below the "
                 "minimum %lu",
                 u.name, u.uid, srv->min_uid);
+        return TA_AUTH_ACCOUNT_REFUSED;
+    }
+    if (!ta_login_name_valid(u.name)) {
+        /* a user database that maps the typed name to an entry outside the rule: no token
+         * may name it (ta_sub_valid), so the account cannot log in */
+        ta_login_name_escape(u.name, strlen(u.name), shown, sizeof(shown));
+        ta_hlog(TA_LOG_INFO,
+                "TA00091: helper: login of %s refused: the user database names the account "
+                "%s, outside the login name rule",
+                user, shown);
         return TA_AUTH_ACCOUNT_REFUSED;
     }
     memset(&c, 0, sizeof(c));
@@ -175,6 +186,21 @@ static int check_password(const ta_helper_ctx *ctx, const ta_hserver *srv, const
     }
 }
 
+/* A name outside the login name rule (ta_user.h) is refused as an unknown user is, before
+ * anything looks it up: PAM never sees it, nor does the user database or the failure count
+ * (the HTTP side counted the attempt under its client address). */
+static int refuse_name(const char *user)
+{
+    char shown[TA_LOGIN_NAME_MAX * 4 + 8];
+
+    ta_login_name_escape(user, strlen(user), shown, sizeof(shown));
+    ta_hlog_limited(TA_HLOG_AUTH, TA_LOG_DEBUG,
+                    "TA00092: helper: login of %s refused before PAM: outside the login name "
+                    "rule",
+                    shown);
+    return TA_AUTH_BAD_CREDENTIALS;
+}
+
 /* The verdict on one login, with the session token in r when it is OK. *delay 0 when a refusal
  * need not wait the failure delay (the PAM stack asked for none). */
 static int decide_login(const ta_helper_ctx *ctx, const ta_msg *m, ta_msg *r, int *delay)
@@ -187,6 +213,8 @@ static int decide_login(const ta_helper_ctx *ctx, const ta_msg *m, ta_msg *r, in
 
     if (ta_hconf_policy(ctx->conf, m->u.auth_req.server, m->u.auth_req.path, &pol) != 0)
         return TA_AUTH_UNAVAILABLE;
+    if (!ta_login_name_valid(m->u.auth_req.user))
+        return refuse_name(m->u.auth_req.user);
     count_name(m->u.auth_req.user, account, sizeof(account));
     tp = throttle_policy(ctx->conf, pol.server->pam_service);
     /* decided, and counted, before PAM is asked, as the HTTP side does */
@@ -203,8 +231,8 @@ static int decide_login(const ta_helper_ctx *ctx, const ta_msg *m, ta_msg *r, in
 }
 
 /* Every refusal (401: a wrong password, an unknown user, an expired or locked account, one
- * below TokenAuthMinUID) is answered at the start of the attempt plus one draw of the failure
- * delay, so that the clock tells no reason from another (ta_delay.h).
+ * below TokenAuthMinUID, a name outside the rule) is answered at the start of the attempt plus
+ * one draw of the failure delay, so that the clock tells no reason from another (ta_delay.h).
  * A throttled attempt (429, decided before PAM) and a failure of PAM or the helper (503)
  * answer at once. Only this connection's thread waits: the helper serves each connection on a
  * thread of its own, and a login comes on a connection of its own. */
