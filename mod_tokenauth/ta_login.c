@@ -166,13 +166,13 @@ static int login_succeeded(request_rec *r, int json, credentials *c, const ta_au
     return HTTP_SEE_OTHER;
 }
 
-/* One generic failure, whatever the reason (unknown user, wrong password, refused account);
- * the attempt was counted before PAM was asked. */
-static int login_failed(request_rec *r, int json, const credentials *c, int result)
+/* One generic failure, whatever the reason (unknown user, wrong password, refused account, a
+ * name outside the rule); the attempt was counted before PAM was asked. The error log escapes
+ * the name as it writes the line. */
+static int login_failed(request_rec *r, int json, const credentials *c, const char *reason)
 {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00021: login of %s from %s failed: %s", c->user,
-                  r->useragent_ip,
-                  result == TA_AUTH_ACCOUNT_REFUSED ? "account refused" : "bad credentials");
+                  r->useragent_ip, reason);
     ta_bearer_challenge(r, NULL); /* a 401 names its scheme (RFC 9110 §15.5.2) */
     if (json)
         return ta_send_json(r, HTTP_UNAUTHORIZED,
@@ -212,6 +212,27 @@ static int throttle(request_rec *r, int json, const credentials *c)
     return wait == 0 ? OK : throttled(r, json, c, wait);
 }
 
+/* The helper's verdict on c. A name outside the login name rule (ta_user.h) is not sent, nor is
+ * its password: the helper gets a stand-in that breaks the rule as well (the name escaped and
+ * quoted, which the protocol always carries), and refuses it as it would the name itself, at
+ * the same failure delay as any other refusal, without asking PAM. */
+static void ask_helper(request_rec *r, const credentials *c, ta_auth_answer *answer, char *err,
+                       size_t errlen)
+{
+    const ta_server_conf *sc = ta_server_config(r->server);
+    const char *rhost = r->useragent_ip ? r->useragent_ip : "";
+    char stand_in[TA_PROTO_USER_MAX + 1];
+
+    if (ta_login_name_valid(c->user)) {
+        ta_helper_auth(HELPER_TIMEOUT_MS, sc->index, r->uri, c->user, strlen(c->user), c->password,
+                       strlen(c->password), rhost, answer, err, errlen);
+        return;
+    }
+    ta_login_name_escape(c->user, strlen(c->user), stand_in, sizeof(stand_in));
+    ta_helper_auth(HELPER_TIMEOUT_MS, sc->index, r->uri, stand_in, strlen(stand_in), "", 0, rhost,
+                   answer, err, errlen);
+}
+
 /* The checks that come before PAM: method, Origin, media type, size, syntax. */
 static int read_login(request_rec *r, int *json, credentials *c)
 {
@@ -233,7 +254,6 @@ static int read_login(request_rec *r, int *json, credentials *c)
 
 int ta_login_handler(request_rec *r)
 {
-    const ta_server_conf *sc;
     credentials c = {NULL, NULL, NULL};
     char err[256] = "";
     ta_auth_answer answer;
@@ -255,10 +275,7 @@ int ta_login_handler(request_rec *r)
         OPENSSL_cleanse(c.password, strlen(c.password));
         return rv;
     }
-    sc = ta_server_config(r->server);
-    ta_helper_auth(HELPER_TIMEOUT_MS, sc->index, r->uri, c.user, strlen(c.user), c.password,
-                   strlen(c.password), r->useragent_ip ? r->useragent_ip : "", &answer, err,
-                   sizeof(err));
+    ask_helper(r, &c, &answer, err, sizeof(err));
     result = answer.result;
     OPENSSL_cleanse(c.password, strlen(c.password));
     if ((result == TA_AUTH_OK || result == TA_AUTH_UNAVAILABLE) &&
@@ -278,5 +295,8 @@ int ta_login_handler(request_rec *r)
                       r->useragent_ip, err[0] ? err : "PAM unavailable");
         return ta_unavailable(r);
     }
-    return login_failed(r, json, &c, result);
+    if (!ta_login_name_valid(c.user))
+        return login_failed(r, json, &c, "user name outside the login name rule");
+    return login_failed(r, json, &c,
+                        result == TA_AUTH_ACCOUNT_REFUSED ? "account refused" : "bad credentials");
 }

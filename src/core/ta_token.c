@@ -4,6 +4,7 @@
 #include "ta_token.h"
 #include "ta_b64.h"
 #include "ta_jobject.h"
+#include "ta_user.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,16 +82,7 @@ ta_kind ta_kind_parse(const char *s)
 
 int ta_sub_valid(const char *s)
 {
-    size_t n = strlen(s);
-
-    if (n == 0 || n > TA_SUB_MAX || s[0] == '-')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch <= 0x20 || ch >= 0x7f || ch == ':' || ch == '/')
-            return 0;
-    }
-    return 1;
+    return ta_login_name_valid(s);
 }
 
 int ta_scope_valid(const char *s)

@@ -81,8 +81,9 @@ const char *ta_kind_name(ta_kind k);
 /* Parse a kind name; TA_KIND_NONE when unknown. */
 ta_kind ta_kind_parse(const char *s);
 
-/* 1 when s is an acceptable username in a token: 1..TA_SUB_MAX bytes, printable ASCII
- * other than ':' '/' and whitespace, not starting with '-'. */
+/* 1 when s is an acceptable username in a token: the login name rule (ta_login_name_valid of
+ * ta_user.h), so that no token names an account that could not log in. TA_SUB_MAX bounds what
+ * is read before the rule is applied. */
 int ta_sub_valid(const char *s);
 
 /* 1 when s is an acceptable scope: an absolute URL path of at most TA_SCOPE_MAX bytes with no

@@ -45,6 +45,57 @@ ta_user_status ta_user_lookup(const char *name, ta_user *u)
     }
 }
 
+static int login_name_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-' || c == '@';
+}
+
+int ta_login_name_valid(const char *s)
+{
+    size_t n = 0;
+
+    if (s == NULL || s[0] == '-')
+        return 0;
+    while (s[n] != '\0' && n <= TA_LOGIN_NAME_MAX && login_name_char((unsigned char)s[n]))
+        n++;
+    return s[n] == '\0' && n >= 1 && n <= TA_LOGIN_NAME_MAX;
+}
+
+size_t ta_login_name_escape(const char *name, size_t n, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t len = 0;
+
+    if (out == NULL || cap < 8) {
+        if (out != NULL && cap > 0)
+            out[0] = '\0';
+        return 0;
+    }
+    out[len++] = '"';
+    for (size_t i = 0; i < n && name != NULL; i++) {
+        unsigned char c = (unsigned char)name[i];
+        int plain = c >= 0x20 && c < 0x7f;
+
+        if (len + (plain ? 1 : 4) > cap - 5) { /* room for "...", the quote and the NUL */
+            memcpy(out + len, "...", 3);
+            len += 3;
+            break;
+        }
+        if (plain)
+            out[len++] = (char)c;
+        else {
+            out[len++] = '\\';
+            out[len++] = 'x';
+            out[len++] = hex[c >> 4];
+            out[len++] = hex[c & 0xf];
+        }
+    }
+    out[len++] = '"';
+    out[len] = '\0';
+    return len;
+}
+
 /* "UID_MIN <digits>" on a line of its own (leading blanks allowed), as shadow's login.defs
  * writes it; the last such line wins, as for the tools that read the file. */
 static int uid_min_line(const char *line, unsigned long *out)

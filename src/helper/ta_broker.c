@@ -44,10 +44,15 @@ static int check_one(int conn, const char *const *services)
     memset(&a, 0, sizeof(a));
     a.type = TA_MSG_PAM_RESP;
     a.id = m.id;
-    if (service_listed(services, m.u.pam_req.service))
-        a.u.pam_resp.status =
-            (uint8_t)ta_pam_check(m.u.pam_req.service, m.u.pam_req.user, m.u.pam_req.password,
-                                  m.u.pam_req.rhost, a.u.pam_resp.why, sizeof(a.u.pam_resp.why));
+    a.u.pam_resp.delay = 1;
+    if (service_listed(services, m.u.pam_req.service)) {
+        int delay = 1;
+
+        a.u.pam_resp.status = (uint8_t)ta_pam_check(m.u.pam_req.service, m.u.pam_req.user,
+                                                    m.u.pam_req.password, m.u.pam_req.rhost, &delay,
+                                                    a.u.pam_resp.why, sizeof(a.u.pam_resp.why));
+        a.u.pam_resp.delay = delay ? 1 : 0;
+    }
     else {
         a.u.pam_resp.status = TA_PAM_UNAVAILABLE;
         snprintf(a.u.pam_resp.why, sizeof(a.u.pam_resp.why), "PAM service not configured");
@@ -174,7 +179,7 @@ int ta_broker_start(const char *const *services, pid_t *pid, char *err, size_t e
 }
 
 ta_pam_status ta_broker_check(int link, const char *service, const char *user, const char *password,
-                              const char *rhost, char *why, size_t whylen)
+                              const char *rhost, int *fail_delay, char *why, size_t whylen)
 {
     unsigned char req[TA_PROTO_MAX_FRAME], ans[TA_PROTO_HEADER_LEN + 8 + TA_PROTO_WHY_MAX];
     size_t rlen = 0, alen = 0, used = 0;
@@ -182,6 +187,7 @@ ta_pam_status ta_broker_check(int link, const char *service, const char *user, c
     ta_pam_status st = TA_PAM_UNAVAILABLE;
     ta_msg m;
 
+    *fail_delay = 1;
     memset(&m, 0, sizeof(m));
     m.type = TA_MSG_PAM_REQ;
     m.id = 1;
@@ -210,6 +216,7 @@ ta_pam_status ta_broker_check(int link, const char *service, const char *user, c
                  "or refused)");
     else {
         st = (ta_pam_status)m.u.pam_resp.status;
+        *fail_delay = m.u.pam_resp.delay;
         snprintf(why, whylen, "%s", m.u.pam_resp.why);
     }
     if (fd >= 0)

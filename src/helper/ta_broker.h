@@ -23,9 +23,9 @@ int ta_broker_start(const char *const *services, pid_t *pid, char *err, size_t e
 
 /* Ask the broker to check one login: a fresh connection over link, one PAM_REQ, one PAM_RESP
  * within TA_BROKER_CHILD_SECONDS and a little more. why gets the broker's log line, or what went
- * wrong ("the PAM process ended without an answer"). TA_PAM_UNAVAILABLE when no sound answer
- * came. Thread-safe. */
+ * wrong ("the PAM process ended without an answer"); *fail_delay ta_pam_check's (1 when no
+ * answer came). TA_PAM_UNAVAILABLE when no sound answer came. Thread-safe. */
 ta_pam_status ta_broker_check(int link, const char *service, const char *user, const char *password,
-                              const char *rhost, char *why, size_t whylen);
+                              const char *rhost, int *fail_delay, char *why, size_t whylen);
 
 #endif

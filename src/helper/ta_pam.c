@@ -22,6 +22,8 @@ typedef struct {
     int answered;           /* the one hidden prompt we answer has had its answer */
     char refused[NOTE_MAX]; /* the first prompt we refused to answer */
     char note[NOTE_MAX];    /* the first message a module showed (error or info) */
+    int delay_noted;        /* libpam called our PAM_FAIL_DELAY function */
+    int delay_asked;        /* ... with a delay: a module asked for one */
 } conv_state;
 
 static const char *const status_names[] = {
@@ -108,6 +110,23 @@ static int answer(conv_state *cs, const struct pam_message *m, struct pam_respon
         return PAM_CONV_ERR;
     }
     }
+}
+
+/* PAM_FAIL_DELAY: libpam calls this at the end of pam_authenticate instead of sleeping, with
+ * the delay it drew for the largest request of the stack's modules (0: nobody asked). We only
+ * note whether one was asked for: the helper waits, for every refusal alike, also for those
+ * that come after pam_authenticate succeeded (ta_delay.h). libpam hands us the conversation's
+ * appdata. */
+static void note_fail_delay(int retval, unsigned usec, void *appdata)
+{
+    conv_state *cs = appdata;
+
+    (void)retval;
+    if (cs == NULL)
+        return;
+    cs->delay_noted = 1;
+    if (usec > 0)
+        cs->delay_asked = 1;
 }
 
 /* PAM's conversation callback (Linux-PAM passes msg as an array of pointers). On success the
@@ -209,6 +228,11 @@ static ta_pam_status authenticate_and_vet(pam_handle_t *h, const char *user, con
     const void *item = NULL;
     int rc;
 
+    /* without it libpam would sleep here, after a failed password only */
+    rc = *last = pam_set_item(h, PAM_FAIL_DELAY, (const void *)note_fail_delay);
+    if (rc != PAM_SUCCESS)
+        return say(TA_PAM_UNAVAILABLE, why, whylen, NULL, "pam_set_item(PAM_FAIL_DELAY): %s",
+                   pam_strerror(h, rc));
     if (rhost != NULL && rhost[0] != '\0') {
         rc = *last = pam_set_item(h, PAM_RHOST, rhost);
         if (rc != PAM_SUCCESS)
@@ -237,7 +261,7 @@ static ta_pam_status authenticate_and_vet(pam_handle_t *h, const char *user, con
  * asked. One handle per attempt, so nothing of one login (items, module data, a fail delay)
  * can leak into the next. */
 ta_pam_status ta_pam_check(const char *service, const char *user, const char *password,
-                           const char *rhost, char *why, size_t whylen)
+                           const char *rhost, int *fail_delay, char *why, size_t whylen)
 {
     conv_state cs;
     struct pam_conv conv = {converse, &cs};
@@ -245,6 +269,8 @@ ta_pam_status ta_pam_check(const char *service, const char *user, const char *pa
     ta_pam_status st;
     int rc, last;
 
+    if (fail_delay != NULL)
+        *fail_delay = 1;
     if (why != NULL && whylen > 0)
         why[0] = '\0';
     if (!ta_pam_service_valid(service))
@@ -261,6 +287,8 @@ ta_pam_status ta_pam_check(const char *service, const char *user, const char *pa
         return say(TA_PAM_UNAVAILABLE, why, whylen, NULL, "pam_start: %s", pam_strerror(h, rc));
     last = PAM_SUCCESS;
     st = authenticate_and_vet(h, user, rhost, &cs, &last, why, whylen);
+    if (fail_delay != NULL && cs.delay_noted && !cs.delay_asked)
+        *fail_delay = 0; /* the stack says "nodelay" */
     /* pam_end wipes PAM's copy of the password (PAM_AUTHTOK) and runs the modules' cleanup */
     rc = pam_end(h, last);
     if (rc != PAM_SUCCESS && st == TA_PAM_OK)

@@ -2,9 +2,10 @@
  * handle per attempt. Only the privileged helper calls this: with pam_unix, a process that is
  * neither root nor the user being checked cannot verify a password.
  *
- * Blocking: a failed pam_authenticate sleeps inside PAM (pam_unix asks for a randomised delay
- * of about 2 s), and network modules may wait on the network, so run each check on a thread of
- * its own. Link with -lpam. */
+ * PAM's own failure delay is not slept here: a PAM_FAIL_DELAY function only notes whether the
+ * stack asked for one (pam_unix does unless "nodelay"), and the caller waits, for every kind of
+ * refusal alike (ta_delay.h). Network modules may still wait on the network, so run each check
+ * on a thread or process of its own. Link with -lpam. */
 #ifndef TA_PAM_H
 #define TA_PAM_H
 
@@ -36,9 +37,13 @@ const char *ta_pam_status_name(ta_pam_status st);
  * ACCOUNT_REFUSED is only ever returned after the password was accepted, also when a module
  * changed PAM_USER (name mapping is refused, not followed). why (may be NULL)
  * receives one short line for the log, such as "pam_authenticate: Authentication failure" and
- * the first message a module sent; it never holds the password. */
+ * the first message a module sent; it never holds the password.
+ *
+ * *fail_delay (may be NULL) says whether a refusal is to be delayed: 0 only when
+ * pam_authenticate ran and no module of the stack asked for a failure delay (an administrator's
+ * "nodelay"), 1 otherwise, also when the check ended before PAM was asked. */
 
 ta_pam_status ta_pam_check(const char *service, const char *user, const char *password,
-                           const char *rhost, char *why, size_t whylen);
+                           const char *rhost, int *fail_delay, char *why, size_t whylen);
 
 #endif

@@ -3,6 +3,7 @@
 #include "ta_requests.h"
 #include "ta_broker.h"
 #include "ta_confine.h"
+#include "ta_delay.h"
 #include "ta_hlog.h"
 #include "ta_hthrottle.h"
 #include "ta_token.h"
@@ -10,7 +11,6 @@
 #include "ta_user.h"
 #include "ta_usercred.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +19,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
-/* pam_unix delays a wrong password by 1-3 s; a refused account with the right one must not
- * answer faster (the timing would tell that the password was right) */
-#define REFUSED_DELAY_MIN_MS 1000
-#define REFUSED_DELAY_SPAN_MS 2000
 /* Entries a listing collects before it is encoded: ta_confine_list holds them all in memory
  * (up to ~300 bytes each), in a root process serving many clients at once, so fewer than the
  * TA_PROTO_LIST_MAX_ENTRIES that could fit a LIST_RESP of one-byte names. Either way the
@@ -83,22 +78,6 @@ static const char *verify_token(const ta_helper_ctx *ctx, const ta_hserver *srv,
 
 /* --- AUTH -------------------------------------------------------------------------------- */
 
-/* Wait as long as pam_unix's failure delay would. */
-static void refused_delay(void)
-{
-    unsigned short r = 0;
-    long ms;
-    struct timespec ts;
-
-    if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-        r = 0;
-    ms = REFUSED_DELAY_MIN_MS + r % REFUSED_DELAY_SPAN_MS;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* A session token for the account PAM just accepted: its canonical name and uid from the user
  * database, the lifetime of the login location. The result to answer. */
 static int issue_session(const ta_hserver *srv, const ta_hpolicy *pol, const char *user, ta_msg *a)
@@ -106,6 +85,7 @@ static int issue_session(const ta_hserver *srv, const ta_hpolicy *pol, const cha
     ta_user u;
     ta_claims c;
     ta_token_status st;
+    char shown[TA_LOGIN_NAME_MAX * 4 + 8];
 
     if (ta_user_lookup(user, &u) != TA_USER_OK || u.uid > UINT32_MAX) {
         ta_hlog(TA_LOG_ERR,
@@ -115,13 +95,22 @@ static int issue_session(const ta_hserver *srv, const ta_hpolicy *pol, const cha
         return TA_AUTH_UNAVAILABLE;
     }
     if (u.uid < srv->min_uid || u.uid == 0) {
-        /* the password was right, but root and system accounts have no web login: as for an
-         * expired account, the same delay as a wrong password */
+        /* the password was right, but root and system accounts have no web login: refused as
+         * an expired account is, at the same delay as a wrong password (ta_answer_auth) */
         ta_hlog(TA_LOG_INFO,
                 "TA00056: helper: login of %s refused: uid %lu is below the "
                 "minimum %lu",
                 u.name, u.uid, srv->min_uid);
-        refused_delay();
+        return TA_AUTH_ACCOUNT_REFUSED;
+    }
+    if (!ta_login_name_valid(u.name)) {
+        /* a user database that maps the typed name to an entry outside the rule: no token
+         * may name it (ta_sub_valid), so the account cannot log in */
+        ta_login_name_escape(u.name, strlen(u.name), shown, sizeof(shown));
+        ta_hlog(TA_LOG_INFO,
+                "TA00091: helper: login of %s refused: the user database names the account "
+                "%s, outside the login name rule",
+                user, shown);
         return TA_AUTH_ACCOUNT_REFUSED;
     }
     memset(&c, 0, sizeof(c));
@@ -172,14 +161,15 @@ static void count_name(const char *typed, char *out, size_t cap)
 }
 
 /* PAM through the broker, for the server's own PAM service; the attempt was counted as a
- * failure before, and is taken back here when it was none. */
+ * failure before, and is taken back here when it was none. *delay 0 when the PAM stack asked
+ * for no failure delay. */
 static int check_password(const ta_helper_ctx *ctx, const ta_hserver *srv, const char *account,
-                          const ta_msg *m)
+                          const ta_msg *m, int *delay)
 {
     char why[TA_PROTO_WHY_MAX + 1] = "";
     ta_pam_status st =
         ta_broker_check(ctx->broker, srv->pam_service, m->u.auth_req.user, m->u.auth_req.password,
-                        m->u.auth_req.rhost, why, sizeof(why));
+                        m->u.auth_req.rhost, delay, why, sizeof(why));
 
     ta_hlog_limited(TA_HLOG_AUTH, TA_LOG_DEBUG, "TA00061: helper: auth %s (service %s): %s (%s)",
                     m->u.auth_req.user, srv->pam_service, ta_pam_status_name(st), why);
@@ -190,7 +180,6 @@ static int check_password(const ta_helper_ctx *ctx, const ta_hserver *srv, const
     case TA_PAM_BAD_CREDENTIALS:
         return TA_AUTH_BAD_CREDENTIALS;
     case TA_PAM_ACCOUNT_REFUSED:
-        refused_delay();
         return TA_AUTH_ACCOUNT_REFUSED;
     default:
         ta_hthrottle_give_back(srv->pam_service, account, now_s());
@@ -200,8 +189,24 @@ static int check_password(const ta_helper_ctx *ctx, const ta_hserver *srv, const
     }
 }
 
-/* The verdict on one login, with the session token in r when it is OK. */
-static int decide_login(const ta_helper_ctx *ctx, const ta_msg *m, ta_msg *r)
+/* A name outside the login name rule (ta_user.h) is refused as an unknown user is, before
+ * anything looks it up: PAM never sees it, nor does the user database or the failure count
+ * (the HTTP side counted the attempt under its client address). */
+static int refuse_name(const char *user)
+{
+    char shown[TA_LOGIN_NAME_MAX * 4 + 8];
+
+    ta_login_name_escape(user, strlen(user), shown, sizeof(shown));
+    ta_hlog_limited(TA_HLOG_AUTH, TA_LOG_DEBUG,
+                    "TA00092: helper: login of %s refused before PAM: outside the login name "
+                    "rule",
+                    shown);
+    return TA_AUTH_BAD_CREDENTIALS;
+}
+
+/* The verdict on one login, with the session token in r when it is OK. *delay 0 when a refusal
+ * need not wait the failure delay (the PAM stack asked for none). */
+static int decide_login(const ta_helper_ctx *ctx, const ta_msg *m, ta_msg *r, int *delay)
 {
     char account[TA_USER_NAME_MAX + 1];
     ta_hpolicy pol;
@@ -211,6 +216,8 @@ static int decide_login(const ta_helper_ctx *ctx, const ta_msg *m, ta_msg *r)
 
     if (ta_hconf_policy(ctx->conf, m->u.auth_req.server, m->u.auth_req.path, &pol) != 0)
         return TA_AUTH_UNAVAILABLE;
+    if (!ta_login_name_valid(m->u.auth_req.user))
+        return refuse_name(m->u.auth_req.user);
     count_name(m->u.auth_req.user, account, sizeof(account));
     tp = throttle_policy(ctx->conf, pol.server->pam_service);
     /* decided, and counted, before PAM is asked, as the HTTP side does */
@@ -221,22 +228,32 @@ static int decide_login(const ta_helper_ctx *ctx, const ta_msg *m, ta_msg *r)
         r->u.auth_resp.retry_after = (uint32_t)(wait > UINT32_MAX ? UINT32_MAX : wait);
         return TA_AUTH_THROTTLED;
     }
-    if ((result = check_password(ctx, pol.server, account, m)) != TA_AUTH_OK)
+    if ((result = check_password(ctx, pol.server, account, m, delay)) != TA_AUTH_OK)
         return result;
     return issue_session(pol.server, &pol, m->u.auth_req.user, r);
 }
 
+/* Every refusal (401: a wrong password, an unknown user, an expired or locked account, one
+ * below TokenAuthMinUID, a name outside the rule) is answered at the start of the attempt plus
+ * one draw of the failure delay, so that the clock tells no reason from another (ta_delay.h).
+ * A throttled attempt (429, decided before PAM) and a failure of PAM or the helper (503)
+ * answer at once. Only this connection's thread waits: the helper serves each connection on a
+ * thread of its own, and a login comes on a connection of its own. */
 void ta_answer_auth(const ta_helper_ctx *ctx, const ta_msg *m, ta_conn_scratch *cs,
                     unsigned char *out, size_t cap, ta_answer *a)
 {
+    struct timespec start;
     ta_msg r;
-    int result;
+    int result, delay = 1;
 
     (void)cs;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     memset(&r, 0, sizeof(r));
     r.type = TA_MSG_AUTH_RESP;
     r.id = m->id;
-    result = decide_login(ctx, m, &r);
+    result = decide_login(ctx, m, &r, &delay);
+    if ((result == TA_AUTH_BAD_CREDENTIALS || result == TA_AUTH_ACCOUNT_REFUSED) && delay)
+        ta_delay_until(&start, ta_delay_draw_us(TA_DELAY_BASE_US, ta_delay_rand_openssl, NULL));
     if (result != TA_AUTH_OK) {
         OPENSSL_cleanse(r.u.auth_resp.token, sizeof(r.u.auth_resp.token));
         r.u.auth_resp.uid = 0;

@@ -250,6 +250,7 @@ static const field pam_req_f[] = {
 };
 static const field pam_resp_f[] = {
     INT(F_U8, pam_resp.status, 0, PAM_STATUS_MAX),
+    INT(F_U8, pam_resp.delay, 0, 1),
     STR(pam_resp.why, 0, TA_PROTO_WHY_MAX, user_char),
 };
 static const field error_f[] = {

@@ -72,7 +72,8 @@
  *              session token, scope
  *   MINT_RESP  status u8, expires_at u64, token (only with OK)
  *   PAM_REQ    service, user, password, rhost    (the helper to its PAM process only)
- *   PAM_RESP   status u8 (a ta_pam_status), why  (the PAM process to the helper only)
+ *   PAM_RESP   status u8 (a ta_pam_status), delay u8 (0 or 1), why  (the PAM process to the
+ *              helper only)
  *   ERROR      code u8
  * server is the virtual host (0 the main server, then Apache's virtual hosts in order). The
  * worker names a virtual host and a URL path and nothing else: the helper holds its own copy of
@@ -198,6 +199,8 @@ typedef struct ta_msg {
         } pam_req;
         struct {
             uint8_t status; /* ta_pam_status */
+            uint8_t delay;  /* 1: a refusal waits the failure delay; 0: the PAM stack asked
+                             * for none (ta_pam_check's fail_delay) */
             char why[TA_PROTO_WHY_MAX + 1];
         } pam_resp;
         struct {

@@ -4,7 +4,8 @@
  *   ta_pam_probe SERVICE USER [RHOST] < password
  *
  * The password is all of stdin, byte for byte (no newline is stripped; a NUL is refused).
- * Prints "status=NAME", "why=TEXT" and "elapsed_us=N" (the time ta_pam_check took) on stdout.
+ * Prints "status=NAME", "why=TEXT", "fail_delay=0|1" (whether a refusal is to wait the failure
+ * delay) and "elapsed_us=N" (the time ta_pam_check took) on stdout.
  * Exit status: 0 ok, 1 bad_credentials, 2 account_refused, 3 unavailable, 64 usage or input. */
 #include "ta_pam.h"
 
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
     char password[PASSWORD_MAX + 1], why[TA_PAM_WHY_MAX];
     ta_pam_status st;
     long long t0, t1;
+    int fail_delay = -1;
 
     if (argc < 3 || argc > 4) {
         fprintf(stderr, "usage: %s SERVICE USER [RHOST] < password\n", argv[0]);
@@ -73,10 +75,12 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     t0 = now_us();
-    st = ta_pam_check(argv[1], argv[2], password, argc == 4 ? argv[3] : NULL, why, sizeof(why));
+    st = ta_pam_check(argv[1], argv[2], password, argc == 4 ? argv[3] : NULL, &fail_delay, why,
+                      sizeof(why));
     t1 = now_us();
     OPENSSL_cleanse(password, sizeof(password));
-    if (printf("status=%s\nwhy=%s\nelapsed_us=%lld\n", ta_pam_status_name(st), why, t1 - t0) < 0 ||
+    if (printf("status=%s\nwhy=%s\nfail_delay=%d\nelapsed_us=%lld\n", ta_pam_status_name(st), why,
+               fail_delay, t1 - t0) < 0 ||
         fflush(stdout) != 0)
         return EXIT_USAGE;
     return (size_t)st < sizeof(exit_for) / sizeof(exit_for[0]) ? exit_for[st] : EXIT_USAGE;

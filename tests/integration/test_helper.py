@@ -229,7 +229,7 @@ BAD_FRAMES = {
     "an ERROR": (frame(ERROR, bytes([1]), req_id=9), ERR_FORBIDDEN),
     "PAM_REQ for root through su": (frame(PAM_REQ, s16("su") + s16("root") + s16("") + s16(""),
                                           req_id=9), ERR_FORBIDDEN),
-    "PAM_RESP saying yes": (frame(PAM_RESP, bytes([0]) + s16(""), req_id=9), ERR_FORBIDDEN),
+    "PAM_RESP saying yes": (frame(PAM_RESP, bytes([0, 0]) + s16(""), req_id=9), ERR_FORBIDDEN),
     "open request without fields": (frame(OPEN_REQ, b"", req_id=9), ERR_MALFORMED),
     "open request with an empty token": (open_req("", "/files/x", req_id=9), ERR_MALFORMED),
     "open request with a token that is not base64url": (open_req("a b.c.d", "/files/x",

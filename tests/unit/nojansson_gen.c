@@ -20,7 +20,7 @@ static const char ED_LINE[] = "ed EdDSA nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyu
 static const char HS_LINE[] = "hs HS256 vyS0vUaRitfmvQIQ651HSi2g7R3GzoM6d6XLtNz5VsM\n";
 
 static const char *const ISSUERS[] = {"tokenauth", "site \"A\" \\ \x01\x1f\x7f caf\xc3\xa9"};
-static const char *const SUBS[] = {"alice", "o\"brien\\x"};
+static const char *const SUBS[] = {"alice", "o.brien@example.org"};
 static const char *const SCOPES[] = {"/files/",
                                      "/files/a b/caf\xc3\xa9 \"q\" \xf0\x9f\x98\x80.jpg"};
 

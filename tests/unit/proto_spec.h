@@ -102,6 +102,7 @@ static const ps_field ps_pam_req[] = {
 };
 static const ps_field ps_pam_resp[] = {
     PS_INT("status", PS_U8, pam_resp.status, 0, 3),
+    PS_INT("delay", PS_U8, pam_resp.delay, 0, 1),
     PS_STRING("why", pam_resp.why, 0, 255, PS_TEXT),
 };
 static const ps_field ps_error[] = {

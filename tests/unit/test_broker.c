@@ -27,11 +27,13 @@
 #define UT_PERMIT "ta-unit-permit"
 #define UT_DENY "ta-unit-deny"
 #define UT_ACCT "ta-unit-acct-deny"
+#define UT_SLOW "ta-unit-faildelay-deny" /* a module asks for a 2 s failure delay, then no */
+#define UT_FAST_MS 900                   /* well under any draw of that delay (1-3 s) */
 
 static char ut_dir[64];
 static int ut_have_pam;
 
-static const char *const ut_all[] = {UT_PERMIT, UT_DENY, UT_ACCT, NULL};
+static const char *const ut_all[] = {UT_PERMIT, UT_DENY, UT_ACCT, UT_SLOW, NULL};
 
 static void ut_pam_file(const char *name, const char *text)
 {
@@ -56,6 +58,8 @@ static int ut_setup(void **state)
     ut_pam_file(UT_PERMIT, "auth required pam_permit.so\naccount required pam_permit.so\n");
     ut_pam_file(UT_DENY, "auth required pam_deny.so\naccount required pam_permit.so\n");
     ut_pam_file(UT_ACCT, "auth required pam_permit.so\naccount required pam_deny.so\n");
+    ut_pam_file(UT_SLOW, "auth optional pam_faildelay.so delay=2000000\n"
+                         "auth required pam_deny.so\naccount required pam_permit.so\n");
     ut_have_pam = unshare(CLONE_NEWNS) == 0 &&
                   mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0 &&
                   mount(ut_dir, "/etc/pam.d", "none", MS_BIND, NULL) == 0;
@@ -136,10 +140,26 @@ static void ut_stop(ut_broker *b)
     assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+static ta_pam_status ut_check_delay(const ut_broker *b, const char *service, const char *user,
+                                    const char *password, int *delay, char *why, size_t whylen)
+{
+    return ta_broker_check(b->link, service, user, password, "192.0.2.1", delay, why, whylen);
+}
+
 static ta_pam_status ut_check(const ut_broker *b, const char *service, const char *user,
                               const char *password, char *why, size_t whylen)
 {
-    return ta_broker_check(b->link, service, user, password, "192.0.2.1", why, whylen);
+    int delay = -1;
+
+    return ut_check_delay(b, service, user, password, &delay, why, whylen);
+}
+
+static long long ut_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 #define assert_pam_status(got, want)                                                               \
@@ -190,6 +210,65 @@ static void test_broker_passes_on_a_refused_account(void **state)
                       TA_PAM_ACCOUNT_REFUSED);
     assert_non_null(strstr(why, "pam_acct_mgmt"));
     ut_stop(&b);
+}
+
+/* A module's request for a failure delay comes back as "delay this refusal", and PAM itself
+ * does not sleep it: the helper waits, for every refusal alike (ta_delay.h). */
+static void test_broker_reports_a_requested_fail_delay_without_sleeping_it(void **state)
+{
+    char why[256] = "";
+    ut_broker b;
+    long long t0;
+    int delay = -1;
+
+    (void)state;
+    UT_NEED_PAM();
+    b = ut_start(ut_all);
+    t0 = ut_now_ms();
+    assert_pam_status(ut_check_delay(&b, UT_SLOW, "alice", "pw", &delay, why, sizeof(why)),
+                      TA_PAM_BAD_CREDENTIALS);
+    assert_true(ut_now_ms() - t0 < UT_FAST_MS);
+    assert_int_equal(delay, 1);
+    ut_stop(&b);
+}
+
+/* A stack that asks for no delay (pam_unix "nodelay", here pam_deny alone) says so: the one
+ * way an administrator turns the failure delay off. */
+static void test_broker_reports_a_stack_without_fail_delay(void **state)
+{
+    char why[256] = "";
+    ut_broker b;
+    int delay = -1;
+
+    (void)state;
+    UT_NEED_PAM();
+    b = ut_start(ut_all);
+    assert_pam_status(ut_check_delay(&b, UT_DENY, "alice", "pw", &delay, why, sizeof(why)),
+                      TA_PAM_BAD_CREDENTIALS);
+    assert_int_equal(delay, 0);
+    assert_pam_status(ut_check_delay(&b, UT_ACCT, "alice", "pw", &delay, why, sizeof(why)),
+                      TA_PAM_ACCOUNT_REFUSED);
+    assert_int_equal(delay, 0);
+    ut_stop(&b);
+}
+
+/* A refusal that never reached PAM, and a broker that cannot answer, keep the delay on. */
+static void test_broker_refusal_before_pam_keeps_the_fail_delay(void **state)
+{
+    char why[256] = "";
+    ut_broker b;
+    int delay = -1;
+
+    (void)state;
+    b = ut_start(ut_all);
+    assert_pam_status(ut_check_delay(&b, UT_DENY, "alice", "", &delay, why, sizeof(why)),
+                      TA_PAM_BAD_CREDENTIALS);
+    assert_int_equal(delay, 1);
+    ut_stop(&b);
+    delay = -1;
+    assert_pam_status(ta_broker_check(-1, UT_DENY, "alice", "pw", "", &delay, why, sizeof(why)),
+                      TA_PAM_UNAVAILABLE);
+    assert_int_equal(delay, 1);
 }
 
 /* An empty password is refused in the PAM child before PAM is started: no configuration needed
@@ -456,6 +535,9 @@ int main(void)
         cmocka_unit_test(test_broker_passes_on_a_refused_password),
         cmocka_unit_test(test_broker_passes_on_a_refused_account),
         cmocka_unit_test(test_broker_empty_password_is_bad_credentials),
+        cmocka_unit_test(test_broker_reports_a_requested_fail_delay_without_sleeping_it),
+        cmocka_unit_test(test_broker_reports_a_stack_without_fail_delay),
+        cmocka_unit_test(test_broker_refusal_before_pam_keeps_the_fail_delay),
         cmocka_unit_test(test_broker_service_not_in_its_list_is_unavailable),
         cmocka_unit_test(test_broker_request_that_cannot_be_made_is_unavailable),
         cmocka_unit_test(test_broker_gone_is_unavailable),

@@ -99,8 +99,8 @@ static const ut_base ut_bases[] = {
     {TA_MSG_MINT_RESP, {I(TA_MINT_UNAVAILABLE), I(0), S("")}},
     {TA_MSG_PAM_REQ, {S("tokenauth"), S("alice"), S("pw"), S("::1")}},
     {TA_MSG_PAM_REQ, {S("t"), S("b"), S(""), S("")}},
-    {TA_MSG_PAM_RESP, {I(0), S("")}},
-    {TA_MSG_PAM_RESP, {I(3), S("pam_authenticate: Authentication failure")}},
+    {TA_MSG_PAM_RESP, {I(0), I(0), S("")}},
+    {TA_MSG_PAM_RESP, {I(3), I(1), S("pam_authenticate: Authentication failure")}},
     {TA_MSG_ERROR, {I(TA_PROTO_ERR_MALFORMED)}},
     {TA_MSG_ERROR, {I(TA_PROTO_ERR_FORBIDDEN)}},
 };
@@ -433,8 +433,9 @@ static void test_proto_pam_types_decode(void **state)
                                         'c', 'e', 0,   2,
                                         'p', 'w', 0,   3,
                                         ':', ':', '1'};
-    static const unsigned char resp[] = {'T', 'A', 2, TA_MSG_PAM_RESP,        0, 0, 0,   9,   0,
-                                         0,   0,   6, TA_PAM_BAD_CREDENTIALS, 0, 3, 'b', 'a', 'd'};
+    static const unsigned char resp[] = {'T', 'A', 2, TA_MSG_PAM_RESP,        0, 0, 0, 9,   0,
+                                         0,   0,   7, TA_PAM_BAD_CREDENTIALS, 1, 0, 3, 'b', 'a',
+                                         'd'};
     unsigned char enc[64];
     size_t consumed = 0, len = 0;
     ta_msg m;
@@ -456,6 +457,7 @@ static void test_proto_pam_types_decode(void **state)
     assert_proto_status(ut_decode(resp, sizeof(resp), &m, &consumed), TA_PROTO_OK);
     assert_int_equal(m.type, TA_MSG_PAM_RESP);
     assert_int_equal(m.u.pam_resp.status, TA_PAM_BAD_CREDENTIALS);
+    assert_int_equal(m.u.pam_resp.delay, 1);
     assert_string_equal(m.u.pam_resp.why, "bad");
     assert_string_equal(ta_msg_type_name(TA_MSG_PAM_REQ), "pam_req");
     assert_string_equal(ta_msg_type_name(TA_MSG_PAM_RESP), "pam_resp");

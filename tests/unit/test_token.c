@@ -5,6 +5,7 @@
  * being the only one its kid accepts. */
 #include "unit.h"
 #include "ta_jobject.h"
+#include "ta_user.h"
 
 #include <jansson.h>
 
@@ -993,8 +994,9 @@ static void test_token_refused_when_sub_is_missing(void **state)
 
 static void test_token_refused_when_sub_is_not_a_username(void **state)
 {
-    static const char *const bad[] = {"",        "a/b",    "../root",      "a:b",     "a b",
-                                      "al\tice", "-alice", "\xc3\xa1lice", "alice\n", "al\x7f"};
+    static const char *const bad[] = {"",         "a/b",    "../root",      "a:b",     "a b",
+                                      "al\tice",  "-alice", "\xc3\xa1lice", "alice\n", "al\x7f",
+                                      "o\"brien", "a\\b",   "a+b",          "host$",   "a~b"};
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1011,13 +1013,14 @@ static void test_token_refused_when_sub_is_not_a_string(void **state)
                         TA_TOKEN_BAD_SUBJECT);
 }
 
-static void test_token_refused_when_sub_is_over_256_bytes(void **state)
+/* The login name rule's length: 64 bytes. */
+static void test_token_refused_when_sub_is_over_64_bytes(void **state)
 {
-    char sub[TA_SUB_MAX + 2];
+    char sub[TA_LOGIN_NAME_MAX + 2];
 
     (void)state;
-    memset(sub, 'a', TA_SUB_MAX);
-    sub[TA_SUB_MAX] = '\0';
+    memset(sub, 'a', TA_LOGIN_NAME_MAX);
+    sub[TA_LOGIN_NAME_MAX] = '\0';
     assert_token_status(verify_claims(with(session_claims(), "sub", json_string(sub))),
                         TA_TOKEN_OK);
     strcat(sub, "a");
@@ -1719,12 +1722,13 @@ static void test_token_eddsa_signature_changed_or_noncanonical_refused(void **st
 
 /* Every claim string goes through our own writer: quotes, backslashes, control characters
  * and UTF-8 come back exactly, with either algorithm, and the exact JSON path (the one the
- * helper has without jansson) reads them. */
+ * helper has without jansson) reads them. (A sub keeps the login name rule, so the issuer and
+ * the scope carry what needs escaping.) */
 static void test_token_issued_claims_with_escapes_and_utf8_round_trip(void **state)
 {
     static const char issuer[] = "site \"A\" \\ \x01\x1f\x7f caf\xc3\xa9";
     ta_keyset *sets[2] = {mixed_keyset(TA_KEYS_PRIVATE), ut_keyset_one("k1", 1)};
-    ta_claims in = session_for("o\"brien\\x");
+    ta_claims in = session_for("o.brien@example.org");
     char *header = NULL, *payload = NULL;
     ta_jobject o;
 
@@ -1778,6 +1782,29 @@ static void test_token_issue_refuses_malformed_utf8(void **state)
     assert_token_status(ta_token_issue(ks, "bad\xff", &in, tok, sizeof(tok)), TA_TOKEN_INTERNAL);
     strcpy(in.scope, "/files/caf\xc3\xa9/");
     assert_token_status(ta_token_issue(ks, UT_ISSUER, &in, tok, sizeof(tok)), TA_TOKEN_OK);
+}
+
+/* No token is issued for a name outside the login name rule, whoever asks (the helper for a
+ * user database that spells an account so, the CLI). */
+static void test_token_issue_refuses_a_sub_outside_the_login_name_rule(void **state)
+{
+    static const char *const bad[] = {
+        "j\xc3\xbcrgen", "\xe7\x94\xa8\xe6\x88\xb7", "a b", "a+b", "-alice", ""};
+    ta_claims in = session_for("alice@EXAMPLE.ORG");
+    char long_name[TA_LOGIN_NAME_MAX + 2];
+
+    (void)state;
+    assert_token_status(ta_token_issue(ks, UT_ISSUER, &in, tok, sizeof(tok)), TA_TOKEN_OK);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        strcpy(in.sub, bad[i]);
+        if (ta_token_issue(ks, UT_ISSUER, &in, tok, sizeof(tok)) == TA_TOKEN_OK)
+            fail_msg("issued for \"%s\"", bad[i]);
+        assert_string_equal(tok, "");
+    }
+    memset(long_name, 'a', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    strcpy(in.sub, long_name);
+    assert_int_not_equal(ta_token_issue(ks, UT_ISSUER, &in, tok, sizeof(tok)), TA_TOKEN_OK);
 }
 
 /* --- ta_token_check_request: scope and method ------------------------------------------- */
@@ -2047,7 +2074,7 @@ int main(void)
         cmocka_unit_test(test_token_refused_when_sub_is_missing),
         cmocka_unit_test(test_token_refused_when_sub_is_not_a_username),
         cmocka_unit_test(test_token_refused_when_sub_is_not_a_string),
-        cmocka_unit_test(test_token_refused_when_sub_is_over_256_bytes),
+        cmocka_unit_test(test_token_refused_when_sub_is_over_64_bytes),
         cmocka_unit_test(test_token_refused_when_uid_is_negative),
         cmocka_unit_test(test_token_refused_when_uid_is_a_string),
         cmocka_unit_test(test_token_refused_when_uid_is_a_float),
@@ -2106,6 +2133,7 @@ int main(void)
         cmocka_unit_test(test_token_issued_claims_with_escapes_and_utf8_round_trip),
         cmocka_unit_test(test_token_issue_writes_exact_claims_json),
         cmocka_unit_test(test_token_issue_refuses_malformed_utf8),
+        cmocka_unit_test(test_token_issue_refuses_a_sub_outside_the_login_name_rule),
         cmocka_unit_test(test_request_url_token_allows_get_and_head_only),
         cmocka_unit_test(test_request_share_token_allows_get_and_head_only),
         cmocka_unit_test(test_request_session_token_has_no_scope_or_method_limit),
