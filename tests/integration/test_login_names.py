@@ -263,3 +263,28 @@ def test_failures_under_other_spellings_count_for_the_account(folding_server, al
     assert int(locked.header("Retry-After")) > 0
     assert logged(folding_server, mark, "TA00063: helper: login of AlIcE throttled")
     assert login("bob", bob.password, "127.0.0.14").status == 200
+
+
+def test_review2_case_variants_do_not_tell_a_known_account_from_an_unknown_name(folding_server,
+                                                                                 carol):
+    """Attack review 2 (user enumeration): the helper counts a known account's failures under
+    its canonical name, an unknown name's under the name as typed. Three wrong passwords under
+    three spellings of a name, from three addresses (the HTTP side counts each spelling and
+    each address apart), then a fourth spelling from a fourth address: for carol that is 429
+    (the helper's count of the account), for a name nobody has it is 401. The answer tells
+    whether the account exists. Expected: the same answer for both."""
+    port = folding_server.port
+
+    def login(name, source):
+        return raw_request(port, "POST", "/login", source=source, headers=[
+            ("Content-Type", "application/json")], body=(
+                '{"username":"%s","password":"wrong"}' % name).encode()).status
+
+    def probe(spellings, first_addr):
+        return [login(n, "127.0.0.%d" % (first_addr + i)) for i, n in enumerate(spellings)]
+
+    known = probe(["CAROL", "Carol", "cAROL", "CaRoL"], 20)
+    unknown = probe(["NOSUCHR2", "Nosuchr2", "nOSUCHR2", "NoSuChR2"], 30)
+    assert known[:3] == unknown[:3] == [401] * 3, (known, unknown)
+    assert known[3] == unknown[3], ("carol exists: %d, nosuchr2 does not: %d"
+                                    % (known[3], unknown[3]))
