@@ -119,6 +119,10 @@ static int make_tree(void)
     TRY(link_of(BOB, "../../", "alice/shared/up") == 0);
     TRY(link_of(BOB, "../.hidden/x", "alice/shared/h") == 0);
     TRY(link_of(BOB, ".inner/x", "alice/shared/dd") == 0);
+    /* review2: bob swaps a folder alice shared (shared/team/, his or hers: shared/ has no
+     * sticky bit) for a link to the directory above shared/ */
+    TRY(link_of(BOB, "..", "alice/shared/team") == 0);
+    TRY(link_of(BOB, "../..", "alice/shared/deep") == 0);
 
     TRY(dir_as("alice/.www", 0755, ALICE) == 0);
     TRY(file_of_alice("alice/.www/f.txt", "f\n", 0644) == 0);
@@ -500,6 +504,21 @@ static void test_scope_visible_below(void **state)
     assert_false(ta_confine_visible_below("/a", NULL));
 }
 
+/* review2: a share link of shared/team/ must serve nothing outside alice/shared/team/, even
+ * when bob (who may write into shared/) replaced team/ by a link "team -> ..": the scope's
+ * own directory is resolved with symlinks followed anywhere below subdir, so the link's
+ * target (alice's home) becomes the scope and her private.txt is served with her
+ * credentials. The walk refuses every link, so it holds there. */
+static void test_review2_scope_that_is_a_planted_link_refused(void **state)
+{
+    ta_confine_policy p = policy(state, 0);
+
+    expect(&p, "shared/team", "private.txt", TA_CONFINE_FORBIDDEN);
+    expect(&p, "shared/team", "shared/ok.txt", TA_CONFINE_FORBIDDEN);
+    expect(&p, "shared/team", "", TA_CONFINE_FORBIDDEN); /* its listing: all of alice's home */
+    expect(&p, "shared/deep", "", TA_CONFINE_FORBIDDEN); /* -> ../.. leaves subdir: refused */
+}
+
 #define VIA(f, how, v)                                                                             \
     {                                                                                              \
         .name = #f " (" how ")", .test_func = f, .setup_func = test_setup,                         \
@@ -522,6 +541,7 @@ int main(void)
         BOTH(test_scope_subdir_below_a_dot_directory),
         VIA(test_scope_without_proc_links_fail_closed, "openat2", via_openat2),
         cmocka_unit_test(test_scope_visible_below),
+        BOTH(test_review2_scope_that_is_a_planted_link_refused),
     };
 
     return cmocka_run_group_tests_name("confine_scope", tests, group_setup, group_teardown);
