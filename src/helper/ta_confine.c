@@ -591,6 +591,28 @@ static ta_confine_status check_resolved(int root, int fd)
 
 /* Below root (subdir's descriptor): the scope's directory, rel beneath it with flags, and the
  * hidden rule on the result. */
+/* The scope's own directory below root, through real directories only: a link anywhere on
+ * its way (a group member who swapped a shared folder, or a folder of the link's scope, for
+ * "team -> ..") would move the whole scope elsewhere in the subdir. Links inside the scope are
+ * followed as usual, beneath it. The walk follows no link at all. */
+static ta_confine_status open_scope_dir(int root, const char *scope, resolution *rs, int *out)
+{
+#ifdef HAVE_OPENAT2
+    if (rs->use_openat2) {
+        int fd = openat2_beneath(root, scope, DIR_FLAGS, RESOLVE_NO_SYMLINKS);
+
+        if (fd >= 0) {
+            *out = fd;
+            return TA_CONFINE_OK;
+        }
+        if (errno != ENOSYS)
+            return from_errno(errno); /* ELOOP: a link on the way */
+        rs->use_openat2 = 0;
+    }
+#endif
+    return walk(root, scope, DIR_FLAGS, out);
+}
+
 static ta_confine_status open_in_scope(int root, const char *scope, const char *rel, int flags,
                                        resolution *rs, int *out)
 {
@@ -598,7 +620,7 @@ static ta_confine_status open_in_scope(int root, const char *scope, const char *
     ta_confine_status r = TA_CONFINE_OK;
 
     if (scope[0] != '\0')
-        r = open_below(root, scope, DIR_FLAGS, rs, 1, &scope_fd);
+        r = open_scope_dir(root, scope, rs, &scope_fd);
     if (r == TA_CONFINE_OK)
         r = open_below(scope_fd, rel, flags, rs, 1, &fd);
     if (scope_fd != root)

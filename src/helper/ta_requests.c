@@ -152,12 +152,18 @@ static ta_throttle_policy throttle_policy(const ta_hconf *conf, const char *serv
 }
 
 /* The name the failure count is kept under: the account's own spelling where the user database
- * knows it (with a case-insensitive one, "ALICE" and "alice" are one account), else as typed. */
+ * knows it (with a case-insensitive one, "ALICE" and "alice" are one account), else as typed;
+ * in ASCII lower case either way, so that the spellings of an unknown name share one count as
+ * those of an account do (else a 429 for the fourth spelling would tell an account from a
+ * name nobody has). */
 static void count_name(const char *typed, char *out, size_t cap)
 {
     ta_user u;
 
     snprintf(out, cap, "%s", ta_user_lookup(typed, &u) == TA_USER_OK ? u.name : typed);
+    for (char *p = out; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
 }
 
 /* PAM through the broker, for the server's own PAM service; the attempt was counted as a
@@ -173,6 +179,11 @@ static int check_password(const ta_helper_ctx *ctx, const ta_hserver *srv, const
 
     ta_hlog_limited(TA_HLOG_AUTH, TA_LOG_DEBUG, "TA00061: helper: auth %s (service %s): %s (%s)",
                     m->u.auth_req.user, srv->pam_service, ta_pam_status_name(st), why);
+    /* Whether a refusal waits is the service's, not this run's: a stack that refuses an
+     * unknown name in a requisite module before pam_unix asks for no delay in that run, and
+     * would tell it from a wrong password by its speed. Only a stack whose own file says
+     * nodelay answers at once (ta_pamconf.h). */
+    *delay = !srv->nodelay;
     switch (st) {
     case TA_PAM_OK:
         ta_hthrottle_clear(srv->pam_service, account, now_s());

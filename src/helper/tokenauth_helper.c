@@ -11,6 +11,7 @@
  * keys, attach the ledger; then the file side drops every privilege it does not need and
  * serves. */
 #include "ta_broker.h"
+#include "ta_pamconf.h"
 #include "ta_confine.h"
 #include "ta_hconf.h"
 #include "ta_helper.h"
@@ -35,6 +36,7 @@
 #define FD_CONFIG 4
 #define FD_LEDGER 5
 #define MAX_SERVICES 64
+#define PAM_DIR "/etc/pam.d" /* where libpam reads service files */
 
 /* Everything the configuration descriptor holds, NUL-free, at most TA_HCONF_MAX bytes. */
 static char *read_config(size_t *len)
@@ -179,6 +181,8 @@ int main(void)
     if (ta_hthrottle_init() != 0 || load_keys(conf) != 0 ||
         attach_ledger(conf, &hc.ctx.ledger) != 0)
         return 1;
+    for (size_t i = 0; i < conf->nservers; i++) /* read while the file system is all there */
+        conf->servers[i].nodelay = ta_pam_service_nodelay(PAM_DIR, conf->servers[i].pam_service);
     if (lock_down() != 0)
         return 1;
     hc.ctx.conf = conf;

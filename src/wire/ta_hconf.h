@@ -40,6 +40,7 @@ typedef struct {
     unsigned long min_uid; /* TokenAuthMinUID: no login, no token honoured below it */
     ta_hsettings defaults; /* every flag set */
     ta_keyset *keys;       /* loaded by the helper after parsing; NULL until then */
+    int nodelay; /* set by the helper: the PAM service's own file says nodelay (ta_pamconf.h) */
 } ta_hserver;
 
 typedef struct {

@@ -225,9 +225,13 @@ void ta_helper_auth(int timeout_ms, unsigned server, const char *path, const cha
         snprintf(err, errlen, "out of memory");
         return;
     }
+    /* A password (or path) the protocol cannot carry is no password of anyone's: the helper
+     * is asked with an empty one instead, so that the refusal comes at the failure delay like
+     * every other (answered here at once, it would be told from them by its speed). */
     if (encode_auth(id, server, path, user, user_len, password, password_len, rhost, req,
-                    sizeof(req), &rlen) != 0) {
-        snprintf(err, errlen, "user name or password outside the protocol's limits");
+                    sizeof(req), &rlen) != 0 &&
+        encode_auth(id, server, "/", user, user_len, "", 0, rhost, req, sizeof(req), &rlen) != 0) {
+        snprintf(err, errlen, "user name outside the protocol's limits");
         out->result = TA_AUTH_BAD_CREDENTIALS;
     }
     else if (exchange(timeout_ms, req, rlen, ans, sizeof(ans), &alen, &fd, err, errlen) == 0) {

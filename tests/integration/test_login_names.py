@@ -265,9 +265,9 @@ def test_failures_under_other_spellings_count_for_the_account(folding_server, al
     assert login("bob", bob.password, "127.0.0.14").status == 200
 
 
-def test_review2_case_variants_do_not_tell_a_known_account_from_an_unknown_name(folding_server,
+def test_case_variants_do_not_tell_a_known_account_from_an_unknown_name(folding_server,
                                                                                  carol):
-    """Attack review 2 (user enumeration): the helper counts a known account's failures under
+    """User enumeration (found by an attack review): the helper counts a known account's failures under
     its canonical name, an unknown name's under the name as typed. Three wrong passwords under
     three spellings of a name, from three addresses (the HTTP side counts each spelling and
     each address apart), then a fourth spelling from a fourth address: for carol that is 429

@@ -1,15 +1,15 @@
-"""Attack review 2: the failure delay follows each attempt's own PAM run (PAM_RESP's delay byte
-is 0 when no module asked for a delay in that run), so a stack that refuses some names before
-the module that asks for the delay answers those at once.
+"""The failure delay is the PAM service's, not one attempt's (found by an attack review): a run
+that a requisite module ends before the module that asks for the delay asks for none (PAM_RESP's
+delay byte 0), and answering it at once would tell an unknown user from a wrong password.
 
 A common way to restrict who may log in to a site is a requisite check in front of the
 password module, e.g. "auth requisite pam_succeed_if.so quiet uid >= N" (or "user ingroup web",
 pam_listfile, pam_faillock preauth for a locked account). pam_succeed_if refuses an unknown
 user without calling pam_fail_delay, pam_unix is never reached, libpam calls our
 PAM_FAIL_DELAY function with 0 us, the broker reports delay 0 and the helper answers the
-401 at once; a known account with a wrong password waits 1-3 s. The clock tells an unknown user
-from a wrong password (SPEC §4). Expected: both wait the failure delay, since the stack does
-ask for a delay (pam_unix without nodelay) on the path of a real account."""
+401 at once, while a known account with a wrong password waits 1-3 s: the clock would tell an
+unknown user from a wrong password (SPEC §4). Both wait, since the service's own file does not
+say nodelay."""
 
 import threading
 import time

@@ -1,13 +1,14 @@
-"""Attack review 2: a share link of a folder must never serve anything outside that folder,
-also when the folder itself is replaced by a symlink.
+"""A share link of a folder never serves anything outside that folder, also when the folder
+itself is replaced by a symlink (found by an attack review).
 
 alice publishes her home at /files (TokenAuthHome .); shared2/ is group-writable for bob's
 group (2775, no sticky bit, as in test_share_scope.py). alice makes a share link of her folder
 shared2/team/. bob, who may rename entries of shared2/, moves team/ away and leaves a link
 team -> .. in its place. The link stays below ~alice (so RESOLVE_BENEATH below the subdir lets
 it through), and the helper resolves the scope's directory with symlinks followed: the share
-link of shared2/team/ then serves alice's whole home, private.txt included, with her own
-credentials. Expected: refused (403/404), as a link inside the folder pointing out is."""
+link of shared2/team/ would then serve alice's whole home, private.txt included, with her own
+credentials. The helper reaches the scope's directory through real directories only: refused
+(403/404), as a link inside the folder pointing out is."""
 
 import os
 import shutil
