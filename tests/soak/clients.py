@@ -38,7 +38,7 @@ READ_TIMEOUT = 30          # a request with no answer by then hung: always a fin
 # whichever is longer, plus a margin for a loaded machine. A later answer is a wait that the
 # module did not bound.
 RESTART_STALL = 7
-MARGIN = 4
+MARGIN = 5
 MODULE_WAIT = {"file": 10, "range": 10, "url-token": 10, "share": 10, "share-scope": 10,
                "listing": 10, "foreign": 10, "login": 20, "login-bad": 20, "mint": 5}
 BOUNDS = {k: max(v, RESTART_STALL) + MARGIN for k, v in MODULE_WAIT.items()}
@@ -202,8 +202,9 @@ class Client(threading.Thread):
             self.http.close()
         t1 = t0 + time.monotonic() - m0
         outcome, note = self.verdict(kind, expect, r, err, check, t1 - t0)
-        note = " ".join(x for x in (label, "%s %s via %s:" % (method, path[:60], source)
-                                    if token else "%s %s:" % (method, path[:60]), why or note)
+        shown = path.split("?token=")[0] + ("?token=..." if "?token=" in path else "")
+        note = " ".join(x for x in (label, "%s %s via %s:" % (method, shown[:80], source)
+                                    if token else "%s %s:" % (method, shown[:80]), why or note)
                         if x)
         self.s.results.record(Answer(kind, t0, t1, r.status_code if r is not None else err,
                                      note), outcome)

@@ -188,11 +188,12 @@ class Run:
         self.explain_refused()
 
     def explain_refused(self):
-        """Name the helper's refusal as the cause of an unexplained 503 it coincides with."""
+        """Name the helper's refusal as the cause of an unexplained 503 it coincides with (the
+        helper logs one refusal line a second at most: a line covers the second after it)."""
         times = [t for t in map(logjudge.line_time, self.refusals) if t is not None]
         r = self.results
         for i, a in enumerate(r.unexpected):
-            if a.status == 503 and any(a.t0 - 0.5 <= t <= a.t1 + 0.5 for t in times):
+            if a.status == 503 and any(a.t0 - 1.0 <= t <= a.t1 + 0.5 for t in times):
                 r.unexpected[i] = outcomes.Answer(a.kind, a.t0, a.t1, a.status, a.note +
                                                   " (the helper refused the child: TA00068)")
 
