@@ -33,6 +33,9 @@ APLOG_USE_MODULE(tokenauth);
 #define HUB_RETAINED "mod_tokenauth-hub"
 #define HELPER_MIN_CLIENTS 64
 #define HELPER_SPARE_CLIENTS 64 /* logins and mints, which take a connection of their own */
+/* A worker thread may hold two connections at once: the one it keeps for file requests, and
+ * a login's or mint's own (or the probe of a helper slow to answer a file request). */
+#define HELPER_CONNS_PER_THREAD 2
 #define HELPER_SPARE_PER_CHILD 8
 #define HELPER_MIN_PER_CHILD 16
 /* longer than the helper's own drain, so that a login in progress is not cut short */
@@ -157,9 +160,10 @@ static void client_limits(unsigned *max, unsigned *per_peer)
         daemons = 16;
     if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1)
         threads = 1;
-    n = (unsigned long)daemons * (unsigned long)threads + HELPER_SPARE_CLIENTS;
+    n = (unsigned long)daemons * (unsigned long)threads * HELPER_CONNS_PER_THREAD +
+        HELPER_SPARE_CLIENTS;
     *max = n < HELPER_MIN_CLIENTS ? HELPER_MIN_CLIENTS : n > 65536 ? 65536 : (unsigned)n;
-    n = (unsigned long)threads + HELPER_SPARE_PER_CHILD;
+    n = (unsigned long)threads * HELPER_CONNS_PER_THREAD + HELPER_SPARE_PER_CHILD;
     *per_peer = n < HELPER_MIN_PER_CHILD ? HELPER_MIN_PER_CHILD : n > 65536 ? 65536 : (unsigned)n;
 }
 
