@@ -392,7 +392,7 @@ class Client(threading.Thread):
             self.op_mint(u, "url")
             if not self.url_tokens[u.name]:
                 return
-        token = self.rng.choice(self.url_tokens[u.name])
+        token, _ = self.rng.choice(self.url_tokens[u.name])
         path = self.rng.choice(sorted(u.files))
         self.call("url-token", OK, "GET", path, token, "query",
                   check=self.check_file(u, path, u.files[path]))
@@ -442,7 +442,7 @@ class Client(threading.Thread):
         minted = r.json()["token"]
         if kind == "url":
             keep = self.url_tokens[u.name]
-            keep.append(minted)
+            keep.append((minted, token))   # it dies with the session that minted it
             del keep[:-URL_TOKENS_KEPT]
         else:
             keep = self.shares[u.name]
@@ -459,7 +459,13 @@ class Client(threading.Thread):
         outcome, r = self.call("logout", OK, "POST", LOGOUT_PATH, token,
                                headers={"Accept": "application/json"})
         if outcome == OK:
-            self.s.revoked.add(u.name, token, time.time())
+            now = time.time()
+            self.s.revoked.add(u.name, token, now)
+            # the url tokens that session minted end with it (their sid names it); shares stay
+            keep = self.url_tokens[u.name]
+            for minted, session in [t for t in keep if t[1] == token]:
+                self.s.revoked.add(u.name, minted, now)
+            keep[:] = [t for t in keep if t[1] != token]
         # any other answer: the token may or may not be revoked; it is used no more
 
     # --- operations that must be refused -------------------------------------------------------
@@ -513,7 +519,7 @@ class Client(threading.Thread):
         elif pick < 0.3:     # a url token may neither mint nor log out
             u = self.pick_user()
             if self.url_tokens[u.name]:
-                token = self.rng.choice(self.url_tokens[u.name])
+                token, _ = self.rng.choice(self.url_tokens[u.name])
                 path = self.rng.choice((MINT_PATH, LOGOUT_PATH))
                 self.call("bad", REFUSED, "POST", path, token, json={"path": HOME_PREFIX})
         else:

@@ -20,7 +20,7 @@ from taharness import errorlog
 # What the module and mod_socache_redis say when the helper or redis is away.
 CHAOS_LINES = [re.compile(p) for p in (
     r"AH03\d{3}", r"scache_rd", r"TA00016: TokenAuthCache", r"TA00034: cannot check revocations",
-    r"TA00022: login of ", r"TA00031: logout of ", r"TA00040: home file for ",
+    r"TA00022: login of ", r"TA00031: logout of ", r"TA00040: home (file|listing) for ",
     r"TA00051: cannot mint ",
     # a PAM child gives up on a helper frozen in mid-login (its request or answer overdue)
     r"TA00062: helper: PAM unavailable for service",
