@@ -9,7 +9,7 @@ int ta_local_path_valid(const char *s)
 {
     size_t n = strlen(s);
 
-    if (n == 0 || n > RETURN_MAX || s[0] != '/' || s[1] == '/')
+    if (n == 0 || n > RETURN_MAX || s[0] != '/' || memmem(s, strcspn(s, "?#"), "//", 2) != NULL)
         return 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];

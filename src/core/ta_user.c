@@ -118,14 +118,17 @@ static int uid_min_line(const char *line, unsigned long *out)
 
 unsigned long ta_uid_min_default(const char *login_defs)
 {
-    char line[512];
+    char *line = NULL;
+    size_t cap = 0;
     unsigned long v = TA_UID_MIN_FALLBACK;
     FILE *f = fopen(login_defs ? login_defs : "/etc/login.defs", "re");
 
     if (f == NULL)
         return v;
-    while (fgets(line, sizeof(line), f) != NULL)
+    /* whole lines, however long: the tail of a long comment must not read as a line of its own */
+    while (getline(&line, &cap, f) != -1)
         uid_min_line(line, &v);
+    free(line);
     fclose(f);
     return v;
 }

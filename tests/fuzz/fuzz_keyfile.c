@@ -6,10 +6,14 @@
  * distinct and found again by ta_keyset_find. PRIVATE and PUBLIC parses agree on the status,
  * the message, the KIDs and each key's algorithm and public key. Every key verifies what it
  * signs, deterministically (HMAC and Ed25519 both are); a PUBLIC EdDSA key cannot sign, and
- * verifies what its PRIVATE twin signed. The JWKS of either set is the same and fits
- * ta_jwks_size exactly. (Signatures of different keys are not compared: two KIDs may share a
+ * verifies what its PRIVATE twin signed. The JWKS of either set is the same, fits ta_jwks_size
+ * exactly (one byte less is refused), and is, as jansson reads it, {"keys":[...]} with one entry
+ * per EdDSA key in file order and nothing else: exactly kty OKP, crv Ed25519, x the key's public
+ * key in base64url, its kid, alg EdDSA and use sig; an HS256 key, whose secret is all there is to
+ * it, never appears. (Signatures of different keys are not compared: two KIDs may share a
  * secret.) */
 #include "fuzz.h"
+#include "ta_b64.h"
 #include "ta_jwks.h"
 #include "ta_keys.h"
 
@@ -17,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #define ERRLEN 128
 
@@ -65,9 +71,47 @@ static char *jwks_of(const ta_keyset *ks)
     char *buf = malloc(cap);
 
     CHECK(buf != NULL);
+    CHECK(ta_jwks_write(ks, buf, cap - 1, &len) == -1);
     CHECK(ta_jwks_write(ks, buf, cap, &len) == 0);
     CHECK(len + 1 == cap && strlen(buf) == len);
     return buf;
+}
+
+/* 1 when member key of o is the string want. */
+static int member_is(json_t *o, const char *key, const char *want)
+{
+    json_t *v = json_object_get(o, key);
+
+    return json_is_string(v) && strcmp(json_string_value(v), want) == 0;
+}
+
+/* The JWKS holds exactly the EdDSA keys of ks, in order, and nothing more. */
+static void check_jwks_content(const ta_keyset *ks, const char *text)
+{
+    json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, NULL), *arr;
+    size_t e = 0;
+
+    CHECK(json_is_object(doc) && json_object_size(doc) == 1);
+    arr = json_object_get(doc, "keys");
+    CHECK(json_is_array(arr));
+    for (size_t i = 0; i < ta_keyset_count(ks); i++) {
+        const ta_key *k = ta_keyset_at(ks, i);
+        unsigned char pub[TA_ED25519_PUB_LEN];
+        char x[TA_B64URL_BUFSIZE(TA_ED25519_PUB_LEN)];
+        json_t *jwk;
+
+        if (ta_key_alg(k) != TA_ALG_EDDSA)
+            continue;
+        CHECK(ta_key_public(k, pub) == 0);
+        ta_b64url_encode(pub, sizeof(pub), x);
+        jwk = json_array_get(arr, e++);
+        CHECK(json_is_object(jwk) && json_object_size(jwk) == 6);
+        CHECK(member_is(jwk, "kty", "OKP") && member_is(jwk, "crv", "Ed25519"));
+        CHECK(member_is(jwk, "x", x) && member_is(jwk, "kid", ta_key_kid(k)));
+        CHECK(member_is(jwk, "alg", "EdDSA") && member_is(jwk, "use", "sig"));
+    }
+    CHECK(json_array_size(arr) == e);
+    json_decref(doc);
 }
 
 static void check_keysets(const ta_keyset *ks, const ta_keyset *pub)
@@ -92,6 +136,7 @@ static void check_keysets(const ta_keyset *ks, const ta_keyset *pub)
     a = jwks_of(ks);
     b = jwks_of(pub);
     CHECK(strcmp(a, b) == 0);
+    check_jwks_content(ks, a);
     free(a);
     free(b);
 }

@@ -21,17 +21,27 @@
  * ta_token_issue, whose payload the exact JSON path (the helper's, without jansson) reads; the
  * key set as the helper loads it (PRIVATE) and as Apache does (PUBLIC) give the same answer;
  * Apache's cannot issue; a properly signed token is never refused for its shape, header, key
- * or signature; decode_unverified returns exactly what was encoded. */
+ * or signature; decode_unverified returns exactly what was encoded. An accepted token's sid is
+ * empty or the jti of a session, on a url token only, and survives the round trip. The verified-
+ * token cache gives back exactly the claims put in (when they fit its text room) and nothing for
+ * an earlier clock, another issuer or another key set. ta_token_names_our_key, which decides
+ * whether a token is ours and is stripped from the request, agrees with a restatement (three
+ * non-empty parts, at most TA_TOKEN_MAX_LEN bytes, a strict base64url header that jansson reads
+ * as an object with unique keys whose "kid" is a string naming one of our keys) for both key
+ * sets, and says 1 for every token whose header verify accepted. */
 #include "ta_b64.h"
 #include "fuzz.h"
 #include "ta_jobject.h"
 #include "ta_keys.h"
 #include "ta_token.h"
+#include "ta_tokencache.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #define ISSUER "tokenauth"
 #define NOW 1700000000LL
@@ -136,6 +146,7 @@ static void check_accepted(const ta_claims *c, const ta_key *signer)
         CHECK(c->scope[0] == '\0');
     else
         CHECK(ta_scope_valid(c->scope));
+    CHECK(c->sid[0] == '\0' || (c->kind == TA_KIND_URL && ta_jti_valid(c->sid)));
     CHECK(ta_keyset_find(keys, c->kid, strlen(c->kid)) != NULL);
     if (signer)
         CHECK(strcmp(c->kid, ta_key_kid(signer)) == 0);
@@ -173,7 +184,71 @@ static void check_round_trip(const ta_claims *c)
     CHECK(strcmp(again.sub, c->sub) == 0 && again.uid == c->uid);
     CHECK(again.iat == c->iat && again.exp == c->exp && again.kind == c->kind);
     CHECK(strcmp(again.jti, c->jti) == 0 && strcmp(again.scope, c->scope) == 0);
+    CHECK(strcmp(again.sid, c->sid) == 0);
     check_exact_path_reads(tok);
+}
+
+/* The cache gives back what verify said, for this key set, issuer and clock only. */
+static void check_cache(const char *tok, size_t len, const ta_claims *c)
+{
+    size_t text =
+        strlen(c->kid) + strlen(c->sub) + strlen(c->jti) + strlen(c->scope) + strlen(c->sid);
+    ta_claims got;
+    int hit;
+
+    ta_tokencache_put(keys, ISSUER, tok, len, NOW, c);
+    memset(&got, 0, sizeof(got));
+    hit = ta_tokencache_get(keys, ISSUER, tok, len, NOW, &got);
+    CHECK(hit == (text <= TA_TOKENCACHE_TEXT_MAX));
+    if (hit) {
+        CHECK(strcmp(got.kid, c->kid) == 0 && strcmp(got.sub, c->sub) == 0);
+        CHECK(strcmp(got.jti, c->jti) == 0 && strcmp(got.scope, c->scope) == 0);
+        CHECK(strcmp(got.sid, c->sid) == 0 && got.kind == c->kind && got.uid == c->uid);
+        CHECK(got.iat == c->iat && got.exp == c->exp);
+    }
+    CHECK(ta_tokencache_get(keys, ISSUER, tok, len, NOW - 1, &got) == 0);
+    CHECK(ta_tokencache_get(keys, "another-issuer", tok, len, NOW, &got) == 0);
+    CHECK(ta_tokencache_get(pub, ISSUER, tok, len, NOW, &got) == 0);
+}
+
+/* ta_token_names_our_key, restated: the shape, a strict header, jansson's object, our kid. */
+static int names_our_key_restated(const char *tok, size_t len)
+{
+    const char *d1 = memchr(tok, '.', len), *d2;
+    unsigned char hdr[TA_TOKEN_MAX_LEN];
+    size_t hlen = 0;
+    json_t *o, *kid;
+    int ours;
+
+    if (len > TA_TOKEN_MAX_LEN || d1 == NULL)
+        return 0;
+    d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - tok));
+    if (d2 == NULL || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - tok)) || d1 == tok ||
+        d2 == d1 + 1 || d2 + 1 == tok + len)
+        return 0;
+    if (ta_b64url_decode(tok, (size_t)(d1 - tok), hdr, sizeof(hdr), &hlen) != 0)
+        return 0;
+    o = json_loadb((const char *)hdr, hlen, JSON_REJECT_DUPLICATES, NULL);
+    kid = json_is_object(o) && json_object_size(o) <= TA_JOBJECT_MAX ? json_object_get(o, "kid")
+                                                                     : NULL;
+    ours = json_is_string(kid) &&
+           ta_keyset_find(keys, json_string_value(kid), json_string_length(kid)) != NULL;
+    json_decref(o);
+    return ours;
+}
+
+/* Whether the token is ours, by both key sets, against the restatement and verify's status. */
+static void check_names_our_key(const char *tok, size_t len, ta_token_status st)
+{
+    int ours = ta_token_names_our_key(keys, tok, len);
+
+    CHECK(ours == 0 || ours == 1);
+    CHECK(ta_token_names_our_key(pub, tok, len) == ours);
+    CHECK(ours == names_our_key_restated(tok, len));
+    if (st == TA_TOKEN_OK || st == TA_TOKEN_BAD_MAC || st >= TA_TOKEN_BAD_PAYLOAD)
+        CHECK(ours == 1); /* the header named one of our keys */
+    if (st == TA_TOKEN_TOO_LONG || st == TA_TOKEN_MALFORMED || st == TA_TOKEN_UNKNOWN_KID)
+        CHECK(ours == 0);
 }
 
 /* Verify tok[0..len) from a heap copy of exactly len bytes, so any over-read is caught; the
@@ -193,9 +268,11 @@ static ta_token_status verify(const char *tok, size_t len, const ta_key *signer)
     CHECK(memcmp(&c, &cp, sizeof(c)) == 0);
     CHECK(st < TA_TOKEN_REPEATED && st != TA_TOKEN_NO_SIGNING_KEY); /* token-level statuses */
     CHECK(strcmp(ta_token_status_name(st), "unknown") != 0);
+    check_names_our_key(copy, len, st);
     if (st == TA_TOKEN_OK) {
         check_accepted(&c, signer);
         check_round_trip(&c);
+        check_cache(copy, len, &c);
     }
     else {
         CHECK(all_zero(&c, sizeof(c)));

@@ -46,6 +46,17 @@ static void test_return_leading_dot_segments_refused(void **state)
     assert_true(ta_local_path_valid("/files/../x")); /* Apache normalises its own paths */
 }
 
+/* "/a/..//evil.example" is "//evil.example" to whoever removes its dot-segments (found by
+ * fuzz_redirect); a query may still carry "//" (a URL as a parameter). */
+static void test_return_double_slash_in_path_refused(void **state)
+{
+    (void)state;
+    assert_false(ta_local_path_valid("/f/..//evil.example"));
+    assert_false(ta_local_path_valid("/a//b"));
+    assert_true(ta_local_path_valid("/search?u=https://example.org/"));
+    assert_true(ta_local_path_valid("/a#//b"));
+}
+
 static void test_return_longer_than_2048_bytes_refused(void **state)
 {
     char s[2050];
@@ -68,6 +79,7 @@ int main(void)
         cmocka_unit_test(test_return_backslash_refused),
         cmocka_unit_test(test_return_control_characters_and_spaces_refused),
         cmocka_unit_test(test_return_leading_dot_segments_refused),
+        cmocka_unit_test(test_return_double_slash_in_path_refused),
         cmocka_unit_test(test_return_longer_than_2048_bytes_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
