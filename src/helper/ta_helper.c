@@ -318,6 +318,7 @@ static void *serve_connection(void *arg)
 {
     connection *cn = arg;
     server *srv = cn->srv;
+    long pid = cn->pid;
     struct timeval tv = {IO_TIMEOUT_SECONDS, 0};
 
     /* without the timeouts a stalled client would hold its slot for ever: serve none then */
@@ -326,8 +327,12 @@ static void *serve_connection(void *arg)
         serve_frames(cn);
     close(cn->fd);
     free(cn->scratch.list_out);
-    release(srv, cn->pid);
     free(cn);
+    /* this thread's OpenSSL state (its random generators) goes now, not in a destructor after
+     * release: once the last connection is released the helper may exit, and must leave
+     * nothing behind */
+    OPENSSL_thread_stop();
+    release(srv, pid);
     return NULL;
 }
 

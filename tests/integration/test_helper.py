@@ -517,7 +517,10 @@ def test_graceful_restart_replaces_the_helper(harness, srv, alice):
     old = the_helper(srv)
     below = helperproc.descendants(old.pid)     # its PAM process
     srv.graceful()
-    helpers = helperproc.helpers_of(srv)
+    # the new helper may take a moment to appear on a loaded machine
+    assert wait_until(lambda: [h for h in helperproc.helpers_of(srv)
+                               if h.pid != old.pid and h.state != "Z"], RESTART_WITHIN)
+    helpers = [h for h in helperproc.helpers_of(srv) if h.state != "Z"]
     assert len(helpers) == 1 and helpers[0].pid != old.pid, (old, helpers)
     for p in [old] + below:
         assert wait_until(lambda: helperproc.proc_info(p.pid) is None, 5), \
