@@ -9,7 +9,7 @@
 #include <jansson.h>
 #endif
 
-#define FAST_MAX_DIGITS 15 /* below 2^53 and far below LLONG_MAX */
+#define FAST_MAX_DIGITS 16 /* every time up to 2^53 (16 digits), far below LLONG_MAX */
 
 size_t ta_utf8_seq(const unsigned char *p, size_t left)
 {

@@ -1129,7 +1129,7 @@ static void test_token_refused_when_time_is_not_a_number(void **state)
     assert_token_status(verify_claims_raw("iat", "{\"t\":1699999990}"), TA_TOKEN_BAD_TIME);
 }
 
-/* Long integers are read exactly too (16 digits and more leave the short-number path). */
+/* Long integers are read exactly too (16 digits, up to 2^53, on the short-number path). */
 static void test_token_accepted_with_16_digit_exp(void **state)
 {
     (void)state;
