@@ -15,6 +15,7 @@
 #include "ta_config.h"
 #include "ta_handlers.h"
 #include "ta_helperctl.h"
+#include "ta_homecache.h"
 #include "ta_usercache.h"
 
 /* Refuse to start without keys: every part of the module needs them, and finding out at the
@@ -89,6 +90,7 @@ static void ta_child_init(apr_pool_t *pchild, server_rec *s)
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "TA00006: cannot create the user cache");
     ta_cache_child_init(pchild, s);
+    ta_homecache_child_init(pchild, s);
 }
 
 static void ta_register_hooks(apr_pool_t *p)
@@ -101,6 +103,10 @@ static void ta_register_hooks(apr_pool_t *p)
     /* our cookie and bearer token leave the headers before any other module sees them */
     ap_hook_post_read_request(ta_strip_credentials, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_fixups(ta_strip_restore, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    /* TokenAuthHome locations: no document-root walk for their URLs (Alias, Redirect and
+     * RewriteRule translate first) */
+    ap_hook_translate_name(ta_home_translate, NULL, NULL, APR_HOOK_LAST);
+    ap_hook_map_to_storage(ta_home_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     /* TokenAuthHome locations: their requests are ours, typed by their own names */
     ap_hook_fixups(ta_home_fixups, NULL, NULL, APR_HOOK_MIDDLE);
     /* take the token out of the query early, before authentication and before any logger */
@@ -118,6 +124,8 @@ static void ta_register_hooks(apr_pool_t *p)
     ap_hook_handler(ta_whoami_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ta_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ta_home_handler, NULL, NULL, APR_HOOK_FIRST);
+    /* before any handler: no cached descriptor of a user's is open while code not ours runs */
+    ap_hook_handler(ta_homecache_guard, NULL, NULL, APR_HOOK_REALLY_FIRST - 10);
     /* scrub requests that failed before header_parser, before mod_log_config writes them */
     ap_hook_log_transaction(ta_redact_for_log, NULL, NULL, APR_HOOK_REALLY_FIRST);
 }

@@ -69,6 +69,7 @@ void *ta_create_dir_conf(apr_pool_t *p, char *dir)
     c->url_ttl_max = TA_DEFAULT_URL_TTL_MAX;
     c->redact = 1;
     c->owner_only = 1;
+    c->home_cache = TA_DEFAULT_HOME_CACHE;
     return c;
 }
 
@@ -97,6 +98,8 @@ void *ta_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->owner_only_set = add->owner_only_set || base->owner_only_set;
     c->allow_hidden = add->hidden_set ? add->allow_hidden : base->allow_hidden;
     c->hidden_set = add->hidden_set || base->hidden_set;
+    c->home_cache = add->home_cache_set ? add->home_cache : base->home_cache;
+    c->home_cache_set = add->home_cache_set || base->home_cache_set;
     return c;
 }
 
@@ -523,6 +526,23 @@ static const char *set_hidden(cmd_parms *cmd, void *dcv, const char *arg)
     return NULL;
 }
 
+/* TokenAuthHomeCache seconds: 0 (off) to a minute; a permission change waits at most this. */
+static const char *set_home_cache(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    ta_dir_conf *dc = dcv;
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < 0 || v > TA_HOME_CACHE_LIMIT)
+        return cfg_error(cmd, "\"%s\" is not a number of seconds between 0 (off) and %d", arg,
+                         TA_HOME_CACHE_LIMIT);
+    dc->home_cache = (int)v;
+    dc->home_cache_set = 1;
+    return NULL;
+}
+
 #define DIR_SCOPE (RSRC_CONF | ACCESS_CONF)
 
 const command_rec ta_directives[] = {
@@ -566,5 +586,8 @@ const command_rec ta_directives[] = {
                  "serve only files the token's user owns (default On)"),
     AP_INIT_TAKE1("TokenAuthHidden", set_hidden, NULL, DIR_SCOPE,
                   "deny (default) or allow dot-files and dot-directories"),
+    AP_INIT_TAKE1("TokenAuthHomeCache", set_home_cache, NULL, DIR_SCOPE,
+                  "seconds a child may reuse a descriptor the helper opened for the same user "
+                  "and path (default 1, 0 = never)"),
     {NULL, {NULL}, NULL, 0, 0, NULL},
 };

@@ -25,6 +25,8 @@
 #define TA_DEFAULT_THROTTLE_LIMIT 5
 #define TA_DEFAULT_THROTTLE_WINDOW 300
 #define TA_DEFAULT_THROTTLE_LOCKOUT 300
+#define TA_DEFAULT_HOME_CACHE 1 /* seconds */
+#define TA_HOME_CACHE_LIMIT 60
 
 /* Server scope. */
 typedef struct {
@@ -65,6 +67,8 @@ typedef struct {
     unsigned int owner_only_set : 1;
     int allow_hidden; /* TokenAuthHidden allow */
     unsigned int hidden_set : 1;
+    int home_cache; /* TokenAuthHomeCache seconds; 0: never reuse a descriptor */
+    unsigned int home_cache_set : 1;
 } ta_dir_conf;
 
 extern const command_rec ta_directives[];

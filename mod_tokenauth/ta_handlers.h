@@ -19,8 +19,11 @@ int ta_whoami_handler(request_rec *r);
 /* SetHandler tokenauth-jwks */
 int ta_jwks_handler(request_rec *r);
 
-/* TokenAuthHome (ta_home.c): fixups claims the requests of these locations, the handler
+/* TokenAuthHome (ta_home.c): translate_name and map_to_storage keep Apache out of the
+ * document root for these URLs, fixups claims the requests of these locations, the handler
  * serves them. */
+int ta_home_translate(request_rec *r);
+int ta_home_map_to_storage(request_rec *r);
 int ta_home_fixups(request_rec *r);
 int ta_home_handler(request_rec *r);
 

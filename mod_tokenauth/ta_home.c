@@ -7,6 +7,7 @@
 #include "ta_handlers.h"
 #include "ta_helper_client.h"
 #include "ta_helperctl.h"
+#include "ta_homecache.h"
 #include "ta_http.h"
 
 #include "apr_strings.h"
@@ -16,11 +17,13 @@
 #include "http_request.h"
 #include "util_filter.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(tokenauth);
 
 #define HOME_HANDLER "tokenauth-home"
+#define HOME_FILENAME "tokenauth-home:/" /* r->filename of a home request: no file of Apache's */
 #define OPEN_TIMEOUT_MS 10000
 
 /* The part of r->uri below the TokenAuthHome location, without its leading '/'; NULL when
@@ -66,6 +69,30 @@ static void type_by_name(request_rec *r)
     r->input_filters = in;
 }
 
+/* translate_name, after Alias, Redirect and RewriteRule had their turn: a URL of a home
+ * location names a user's file, not one of the document root. */
+int ta_home_translate(request_rec *r)
+{
+    const ta_dir_conf *dc = ta_dir_config(r);
+    const char *rel;
+    int bare;
+
+    if (!serves_home(r, dc))
+        return DECLINED;
+    rel = relative_path(r, dc, &bare);
+    r->filename = apr_pstrcat(r->pool, HOME_FILENAME, rel, NULL);
+    return OK;
+}
+
+/* map_to_storage: nothing of a home URL is in the document root, so Apache need not walk it
+ * (a stat per component, .htaccess files that do not concern it); <Location> still applies. */
+int ta_home_map_to_storage(request_rec *r)
+{
+    if (r->filename && strncmp(r->filename, HOME_FILENAME, sizeof(HOME_FILENAME) - 1) == 0)
+        return OK;
+    return DECLINED;
+}
+
 /* Claim the request for the handler below, whatever AddHandler or SetHandler said, and give
  * mod_mime a name to take the type from: Apache mapped the URL into the document root (the
  * location's configuration is not known yet when it does), where nothing of ours lives. */
@@ -78,7 +105,7 @@ int ta_home_fixups(request_rec *r)
     if (!serves_home(r, dc))
         return DECLINED;
     rel = relative_path(r, dc, &bare);
-    r->filename = apr_pstrcat(r->pool, "tokenauth-home:/", rel, NULL);
+    r->filename = apr_pstrcat(r->pool, HOME_FILENAME, rel, NULL);
     r->path_info = NULL;
     memset(&r->finfo, 0, sizeof(r->finfo));
     r->finfo.filetype = APR_NOFILE;
@@ -98,10 +125,15 @@ static const ta_request *token_identity(request_rec *r)
     return id && id->token ? id : NULL;
 }
 
-static apr_status_t close_file(void *f)
+/* The helper's answer about a descriptor, from the descriptor's own fstat (a cached one). */
+static void info_of_stat(const struct stat *st, ta_file_info *fi)
 {
-    apr_file_close(f);
-    return APR_SUCCESS;
+    fi->mode = (uint32_t)st->st_mode;
+    fi->size = (uint64_t)st->st_size;
+    fi->mtime_sec = (int64_t)st->st_mtim.tv_sec;
+    fi->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
+    fi->ino = (uint64_t)st->st_ino;
+    fi->dev = (uint64_t)st->st_dev;
 }
 
 /* r->finfo from what the helper's fstat said, so that ETag, Last-Modified and the
@@ -130,7 +162,8 @@ static void content_headers(request_rec *r)
 }
 
 /* Send the descriptor: a file bucket, so that sendfile and the byte-range filter work. The
- * descriptor is closed with the request pool, on every path. */
+ * descriptor belongs to the request already (ta_homecache_keep, ta_homecache_take): it goes
+ * back to the cache or is closed with the request pool, on every path. */
 static int send_descriptor(request_rec *r, int fd, const ta_file_info *fi)
 {
     core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
@@ -141,11 +174,8 @@ static int send_descriptor(request_rec *r, int fd, const ta_file_info *fi)
 
     if (cd->enable_sendfile == ENABLE_SENDFILE_ON)
         flags |= APR_FOPEN_SENDFILE_ENABLED;
-    if (apr_os_file_put(&f, &fd, flags, r->pool) != APR_SUCCESS) {
-        close(fd);
+    if (apr_os_file_put(&f, &fd, flags, r->pool) != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    apr_pool_cleanup_register(r->pool, f, close_file, apr_pool_cleanup_null);
     set_finfo(r, fi);
     content_headers(r);
     ap_update_mtime(r, r->finfo.mtime);
@@ -268,7 +298,8 @@ int ta_home_handler(request_rec *r)
 {
     const ta_dir_conf *dc;
     const ta_request *id;
-    const char *user, *rel;
+    const char *user, *rel, *key;
+    struct stat cached;
     ta_file_info fi;
     char err[256] = "";
     int bare, fd = -1, st;
@@ -289,14 +320,21 @@ int ta_home_handler(request_rec *r)
     user = id->claims.sub;
     if ((rel = relative_path(r, dc, &bare)) == NULL)
         return HTTP_NOT_FOUND;
+    key = ta_homecache_key(r, dc, tighten(dc), id);
+    if (ta_homecache_take(r, key, &fd, &cached)) {
+        info_of_stat(&cached, &fi);
+        return send_descriptor(r, fd, &fi);
+    }
     st = ta_helper_open(OPEN_TIMEOUT_MS, ta_server_config(r->server)->index, tighten(dc), id->token,
                         r->uri, &fd, &fi, err, sizeof(err));
     if (st == TA_HELPER_UNAVAILABLE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00040: home file for %s: %s", user, err);
         return ta_unavailable(r);
     }
-    if (st == TA_CONFINE_OK)
+    if (st == TA_CONFINE_OK) {
+        ta_homecache_keep(r, key, fd, dc->home_cache);
         return send_descriptor(r, fd, &fi);
+    }
     if (st == TA_CONFINE_BAD_TOKEN)
         return token_refused(r, user);
     if (st != TA_CONFINE_IS_DIR) {

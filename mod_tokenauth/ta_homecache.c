@@ -1,0 +1,186 @@
+/* TokenAuthHomeCache (ta_homecache.h). A hot file costs the helper one round trip per
+ * TokenAuthHomeCache seconds in each child instead of one per request.
+ *
+ * What makes reuse safe:
+ * - The key holds everything the helper's answer depended on: the virtual host (the helper's
+ *   copy of its configuration), the location (subdir, policy bits), the user the access
+ *   checker verified (name and uid), the token's scope for url and share tokens (they resolve
+ *   beneath it, so a link of one scope never gets a file resolved for another), and the path.
+ *   Only a request whose token the access checker accepted reaches the handler, which checks
+ *   revocations and the scope against the path on every request, hit or not.
+ * - An entry is lent to one request at a time, and dropped as soon as its file's status
+ *   changed (ta_fdcache.h); what it cannot see waits at most TokenAuthHomeCache seconds.
+ * - Cached descriptors never outlive a request into code that is not ours: before any other
+ *   handler runs in this child, every cached descriptor is closed (ta_homecache_guard). A
+ *   prefork child running mod_php finds none of anyone's files open. Code running inside a
+ *   threaded child at the same moment as a home request could reach that request's
+ *   descriptor cache or no cache (docs/handlers.md says so). */
+#include "ta_homecache.h"
+#include "ta_fdcache.h"
+
+#include "apr_strings.h"
+#include "apr_thread_cond.h"
+#include "apr_thread_mutex.h"
+#include "apr_thread_proc.h"
+#include "http_log.h"
+
+#include <time.h>
+#include <unistd.h>
+
+APLOG_USE_MODULE(tokenauth);
+
+#define HOME_HANDLER "tokenauth-home"
+/* Descriptors one child may hold: enough for every thread's request and a few hot files of
+ * each, and far below the open-file limit Apache's children run with. */
+#define CACHE_CAPACITY 128
+/* How often the sweeper closes expired descriptors while the cache holds any. */
+#define SWEEP_INTERVAL_MS 500
+
+static ta_fdcache *cache;
+static apr_thread_t *sweeper;
+static apr_thread_mutex_t *sweep_lock;
+static apr_thread_cond_t *sweep_wake;
+static int sweeper_stopping;
+
+typedef struct {
+    int fd;
+    int slot; /* in the cache, or -1: the request's own descriptor */
+} lent_fd;
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Closes expired descriptors: an idle child must not keep a deleted file's blocks, or a file
+ * system busy, for longer than the cache time. Sleeps without a timeout while nothing is
+ * cached. */
+static void *APR_THREAD_FUNC sweep(apr_thread_t *t, void *unused)
+{
+    (void)unused;
+    apr_thread_mutex_lock(sweep_lock);
+    while (!sweeper_stopping) {
+        if (ta_fdcache_count(cache) == 0)
+            apr_thread_cond_wait(sweep_wake, sweep_lock);
+        else
+            apr_thread_cond_timedwait(sweep_wake, sweep_lock,
+                                      apr_time_from_msec(SWEEP_INTERVAL_MS));
+        ta_fdcache_sweep(cache, now_ms());
+    }
+    apr_thread_mutex_unlock(sweep_lock);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+static void wake_sweeper(void)
+{
+    apr_thread_mutex_lock(sweep_lock);
+    apr_thread_cond_signal(sweep_wake);
+    apr_thread_mutex_unlock(sweep_lock);
+}
+
+/* A pre-cleanup of the child's pool: the sweeper stops before its pool goes. */
+static apr_status_t stop_cache(void *unused)
+{
+    apr_status_t rv;
+
+    (void)unused;
+    apr_thread_mutex_lock(sweep_lock);
+    sweeper_stopping = 1;
+    apr_thread_cond_signal(sweep_wake);
+    apr_thread_mutex_unlock(sweep_lock);
+    apr_thread_join(&rv, sweeper);
+    ta_fdcache_destroy(cache);
+    cache = NULL;
+    return APR_SUCCESS;
+}
+
+void ta_homecache_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_status_t rv;
+
+    if ((cache = ta_fdcache_create(CACHE_CAPACITY)) == NULL) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     "TA00101: cannot create the home descriptor cache; every home file goes "
+                     "to the helper");
+        return;
+    }
+    if ((rv = apr_thread_mutex_create(&sweep_lock, APR_THREAD_MUTEX_DEFAULT, pchild)) ||
+        (rv = apr_thread_cond_create(&sweep_wake, pchild)) ||
+        (rv = apr_thread_create(&sweeper, NULL, sweep, NULL, pchild))) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     "TA00102: cannot start the home descriptor cache's sweeper; every home "
+                     "file goes to the helper");
+        ta_fdcache_destroy(cache);
+        cache = NULL;
+        return;
+    }
+    apr_pool_pre_cleanup_register(pchild, NULL, stop_cache);
+}
+
+const char *ta_homecache_key(request_rec *r, const ta_dir_conf *dc, unsigned tighten,
+                             const ta_request *id)
+{
+    const char *scope = id->claims.kind == TA_KIND_SESSION ? "" : id->claims.scope;
+
+    if (cache == NULL || dc->home_cache <= 0)
+        return NULL;
+    /* every field that may hold any character is preceded by its length, so that no two
+     * different requests make the same key; the path, last, needs none */
+    return apr_psprintf(r->pool,
+                        "%u %u %lu %" APR_SIZE_T_FMT ":%s %" APR_SIZE_T_FMT ":%s %" APR_SIZE_T_FMT
+                        ":%s %" APR_SIZE_T_FMT ":%s %s",
+                        ta_server_config(r->server)->index, tighten, id->claims.uid,
+                        strlen(id->claims.sub), id->claims.sub, strlen(dc->home), dc->home,
+                        strlen(dc->home_prefix), dc->home_prefix, strlen(scope), scope, r->uri);
+}
+
+static apr_status_t give_back(void *data)
+{
+    const lent_fd *l = data;
+
+    if (l->slot >= 0 && cache)
+        ta_fdcache_give_back(cache, l->slot, now_ms());
+    else
+        close(l->fd);
+    return APR_SUCCESS;
+}
+
+static void lend(request_rec *r, int fd, int slot)
+{
+    lent_fd *l = apr_palloc(r->pool, sizeof(*l));
+
+    l->fd = fd;
+    l->slot = slot;
+    apr_pool_cleanup_register(r->pool, l, give_back, apr_pool_cleanup_null);
+}
+
+int ta_homecache_take(request_rec *r, const char *key, int *fd, struct stat *st)
+{
+    int slot;
+
+    if (key == NULL || cache == NULL || (slot = ta_fdcache_take(cache, key, now_ms(), fd, st)) < 0)
+        return 0;
+    lend(r, *fd, slot);
+    return 1;
+}
+
+void ta_homecache_keep(request_rec *r, const char *key, int fd, int seconds)
+{
+    int slot = -1;
+
+    if (key && cache &&
+        (slot = ta_fdcache_add(cache, key, fd, now_ms(), (long long)seconds * 1000)) >= 0)
+        wake_sweeper();
+    lend(r, fd, slot);
+}
+
+int ta_homecache_guard(request_rec *r)
+{
+    if (cache && (r->handler == NULL || strcmp(r->handler, HOME_HANDLER) != 0))
+        ta_fdcache_flush(cache);
+    return DECLINED;
+}

@@ -1,0 +1,32 @@
+/* TokenAuthHomeCache: this child's cache of the descriptors the helper opened for home files
+ * (src/core/ta_fdcache.h), keyed by everything that decided which file the helper opened. */
+#ifndef TA_HOMECACHE_H
+#define TA_HOMECACHE_H
+
+#include "httpd.h"
+
+#include "ta_access.h"
+#include "ta_config.h"
+
+#include <sys/stat.h>
+
+/* child_init: this child's cache and the thread that closes what has expired. */
+void ta_homecache_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* The cache key of a home request: NULL when the location does not cache. */
+const char *ta_homecache_key(request_rec *r, const ta_dir_conf *dc, unsigned tighten,
+                             const ta_request *id);
+
+/* A cached descriptor for key, lent to r until r's pool goes: 1 with *fd and *st, else 0. */
+int ta_homecache_take(request_rec *r, const char *key, int *fd, struct stat *st);
+
+/* fd, which the helper just opened for r, belongs to r from now on: kept in the cache under
+ * key (when not NULL) for TokenAuthHomeCache seconds after r is done, else closed with r. */
+void ta_homecache_keep(request_rec *r, const char *key, int fd, int seconds);
+
+/* handler, before any other: a request that our home handler does not serve may run code
+ * that is not ours in this process (a PHP script, a CGI launcher); no cached descriptor of
+ * anyone's is left open for it. */
+int ta_homecache_guard(request_rec *r);
+
+#endif
