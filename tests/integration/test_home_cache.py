@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from taharness import php
+from taharness import php, procs
 from taharness.http import Client
 
 LOCATION = """
@@ -155,6 +155,30 @@ def test_a_changed_file_is_served_with_its_new_length(c, tok, alice):
     assert r.headers["Content-Length"] == str(len(r.content))
 
 
+def holders(srv, needle):
+    """The Apache children that hold a descriptor whose path contains needle."""
+    found = []
+    for pid in srv.child_pids():
+        try:
+            if any(needle in t for t in procs.descriptors(pid).values()):
+                found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def test_idle_child_closes_expired_descriptors(c, tok, alice, srv):
+    """No request comes after: the child still closes the descriptor once its time is up, so
+    a deleted file's space is freed and the file system can be unmounted."""
+    put_file(alice, "idle/i.txt", "idle\n")
+    assert get(c, "/c/idle/i.txt", tok("alice")).text == "idle\n"
+    assert holders(srv, "/public/idle/i.txt"), "the descriptor was not kept at all"
+    deadline = time.monotonic() + 3
+    while holders(srv, "/public/idle/i.txt") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not holders(srv, "/public/idle/i.txt")
+
+
 # --- never across users, scopes or revocations ---------------------------------------------------
 
 def test_cached_file_never_served_to_another_user(c, tok, alice, bob):
@@ -182,6 +206,24 @@ def test_share_link_never_gets_what_the_session_resolved_outside_its_scope(c, to
     r = get(c, "/c5/shared/link", share)
     assert r.status_code == 403 and b"not shared" not in r.content
     assert get(c, "/c5/shared/inside.txt", share).text == "shared\n"
+
+
+def test_link_of_one_scope_never_gets_what_a_wider_link_resolved(c, mint, alice):
+    """Two share links of alice's: one of a folder, one of a folder inside it. A symlink in
+    the inner folder pointing to its parent is inside the wider scope only."""
+    put_file(alice, "s1/sibling.txt", "wider scope only\n")
+    put_file(alice, "s1/inner/own.txt", "inner\n")
+    link = alice.host_home / "public" / "s1" / "inner" / "up"
+    if link.is_symlink():
+        link.unlink()
+    os.symlink("../sibling.txt", link)
+    os.lchown(link, alice.uid, alice.gid)
+    wide = mint("alice", kind="share", scope="/c5/s1/", ttl=600)
+    narrow = mint("alice", kind="share", scope="/c5/s1/inner/", ttl=600)
+    assert get(c, "/c5/s1/inner/up", wide).text == "wider scope only\n"
+    r = get(c, "/c5/s1/inner/up", narrow)
+    assert r.status_code == 403 and b"wider" not in r.content
+    assert get(c, "/c5/s1/inner/own.txt", narrow).text == "inner\n"
 
 
 def test_revoked_token_loses_its_cached_file_at_once(c, alice):
