@@ -188,6 +188,12 @@ static int send_descriptor(request_rec *r, int fd, const ta_file_info *fi)
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     if (!r->header_only && r->finfo.size > 0)
         apr_brigade_insert_file(bb, f, 0, r->finfo.size, r->pool);
+    /* A sub-request's pool, and with it the descriptor, goes when it returns (PHP's virtual()
+     * destroys it at once), while the connection may still hold the part of the file the
+     * client has not taken yet (a file bucket set aside, which names the descriptor and does
+     * not own it): that part is sent before. */
+    if (r->main)
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(r->connection->bucket_alloc));
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
     return ap_pass_brigade_fchk(r, bb, "tokenauth: sending a home file");
 }

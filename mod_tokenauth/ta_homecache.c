@@ -126,7 +126,9 @@ const char *ta_homecache_key(request_rec *r, const ta_dir_conf *dc, unsigned tig
 {
     const char *scope = id->claims.kind == TA_KIND_SESSION ? "" : id->claims.scope;
 
-    if (cache == NULL || dc->home_cache <= 0)
+    /* a sub-request (PHP's virtual(), say) ends while the request that made it, code not ours,
+     * goes on: a descriptor it gave back to the cache would be open for that code */
+    if (cache == NULL || dc->home_cache <= 0 || r->main)
         return NULL;
     /* every field that may hold any character is preceded by its length, so that no two
      * different requests make the same key; the path, last, needs none */
