@@ -102,6 +102,8 @@ static void ta_register_hooks(apr_pool_t *p)
     ap_hook_child_init(ta_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     /* our cookie and bearer token leave the headers before any other module sees them */
     ap_hook_post_read_request(ta_strip_credentials, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    /* an internal redirect does not inherit the home descriptors of the request before it */
+    ap_hook_post_read_request(ta_homecache_redirected, NULL, NULL, APR_HOOK_REALLY_FIRST - 10);
     ap_hook_fixups(ta_strip_restore, NULL, NULL, APR_HOOK_REALLY_FIRST);
     /* TokenAuthHome locations: no document-root walk for their URLs (Alias, Redirect and
      * RewriteRule translate first) */

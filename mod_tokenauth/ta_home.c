@@ -183,8 +183,10 @@ static int send_descriptor(request_rec *r, int fd, const ta_file_info *fi)
     ap_set_etag(r);
     apr_table_setn(r->headers_out, "Accept-Ranges", "bytes");
     ap_set_content_length(r, r->finfo.size);
-    if ((rv = ap_meets_conditions(r)) != OK)
+    if ((rv = ap_meets_conditions(r)) != OK) {
+        ta_homecache_release(r); /* 304 or 412: the file is not sent */
         return rv;
+    }
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     if (!r->header_only && r->finfo.size > 0)
         apr_brigade_insert_file(bb, f, 0, r->finfo.size, r->pool);

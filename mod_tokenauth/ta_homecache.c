@@ -42,10 +42,15 @@ static apr_thread_mutex_t *sweep_lock;
 static apr_thread_cond_t *sweep_wake;
 static int sweeper_stopping;
 
-typedef struct {
+/* A descriptor a request holds until its pool goes (or ta_homecache_release). The ones of a
+ * pool are listed in its user data: an internal redirect shares its request's pool. */
+typedef struct lent_fd {
     int fd;
     int slot; /* in the cache, or -1: the request's own descriptor */
+    struct lent_fd *next;
 } lent_fd;
+
+#define LENT_KEY "tokenauth-homecache-lent"
 
 static long long now_ms(void)
 {
@@ -154,10 +159,31 @@ static apr_status_t give_back(void *data)
 static void lend(request_rec *r, int fd, int slot)
 {
     lent_fd *l = apr_palloc(r->pool, sizeof(*l));
+    void *lent = NULL;
 
+    apr_pool_userdata_get(&lent, LENT_KEY, r->pool);
     l->fd = fd;
     l->slot = slot;
+    l->next = lent;
+    apr_pool_userdata_setn(l, LENT_KEY, NULL, r->pool);
     apr_pool_cleanup_register(r->pool, l, give_back, apr_pool_cleanup_null);
+}
+
+void ta_homecache_release(request_rec *r)
+{
+    void *lent = NULL;
+
+    apr_pool_userdata_get(&lent, LENT_KEY, r->pool);
+    for (lent_fd *l = lent; l; l = l->next)
+        apr_pool_cleanup_run(r->pool, l, give_back);
+    apr_pool_userdata_setn(NULL, LENT_KEY, NULL, r->pool);
+}
+
+int ta_homecache_redirected(request_rec *r)
+{
+    if (r->prev)
+        ta_homecache_release(r);
+    return DECLINED;
 }
 
 int ta_homecache_take(request_rec *r, const char *key, int *fd, struct stat *st)
