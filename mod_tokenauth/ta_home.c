@@ -85,11 +85,14 @@ int ta_home_translate(request_rec *r)
 }
 
 /* map_to_storage: nothing of a home URL is in the document root, so Apache need not walk it
- * (a stat per component, .htaccess files that do not concern it); <Location> still applies. */
+ * (a stat per component, .htaccess files that do not concern it); <Location> still applies.
+ * Any other request is walked, and its .htaccess files may hook other modules' code into every
+ * phase from here on (mod_lua's LuaHookFixups, say): the cache is closed before. */
 int ta_home_map_to_storage(request_rec *r)
 {
     if (r->filename && strncmp(r->filename, HOME_FILENAME, sizeof(HOME_FILENAME) - 1) == 0)
         return OK;
+    ta_homecache_flush();
     return DECLINED;
 }
 

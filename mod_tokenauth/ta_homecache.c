@@ -206,9 +206,15 @@ void ta_homecache_keep(request_rec *r, const char *key, int fd, int seconds)
     lend(r, fd, slot);
 }
 
+void ta_homecache_flush(void)
+{
+    if (cache)
+        ta_fdcache_flush(cache);
+}
+
 int ta_homecache_guard(request_rec *r)
 {
-    if (cache && (r->handler == NULL || strcmp(r->handler, HOME_HANDLER) != 0))
-        ta_fdcache_flush(cache);
+    if (r->handler == NULL || strcmp(r->handler, HOME_HANDLER) != 0)
+        ta_homecache_flush();
     return DECLINED;
 }

@@ -33,6 +33,10 @@ void ta_homecache_release(request_rec *r);
  * still open; the earlier requests are done with theirs. */
 int ta_homecache_redirected(request_rec *r);
 
+/* Close every cached descriptor not lent out (those lent out are closed when given back):
+ * for a request that is not a home request, before code that is not ours may run for it. */
+void ta_homecache_flush(void);
+
 /* handler, before any other: a request that our home handler does not serve may run code
  * that is not ours in this process (a PHP script, a CGI launcher); no cached descriptor of
  * anyone's is left open for it. */
