@@ -4,7 +4,8 @@ the child, in any phase of any request, and a response must never be read from a
 that was given back (closed, or lent to another request) while the response still used it.
 
 - A PHP script calls virtual() on a home URL: the sub-request acts as the visitor (their cookie),
-  and the script must not find the visitor's descriptor open once virtual() returns.
+  and the script must not find the visitor's descriptor open once virtual() returns; nor may a
+  script that an SSI page includes after a home file.
 - The same sub-request, for a file larger than the socket can take at once: the part still
   waiting to be sent must come from the file, not from whatever descriptor took its number.
 - A hook of another module in a phase before the handler (mod_lua's LuaHookFixups, which a
@@ -91,10 +92,32 @@ sleep(1);
 echo "\nEND\n";
 """
 
+# The scan, as a page that other pages include.
+SCAN_LINE = "<?php\n" + PHP_SCAN + r"""
+$own = fopen(__FILE__, "r");
+echo "SCAN " . json_encode(fd_scan()) . "\n";
+"""
+
+# An SSI page of someone's: the visitor's file, then someone's script.
+SSI_PAGE = """<!--#include virtual="{url}" -->
+<!--#include virtual="/scanline.php" -->
+"""
+
 SCAN_ONLY = "<?php\n" + PHP_SCAN + r"""
 $own = fopen(__FILE__, "r");
 header("Content-Type: application/json");
 echo json_encode(["fds" => fd_scan()]);
+"""
+
+
+def ssi_snippet(p):
+    """mod_include for *.shtml below /ssi (without #exec, as user directories have it)."""
+    return f"""
+LoadModule include_module /usr/lib/apache2/modules/mod_include.so
+<Directory "{p.docroot}/ssi">
+    Options +IncludesNOEXEC
+    AddOutputFilter INCLUDES .shtml
+</Directory>
 """
 
 
@@ -106,9 +129,9 @@ def php_srv(harness):
                location("/s30", "TokenAuthHomeCache 30\n    EnableSendfile On"),
                location("/s0", "TokenAuthHomeCache 0\n    EnableSendfile On"),
                location("/s1", "TokenAuthHomeCache 1\n    EnableSendfile On"),
-               "ErrorDocument 412 /scan.php\nErrorDocument 416 /scan.php\n"])
+               "ErrorDocument 412 /scan.php\nErrorDocument 416 /scan.php\n", ssi_snippet])
     for name, text in (("virtual.php", VIRTUAL_THEN_SCAN), ("virtbig.php", VIRTUAL_THEN_OPEN),
-                       ("scan.php", SCAN_ONLY)):
+                       ("scan.php", SCAN_ONLY), ("scanline.php", SCAN_LINE)):
         p = s.paths.docroot / name
         p.write_text(text)
         os.chmod(p, 0o644)
@@ -147,6 +170,28 @@ def test_php_virtual_leaves_no_descriptor_of_the_visitor(php_srv, mint, alice, l
         # and her own request is served as always
         r = c.get("%s%sd.txt" % (loc, folder[len("/public"):]), headers=cookie(token))
         assert r.status_code == 200 and r.text == secret
+
+
+@pytest.mark.parametrize("loc", ["/c30", "/c0"])
+def test_ssi_include_leaves_no_descriptor_for_the_next_include(php_srv, mint, alice, loc):
+    """Someone's SSI page includes the visitor's file, then a script of theirs: the script
+    must not find the descriptor of the file included before it (mod_include keeps its
+    sub-requests until the page is done)."""
+    secret = "alice's file, included by an SSI page\n"
+    folder = "/public/ssi%s/" % loc.strip("/")
+    put_file(alice, folder.split("/public/")[1] + "s.txt", secret)
+    page = php_srv.paths.docroot / "ssi" / ("page%s.shtml" % loc.strip("/"))
+    page.parent.mkdir(exist_ok=True)
+    os.chmod(page.parent, 0o755)
+    page.write_text(SSI_PAGE.format(url="%s%ss.txt" % (loc, folder[len("/public"):])))
+    os.chmod(page, 0o644)
+    token = mint("alice", ttl=600)
+    with Client(php_srv.base_url) as c:
+        for _ in range(2):
+            r = c.get("/ssi/" + page.name, headers=cookie(token))
+            assert r.status_code == 200, r.text[:300]
+            assert secret in r.text            # the legitimate path: the include works
+            assert_nothing_of(scan_of(r.text), secret, folder)
 
 
 def slow_get(port, target, headers, wait):
