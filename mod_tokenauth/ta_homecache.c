@@ -10,11 +10,14 @@
  *   revocations and the scope against the path on every request, hit or not.
  * - An entry is lent to one request at a time, and dropped as soon as its file's status
  *   changed (ta_fdcache.h); what it cannot see waits at most TokenAuthHomeCache seconds.
- * - Cached descriptors never outlive a request into code that is not ours: before any other
- *   handler runs in this child, every cached descriptor is closed (ta_homecache_guard). A
- *   prefork child running mod_php finds none of anyone's files open. Code running inside a
- *   threaded child at the same moment as a home request could reach that request's
- *   descriptor cache or no cache (docs/handlers.md says so). */
+ * - Cached descriptors never outlive a request into code that is not ours: any other request
+ *   closes them before its .htaccess files are read (ta_home_map_to_storage) and before its
+ *   handler (ta_homecache_guard); a home request gives its own back before an internal
+ *   redirect starts (ta_homecache_redirected); sub-requests, whose maker runs on when they
+ *   end, do not use the cache. A prefork child running mod_php finds none of anyone's files
+ *   open. What this cannot guard (code hooked into every request by the administrator, code in
+ *   another thread of a threaded child, which finds every descriptor kept at that moment) is
+ *   in docs/handlers.md. */
 #include "ta_homecache.h"
 #include "ta_fdcache.h"
 
