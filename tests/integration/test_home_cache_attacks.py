@@ -11,11 +11,14 @@ that was given back (closed, or lent to another request) while the response stil
 - A hook of another module in a phase before the handler (mod_lua's LuaHookFixups, which a
   user may put in an .htaccess file) must not find a cached descriptor.
 - An ErrorDocument script that runs for a refused condition (412) or range (416) of a home
-  file must not find the descriptor of the file that was refused."""
+  file must not find the descriptor of the file that was refused.
+- Known and not fixed (strict xfail): in a threaded child, code in another thread (a user's
+  Lua handler) finds a finished request's descriptor that the cache keeps."""
 
 import json
 import os
 import socket
+import threading
 import time
 
 import pytest
@@ -292,7 +295,7 @@ end
 
 
 @pytest.fixture(scope="module")
-def lua_srv(apache_factory, tmp_path_factory):
+def lua_srv(apache_factory):
     def snippet(p):
         return f"""
 LoadModule lua_module /usr/lib/apache2/modules/mod_lua.so
@@ -401,8 +404,6 @@ def test_code_in_another_thread_finds_no_descriptor_of_a_finished_request(lua_on
                                                                           alice, loc):
     """A user's Lua handler runs in one thread of the child while alice's request is served in
     another; once her request is over, the handler must find nothing of hers."""
-    import threading
-
     secret = "alice threaded secret"
     folder = "thr%s" % loc.strip("/")
     put_file(alice, folder + "/t.txt", secret + "\n")
