@@ -23,7 +23,7 @@ import time
 
 import pytest
 
-from taharness import php
+from taharness import paths, php
 from taharness.http import Client
 
 LOCATION = """
@@ -116,7 +116,7 @@ echo json_encode(["fds" => fd_scan()]);
 def ssi_snippet(p):
     """mod_include for *.shtml below /ssi (without #exec, as user directories have it)."""
     return f"""
-LoadModule include_module /usr/lib/apache2/modules/mod_include.so
+LoadModule include_module {paths.APACHE_MODULES}/mod_include.so
 <Directory "{p.docroot}/ssi">
     Options +IncludesNOEXEC
     AddOutputFilter INCLUDES .shtml
@@ -298,7 +298,7 @@ end
 def lua_srv(apache_factory):
     def snippet(p):
         return f"""
-LoadModule lua_module /usr/lib/apache2/modules/mod_lua.so
+LoadModule lua_module {paths.APACHE_MODULES}/mod_lua.so
 {location("/c5", "TokenAuthHomeCache 5")}
 <Directory "{p.docroot}/lua">
     AllowOverride FileInfo
@@ -369,7 +369,7 @@ def lua_one_child(harness):
     handler a user's .htaccess may name."""
     def snippet(p):
         return f"""
-LoadModule lua_module /usr/lib/apache2/modules/mod_lua.so
+LoadModule lua_module {paths.APACHE_MODULES}/mod_lua.so
 {location("/c")}
 {location("/c0", "TokenAuthHomeCache 0")}
 <Directory "{p.docroot}/luah">
