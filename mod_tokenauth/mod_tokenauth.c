@@ -102,9 +102,12 @@ static void ta_register_hooks(apr_pool_t *p)
     ap_hook_child_init(ta_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     /* our cookie and bearer token leave the headers before any other module sees them */
     ap_hook_post_read_request(ta_strip_credentials, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    /* an internal redirect does not inherit the home descriptors of the request before it */
+    ap_hook_post_read_request(ta_homecache_redirected, NULL, NULL, APR_HOOK_REALLY_FIRST - 10);
     ap_hook_fixups(ta_strip_restore, NULL, NULL, APR_HOOK_REALLY_FIRST);
     /* TokenAuthHome locations: no document-root walk for their URLs (Alias, Redirect and
-     * RewriteRule translate first) */
+     * RewriteRule translate first); any other URL closes the home descriptor cache before its
+     * walk, whose .htaccess files may hook other modules' code into the request */
     ap_hook_translate_name(ta_home_translate, NULL, NULL, APR_HOOK_LAST);
     ap_hook_map_to_storage(ta_home_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     /* TokenAuthHome locations: their requests are ours, typed by their own names */

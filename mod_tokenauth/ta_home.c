@@ -17,6 +17,7 @@
 #include "http_request.h"
 #include "util_filter.h"
 
+#include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@ APLOG_USE_MODULE(tokenauth);
 #define HOME_HANDLER "tokenauth-home"
 #define HOME_FILENAME "tokenauth-home:/" /* r->filename of a home request: no file of Apache's */
 #define OPEN_TIMEOUT_MS 10000
+#define COPY_CHUNK 65536 /* bytes of a sub-request's file read at a time */
 
 /* The part of r->uri below the TokenAuthHome location, without its leading '/'; NULL when
  * the request is not under it. *bare: the URI is the location itself, without a slash. */
@@ -85,11 +87,14 @@ int ta_home_translate(request_rec *r)
 }
 
 /* map_to_storage: nothing of a home URL is in the document root, so Apache need not walk it
- * (a stat per component, .htaccess files that do not concern it); <Location> still applies. */
+ * (a stat per component, .htaccess files that do not concern it); <Location> still applies.
+ * Any other request is walked, and its .htaccess files may hook other modules' code into every
+ * phase from here on (mod_lua's LuaHookFixups, say): the cache is closed before. */
 int ta_home_map_to_storage(request_rec *r)
 {
     if (r->filename && strncmp(r->filename, HOME_FILENAME, sizeof(HOME_FILENAME) - 1) == 0)
         return OK;
+    ta_homecache_flush();
     return DECLINED;
 }
 
@@ -161,21 +166,76 @@ static void content_headers(request_rec *r)
     apr_table_setn(r->err_headers_out, "Cache-Control", "private, no-cache");
 }
 
-/* Send the descriptor: a file bucket, so that sendfile and the byte-range filter work. The
- * descriptor belongs to the request already (ta_homecache_keep, ta_homecache_take): it goes
- * back to the cache or is closed with the request pool, on every path. */
-static int send_descriptor(request_rec *r, int fd, const ta_file_info *fi)
+/* The file as a file bucket, so that sendfile and the byte-range filter work. The descriptor
+ * stays lent to the request until its pool goes, which is after the connection has sent what
+ * the bucket names (the bucket names the descriptor, it does not own it). */
+static int send_file(request_rec *r, int fd)
 {
     core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
     apr_int32_t flags = APR_FOPEN_READ | APR_FOPEN_NOCLEANUP;
     apr_file_t *f = NULL;
     apr_bucket_brigade *bb;
-    int rv;
 
     if (cd->enable_sendfile == ENABLE_SENDFILE_ON)
         flags |= APR_FOPEN_SENDFILE_ENABLED;
     if (apr_os_file_put(&f, &fd, flags, r->pool) != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    if (!r->header_only && r->finfo.size > 0)
+        apr_brigade_insert_file(bb, f, 0, r->finfo.size, r->pool);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
+    return ap_pass_brigade_fchk(r, bb, "tokenauth: sending a home file");
+}
+
+/* A sub-request's file, copied out, and its descriptor given back before the sub-request
+ * returns. The request that made it (an SSI page, a PHP script's virtual()) goes on in this
+ * process and may run code that is not ours next (the script after virtual(), a script the
+ * page includes next), and may end the sub-request's pool at once: a file bucket would leave
+ * the descriptor open for that code, or be read after the descriptor went back. */
+static int send_copy(request_rec *r, int fd)
+{
+    apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool, ba);
+    char *buf = apr_palloc(r->pool, COPY_CHUNK);
+    apr_off_t off = 0;
+    apr_status_t rv = APR_SUCCESS;
+    ssize_t n = 0;
+    int err = 0;
+
+    while (!r->header_only && off < r->finfo.size && rv == APR_SUCCESS) {
+        apr_off_t want = r->finfo.size - off < COPY_CHUNK ? r->finfo.size - off : COPY_CHUNK;
+
+        do
+            n = pread(fd, buf, (size_t)want, (off_t)off);
+        while (n < 0 && errno == EINTR);
+        if (n <= 0) {
+            err = n < 0 ? errno : 0;
+            break; /* an error, or the file shrank meanwhile: what there was */
+        }
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_transient_create(buf, (apr_size_t)n, ba));
+        rv = ap_pass_brigade(r->output_filters, bb); /* filters keep only copies of it */
+        apr_brigade_cleanup(bb);
+        off += n;
+    }
+    ta_homecache_release(r);
+    if (err) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_FROM_OS_ERROR(err), r,
+                      "TA00105: reading %s for a sub-request", r->uri);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (rv != APR_SUCCESS) /* as ap_pass_brigade_fchk answers */
+        return rv == AP_FILTER_ERROR ? AP_FILTER_ERROR : HTTP_INTERNAL_SERVER_ERROR;
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(ba));
+    return ap_pass_brigade_fchk(r, bb, "tokenauth: sending a home file");
+}
+
+/* Send the descriptor with the helper's (or a cached descriptor's) status of the file. The
+ * descriptor belongs to the request already (ta_homecache_keep, ta_homecache_take): it goes
+ * back to the cache or is closed with the request pool, or before, on every path. */
+static int send_descriptor(request_rec *r, int fd, const ta_file_info *fi)
+{
+    int rv;
+
     set_finfo(r, fi);
     content_headers(r);
     ap_update_mtime(r, r->finfo.mtime);
@@ -183,13 +243,11 @@ static int send_descriptor(request_rec *r, int fd, const ta_file_info *fi)
     ap_set_etag(r);
     apr_table_setn(r->headers_out, "Accept-Ranges", "bytes");
     ap_set_content_length(r, r->finfo.size);
-    if ((rv = ap_meets_conditions(r)) != OK)
+    if ((rv = ap_meets_conditions(r)) != OK) {
+        ta_homecache_release(r); /* 304 or 412: the file is not sent */
         return rv;
-    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    if (!r->header_only && r->finfo.size > 0)
-        apr_brigade_insert_file(bb, f, 0, r->finfo.size, r->pool);
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
-    return ap_pass_brigade_fchk(r, bb, "tokenauth: sending a home file");
+    }
+    return r->main ? send_copy(r, fd) : send_file(r, fd);
 }
 
 /* Listing: JSON when asked for, else a plain HTML page; names escaped both ways. */

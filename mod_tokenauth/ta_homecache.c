@@ -10,11 +10,14 @@
  *   revocations and the scope against the path on every request, hit or not.
  * - An entry is lent to one request at a time, and dropped as soon as its file's status
  *   changed (ta_fdcache.h); what it cannot see waits at most TokenAuthHomeCache seconds.
- * - Cached descriptors never outlive a request into code that is not ours: before any other
- *   handler runs in this child, every cached descriptor is closed (ta_homecache_guard). A
- *   prefork child running mod_php finds none of anyone's files open. Code running inside a
- *   threaded child at the same moment as a home request could reach that request's
- *   descriptor cache or no cache (docs/handlers.md says so). */
+ * - Cached descriptors never outlive a request into code that is not ours: any other request
+ *   closes them before its .htaccess files are read (ta_home_map_to_storage) and before its
+ *   handler (ta_homecache_guard); a home request gives its own back before an internal
+ *   redirect starts (ta_homecache_redirected); sub-requests, whose maker runs on when they
+ *   end, do not use the cache. A prefork child running mod_php finds none of anyone's files
+ *   open. What this cannot guard (code hooked into every request by the administrator, code in
+ *   another thread of a threaded child, which finds every descriptor kept at that moment) is
+ *   in docs/handlers.md. */
 #include "ta_homecache.h"
 #include "ta_fdcache.h"
 
@@ -42,10 +45,15 @@ static apr_thread_mutex_t *sweep_lock;
 static apr_thread_cond_t *sweep_wake;
 static int sweeper_stopping;
 
-typedef struct {
+/* A descriptor a request holds until its pool goes (or ta_homecache_release). The ones of a
+ * pool are listed in its user data: an internal redirect shares its request's pool. */
+typedef struct lent_fd {
     int fd;
     int slot; /* in the cache, or -1: the request's own descriptor */
+    struct lent_fd *next;
 } lent_fd;
+
+#define LENT_KEY "tokenauth-homecache-lent"
 
 static long long now_ms(void)
 {
@@ -126,7 +134,9 @@ const char *ta_homecache_key(request_rec *r, const ta_dir_conf *dc, unsigned tig
 {
     const char *scope = id->claims.kind == TA_KIND_SESSION ? "" : id->claims.scope;
 
-    if (cache == NULL || dc->home_cache <= 0)
+    /* a sub-request (PHP's virtual(), say) ends while the request that made it, code not ours,
+     * goes on: a descriptor it gave back to the cache would be open for that code */
+    if (cache == NULL || dc->home_cache <= 0 || r->main)
         return NULL;
     /* every field that may hold any character is preceded by its length, so that no two
      * different requests make the same key; the path, last, needs none */
@@ -152,10 +162,31 @@ static apr_status_t give_back(void *data)
 static void lend(request_rec *r, int fd, int slot)
 {
     lent_fd *l = apr_palloc(r->pool, sizeof(*l));
+    void *lent = NULL;
 
+    apr_pool_userdata_get(&lent, LENT_KEY, r->pool);
     l->fd = fd;
     l->slot = slot;
+    l->next = lent;
+    apr_pool_userdata_setn(l, LENT_KEY, NULL, r->pool);
     apr_pool_cleanup_register(r->pool, l, give_back, apr_pool_cleanup_null);
+}
+
+void ta_homecache_release(request_rec *r)
+{
+    void *lent = NULL;
+
+    apr_pool_userdata_get(&lent, LENT_KEY, r->pool);
+    for (lent_fd *l = lent; l; l = l->next)
+        apr_pool_cleanup_run(r->pool, l, give_back);
+    apr_pool_userdata_setn(NULL, LENT_KEY, NULL, r->pool);
+}
+
+int ta_homecache_redirected(request_rec *r)
+{
+    if (r->prev)
+        ta_homecache_release(r);
+    return DECLINED;
 }
 
 int ta_homecache_take(request_rec *r, const char *key, int *fd, struct stat *st)
@@ -178,9 +209,15 @@ void ta_homecache_keep(request_rec *r, const char *key, int fd, int seconds)
     lend(r, fd, slot);
 }
 
+void ta_homecache_flush(void)
+{
+    if (cache)
+        ta_fdcache_flush(cache);
+}
+
 int ta_homecache_guard(request_rec *r)
 {
-    if (cache && (r->handler == NULL || strcmp(r->handler, HOME_HANDLER) != 0))
-        ta_fdcache_flush(cache);
+    if (r->handler == NULL || strcmp(r->handler, HOME_HANDLER) != 0)
+        ta_homecache_flush();
     return DECLINED;
 }

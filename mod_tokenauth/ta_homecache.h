@@ -24,6 +24,19 @@ int ta_homecache_take(request_rec *r, const char *key, int *fd, struct stat *st)
  * key (when not NULL) for TokenAuthHomeCache seconds after r is done, else closed with r. */
 void ta_homecache_keep(request_rec *r, const char *key, int fd, int seconds);
 
+/* Give back (or close) at once every descriptor lent to r's pool: r is done with its file,
+ * and what runs next (an ErrorDocument, say) must not find it open. */
+void ta_homecache_release(request_rec *r);
+
+/* post_read_request, before any other: an internal redirect (an ErrorDocument for a 412 or
+ * 416 of a home file) shares its request's pool and would run with that request's descriptor
+ * still open; the earlier requests are done with theirs. */
+int ta_homecache_redirected(request_rec *r);
+
+/* Close every cached descriptor not lent out (those lent out are closed when given back):
+ * for a request that is not a home request, before code that is not ours may run for it. */
+void ta_homecache_flush(void);
+
 /* handler, before any other: a request that our home handler does not serve may run code
  * that is not ours in this process (a PHP script, a CGI launcher); no cached descriptor of
  * anyone's is left open for it. */
