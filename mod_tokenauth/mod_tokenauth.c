@@ -56,6 +56,7 @@ static int ta_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     /* the ledger first: the helper inherits its descriptor */
     if (ta_cache_post_config(pconf, ptemp, s) != OK || ta_helper_start(pconf, s) != OK)
         return HTTP_INTERNAL_SERVER_ERROR;
+    ta_homecache_post_config(s);
     if (ap_find_linked_module("mod_userdir.c"))
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                      "TA00100: mod_userdir is loaded: users' own pages and scripts (~user/) then "

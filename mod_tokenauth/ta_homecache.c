@@ -26,6 +26,7 @@
 #include "apr_thread_mutex.h"
 #include "apr_thread_proc.h"
 #include "http_log.h"
+#include "ap_mpm.h"
 
 #include <time.h>
 #include <unistd.h>
@@ -106,10 +107,54 @@ static apr_status_t stop_cache(void *unused)
     return APR_SUCCESS;
 }
 
+/* Modules that run code of their own language inside Apache's children, where it could be a
+ * user's (a script, an .htaccess handler), by the name their module record gives. */
+static const char *const in_process_languages[] = {
+    "mod_lua.c",  "mod_perl.c", "mod_python.c", "mod_wsgi.c", "mod_php.c",
+    "mod_php5.c", "mod_php7.c", "mod_php8.c",   NULL,
+};
+
+/* The name of a loaded module of in_process_languages, or NULL. */
+static const char *loaded_language(void)
+{
+    for (module *m = ap_top_module; m; m = m->next) {
+        const char *base = strrchr(m->name, '/') ? strrchr(m->name, '/') + 1 : m->name;
+        for (size_t i = 0; in_process_languages[i]; i++)
+            if (strcmp(base, in_process_languages[i]) == 0)
+                return in_process_languages[i];
+    }
+    return NULL;
+}
+
+/* Set in the parent at post_config, inherited by the children: no cache in this server. */
+static int cache_refused;
+
+void ta_homecache_post_config(server_rec *s)
+{
+    int threaded = AP_MPMQ_NOT_SUPPORTED;
+    const char *lang = loaded_language();
+
+    /* In a threaded child, code of another thread sees every descriptor the process holds;
+     * the cache would keep users' files open there for seconds after their requests. Prefork
+     * runs one request at a time, and the cache is closed before code not ours runs. */
+    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS)
+        threaded = AP_MPMQ_STATIC;
+    cache_refused = lang != NULL && threaded != AP_MPMQ_NOT_SUPPORTED;
+    if (cache_refused)
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "TA00103: %s runs code inside this server's threaded children, where it "
+                     "could read the files other threads have open: TokenAuthHomeCache is off "
+                     "(every home file goes to the helper). Run such code in processes of its "
+                     "own (PHP-FPM, mod_cgid) or use the prefork MPM to have the cache",
+                     lang);
+}
+
 void ta_homecache_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_status_t rv;
 
+    if (cache_refused)
+        return;
     if ((cache = ta_fdcache_create(CACHE_CAPACITY)) == NULL) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                      "TA00101: cannot create the home descriptor cache; every home file goes "
@@ -152,10 +197,11 @@ static apr_status_t give_back(void *data)
 {
     const lent_fd *l = data;
 
-    if (l->slot >= 0 && cache)
-        ta_fdcache_give_back(cache, l->slot, now_ms());
-    else
+    if (l->slot < 0)
         close(l->fd);
+    else if (cache)
+        ta_fdcache_give_back(cache, l->slot, now_ms());
+    /* else the child is exiting and its cache, gone, closed every descriptor it had */
     return APR_SUCCESS;
 }
 

@@ -10,6 +10,10 @@
 
 #include <sys/stat.h>
 
+/* post_config: no cache at all in a threaded MPM whose children run a language module
+ * (mod_lua, mod_perl, mod_php...): its code in one thread could read what another holds. */
+void ta_homecache_post_config(server_rec *s);
+
 /* child_init: this child's cache and the thread that closes what has expired. */
 void ta_homecache_child_init(apr_pool_t *pchild, server_rec *s);
 
