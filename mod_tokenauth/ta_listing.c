@@ -18,8 +18,11 @@
 
 APLOG_USE_MODULE(tokenauth);
 
-#define LIST_TIMEOUT_MS 10000 /* for the helper's answer (and for each frame of it) */
-#define SCRATCH_EVERY 256     /* entries written between two clears of the scratch pool */
+/* For the helper's answer, and for each frame of it: a large directory on a slow disk takes
+ * seconds to read and stat, and a helper that is gone is found out within a second anyway
+ * (ta_helper_client.c probes it while it waits). */
+#define LIST_TIMEOUT_MS 30000
+#define SCRATCH_EVERY 256 /* entries written between two clears of the scratch pool */
 
 /* A page asked for with offset or limit out of their rules: 400, as the module's other
  * refused requests, with the rule in the body. */

@@ -311,6 +311,14 @@ static void stat_info(const struct stat *st, ta_file_info *fi)
     fi->dev = (uint64_t)st->st_dev;
 }
 
+/* Return what a large listing freed to the system (see LIST_TRIM_ENTRIES). */
+static void give_back_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 /* End the frame the writer holds with more 1, send it on the connection, and begin the next
  * in the same buffer. 0, or -1 (the connection is then no longer usable). */
 static int send_and_go_on(const ta_msg *m, const ta_conn_scratch *cs, ta_proto_list_writer *w,
@@ -370,8 +378,11 @@ static size_t write_listing(const ta_msg *m, int dirfd, const ta_creds *cr,
     int ok;
 
     *broken = 0;
-    if ((*st = ta_confine_list(dirfd, cr, pol, &b, &e, &n, &total)) != TA_CONFINE_OK)
+    if ((*st = ta_confine_list(dirfd, cr, pol, &b, &e, &n, &total)) != TA_CONFINE_OK) {
+        if (*st == TA_CONFINE_TOO_LARGE)
+            give_back_memory(); /* it held a listing of its bounds before it gave up */
         return 0;
+    }
     *st = TA_CONFINE_IS_DIR;
     ok = ta_proto_list_begin(&w, m->id, TA_CONFINE_IS_DIR, (uint32_t)total, cs->list_out,
                              TA_PROTO_MAX_LIST_FRAME) == TA_PROTO_OK &&
@@ -379,10 +390,8 @@ static size_t write_listing(const ta_msg *m, int dirfd, const ta_creds *cr,
           add_entries(m, cs, &w, e, (size_t)from, to < n ? (size_t)to : n, broken) == 0) &&
          ta_proto_list_end(&w, 0, &len) == TA_PROTO_OK;
     ta_dirent_free(e, n);
-#ifdef __GLIBC__
     if (total >= LIST_TRIM_ENTRIES)
-        malloc_trim(0);
-#endif
+        give_back_memory();
     if (!ok) {
         *st = TA_CONFINE_ERROR;
         return 0;
