@@ -7,6 +7,7 @@
 #include "ta_handlers.h"
 #include "ta_helper_client.h"
 #include "ta_helperctl.h"
+#include "ta_home.h"
 #include "ta_homecache.h"
 #include "ta_http.h"
 
@@ -156,7 +157,7 @@ static void set_finfo(request_rec *r, const ta_file_info *fi)
 }
 
 /* The user's content may be anything, HTML included: it must not run as this site. */
-static void content_headers(request_rec *r)
+void ta_home_content_headers(request_rec *r)
 {
     apr_table_setn(r->headers_out, "Content-Security-Policy", "sandbox");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
@@ -237,7 +238,7 @@ static int send_descriptor(request_rec *r, int fd, const ta_file_info *fi)
     int rv;
 
     set_finfo(r, fi);
-    content_headers(r);
+    ta_home_content_headers(r);
     ap_update_mtime(r, r->finfo.mtime);
     ap_set_last_modified(r);
     ap_set_etag(r);
@@ -250,39 +251,9 @@ static int send_descriptor(request_rec *r, int fd, const ta_file_info *fi)
     return r->main ? send_copy(r, fd) : send_file(r, fd);
 }
 
-/* Listing: JSON when asked for, else a plain HTML page; names escaped both ways. */
-static int send_listing(request_rec *r, const ta_list_entry *e, size_t n, int truncated)
-{
-    content_headers(r);
-    if (ta_wants_json(r)) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I}", "name", e[i].name, "type",
-                                               e[i].is_dir ? "dir" : "file", "size",
-                                               (json_int_t)e[i].size, "mtime",
-                                               (json_int_t)e[i].mtime));
-        ap_set_content_type(r, "application/json");
-        if (truncated)
-            apr_table_setn(r->headers_out, "X-Listing-Truncated", "1");
-        return ta_send_json(r, HTTP_OK, a);
-    }
-    ap_set_content_type(r, "text/html; charset=utf-8");
-    ap_rvputs(r, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>",
-              ap_escape_html2(r->pool, r->uri, 0), "</title></head>\n<body><h1>",
-              ap_escape_html2(r->pool, r->uri, 0), "</h1>\n<ul>\n", NULL);
-    for (size_t i = 0; i < n; i++) {
-        const char *href = ap_os_escape_path(r->pool, e[i].name, 0);
-        ap_rvputs(r, "<li><a href=\"./", ap_escape_html2(r->pool, href, 0), e[i].is_dir ? "/" : "",
-                  "\">", ap_escape_html2(r->pool, e[i].name, 0), e[i].is_dir ? "/" : "",
-                  "</a></li>\n", NULL);
-    }
-    ap_rvputs(r, "</ul>", truncated ? "<p>(listing truncated)</p>" : "", "</body></html>\n", NULL);
-    return OK;
-}
-
 /* A refusal of the helper's as an HTTP status. Forbidden and malformed paths are 403 and 404:
  * never the content, and no more detail than that. */
-static int status_of(int st)
+int ta_home_status_of(int st)
 {
     switch (st) {
     case TA_CONFINE_NOT_FOUND:
@@ -321,35 +292,11 @@ static int redirect_to_directory(request_rec *r)
 
 /* The helper refused the token the access checker had accepted (revoked in the ledger, say):
  * what the access checker would have answered. */
-static int token_refused(request_rec *r, const char *user)
+int ta_home_token_refused(request_rec *r, const char *user)
 {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00043: the helper refused %s's token for %s",
                   user, r->uri);
     return HTTP_UNAUTHORIZED;
-}
-
-static int list_directory(request_rec *r, const ta_request *id)
-{
-    const char *user = id->claims.sub;
-    ta_list_entry *e = NULL;
-    size_t n = 0;
-    int truncated = 0, rv;
-    char err[256] = "";
-    int st = ta_helper_list(OPEN_TIMEOUT_MS, ta_server_config(r->server)->index,
-                            tighten(ta_dir_config(r)), id->token, r->uri, &e, &n, &truncated, err,
-                            sizeof(err));
-
-    if (st == TA_HELPER_UNAVAILABLE) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00040: home listing for %s: %s", user, err);
-        return ta_unavailable(r);
-    }
-    if (st != TA_CONFINE_IS_DIR && st != TA_CONFINE_OK) {
-        ta_helper_list_free(e);
-        return st == TA_CONFINE_BAD_TOKEN ? token_refused(r, user) : status_of(st);
-    }
-    rv = send_listing(r, e, n, truncated);
-    ta_helper_list_free(e);
-    return rv;
 }
 
 int ta_home_handler(request_rec *r)
@@ -394,13 +341,13 @@ int ta_home_handler(request_rec *r)
         return send_descriptor(r, fd, &fi);
     }
     if (st == TA_CONFINE_BAD_TOKEN)
-        return token_refused(r, user);
+        return ta_home_token_refused(r, user);
     if (st != TA_CONFINE_IS_DIR) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00042: %s of %s refused: %s", rel, user,
                       ta_confine_status_name(st));
-        return status_of(st);
+        return ta_home_status_of(st);
     }
     if (bare || (r->uri[0] && r->uri[strlen(r->uri) - 1] != '/'))
         return redirect_to_directory(r);
-    return list_directory(r, id);
+    return ta_home_list(r, id, tighten(dc), rel);
 }

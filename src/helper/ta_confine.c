@@ -87,9 +87,14 @@
  * the name the look-up went through).
  *
  * Listing reopens the directory (openat(dirfd, ".")) so that its offset is ours, then stats
- * each entry with fstatat(AT_SYMLINK_NOFOLLOW), all as the user. Only the first max names (by
- * strcmp) are kept, in a max-heap, so a directory of millions of entries costs no more memory
- * than max entries. */
+ * each entry with fstatat(AT_SYMLINK_NOFOLLOW), all as the user: every entry, since whether it
+ * is listed (its type, its owner) is what the total counts. Only the first keep names (by
+ * strcmp) are kept, in a max-heap, so a page near the start of a large directory costs no more
+ * memory than that page; and the reading stops as soon as the visible entries pass the
+ * bounds (their number, or what they would cost to hold), so a directory of millions of
+ * entries is refused after max_total of them rather than read to its end. The bounds count
+ * every visible entry, kept or not, so that whether a directory can be listed does not depend
+ * on which page is asked for. */
 #include "ta_confine.h"
 
 #include <dirent.h>
@@ -782,12 +787,14 @@ int ta_confine_visible_below(const char *root, const char *resolved)
 /* --- listing ---------------------------------------------------------------------------- */
 
 /* The entries kept so far. Until it holds max entries it is a plain array; from then on a
- * max-heap by name (v[0] the greatest kept), so that a smaller name can replace the greatest. */
+ * max-heap by name (v[0] the greatest kept), so that a smaller name can replace the greatest.
+ * total and bytes count every visible entry seen, kept or not. */
 typedef struct {
     ta_dirent *v;
     size_t n, cap, max;
     int heap;
-    int truncated;
+    size_t total, bytes;
+    const ta_list_bounds *bounds;
 } listing;
 
 static int name_cmp(const ta_dirent *a, const ta_dirent *b)
@@ -820,13 +827,19 @@ static int worth_keeping(const listing *l, const char *name)
     return l->max > 0 && (!l->heap || strcmp(name, l->v[0].name) < 0);
 }
 
-/* Add a qualifying entry. 0, or -1 when out of memory. */
+/* Count a visible entry against the bounds: 0, or -1 when the listing is now too large. */
+static int listing_count(listing *l, const char *name)
+{
+    l->total++;
+    l->bytes += TA_CONFINE_ENTRY_COST(strlen(name));
+    return l->total > l->bounds->max_total || l->bytes > l->bounds->max_bytes ? -1 : 0;
+}
+
+/* Keep a visible entry if it is among the first max names. 0, or -1 when out of memory. */
 static int listing_add(listing *l, const char *name, const struct stat *st)
 {
     ta_dirent e;
 
-    if (l->n == l->max) /* one more than fits: said so even if this one is not kept */
-        l->truncated = 1;
     if (!worth_keeping(l, name))
         return 0;
     e.name = strdup(name);
@@ -864,9 +877,23 @@ static int listing_add(listing *l, const char *name, const struct stat *st)
     return 0;
 }
 
-static int sort_by_name(const void *a, const void *b)
+/* Sort the kept entries by name in place: a heapsort, which needs no memory besides the
+ * array (qsort may copy it whole), on the heap they may already be. */
+static void sort_listing(listing *l)
 {
-    return name_cmp(a, b);
+    size_t n = l->n;
+
+    if (!l->heap)
+        for (size_t i = n / 2; i-- > 0;)
+            sift_down(l, i);
+    while (l->n > 1) {
+        ta_dirent t = l->v[0];
+
+        l->v[0] = l->v[l->n - 1];
+        l->v[--l->n] = t; /* the greatest of what is left goes last */
+        sift_down(l, 0);
+    }
+    l->n = n;
 }
 
 /* Read the directory open on fd (ours) into l, as the user. */
@@ -894,8 +921,8 @@ static ta_confine_status read_entries(int fd, const user_ids *u, const ta_confin
         name = de->d_name;
         if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
             continue;
-        if ((name[0] == '.' && !p->allow_hidden) || (l->truncated && !worth_keeping(l, name)))
-            continue; /* no need to stat what cannot change the answer */
+        if (name[0] == '.' && !p->allow_hidden)
+            continue; /* no need to stat what is never listed */
         if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
             if (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP)
                 continue; /* gone meanwhile, or not ours to see */
@@ -906,29 +933,34 @@ static ta_confine_status read_entries(int fd, const user_ids *u, const ta_confin
             continue; /* symlinks, FIFOs, sockets, devices */
         if (p->owner_only && st.st_uid != u->uid)
             continue;
+        if (listing_count(l, name) != 0) {
+            err = EFBIG;
+            break;
+        }
         if (listing_add(l, name, &st) != 0) {
             err = ENOMEM;
             break;
         }
     }
     closedir(d);
-    return err == 0 ? TA_CONFINE_OK : TA_CONFINE_ERROR;
+    return err == 0 ? TA_CONFINE_OK : err == EFBIG ? TA_CONFINE_TOO_LARGE : TA_CONFINE_ERROR;
 }
 
 ta_confine_status ta_confine_list(int dirfd, const ta_creds *c, const ta_confine_policy *p,
-                                  size_t max, ta_dirent **out, size_t *n, int *truncated)
+                                  const ta_list_bounds *b, ta_dirent **out, size_t *n,
+                                  size_t *total)
 {
-    listing l = {.max = max};
+    listing l = {.max = b ? b->keep : 0, .bounds = b};
     user_ids u;
     saved_ids saved;
     ta_confine_status r;
     int fd;
 
-    if (out == NULL || n == NULL || truncated == NULL || p == NULL)
+    if (out == NULL || n == NULL || total == NULL || p == NULL || b == NULL)
         return TA_CONFINE_ERROR;
     *out = NULL;
     *n = 0;
-    *truncated = 0;
+    *total = 0;
     if ((r = ids_from(c, &u)) != TA_CONFINE_OK)
         return r;
     if (ids_switch(&u, &saved) != 0) {
@@ -950,11 +982,10 @@ ta_confine_status ta_confine_list(int dirfd, const ta_creds *c, const ta_confine
         ta_dirent_free(l.v, l.n);
         return r;
     }
-    if (l.n > 1)
-        qsort(l.v, l.n, sizeof(*l.v), sort_by_name);
+    sort_listing(&l);
     *out = l.v;
     *n = l.n;
-    *truncated = l.truncated;
+    *total = l.total;
     return TA_CONFINE_OK;
 }
 

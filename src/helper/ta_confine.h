@@ -70,16 +70,31 @@ typedef struct {
     long long mtime; /* unix seconds */
 } ta_dirent;
 
+/* What one listing may take. The bounds hold for every visible entry of the directory,
+ * whether kept or not, so that a directory is either listable, every page of it, or not. */
+typedef struct {
+    size_t keep;      /* the first keep entries by name are returned (0: none, the total only) */
+    size_t max_total; /* more visible entries than this: TA_CONFINE_TOO_LARGE */
+    size_t max_bytes; /* visible entries whose TA_CONFINE_ENTRY_COST adds up to more than this:
+                       * TA_CONFINE_TOO_LARGE */
+} ta_list_bounds;
+
+/* What an entry costs to hold: its record and its name (malloc's own overhead aside). */
+#define TA_CONFINE_ENTRY_COST(name_len) (sizeof(ta_dirent) + (name_len) + 1)
+
 /* The entries of an open directory fd (from ta_confine_open) as creds, sorted by name
  * (strcmp), without "." and "..", without dot-names unless allow_hidden, without entries not
  * owned by creds.uid when owner_only, without anything but regular files and directories
- * (symlinks are lstat'ed: fstatat(AT_SYMLINK_NOFOLLOW), and left out), at most max entries
- * (*truncated set when more; then the first max names in that order are the ones kept).
+ * (symlinks are lstat'ed: fstatat(AT_SYMLINK_NOFOLLOW), and left out): the visible entries.
+ * *total is their number, *out the first b->keep of them in that order (*n of them).
  * 0 on success (*out malloc'd, free with ta_dirent_free; *out may be NULL when *n is 0), or a
- * ta_confine_status (then *out is NULL and *n 0). Does not close dirfd, nor move its offset.
- * Memory stays bounded by max, however large the directory. */
+ * ta_confine_status (then *out is NULL, *n and *total 0): TA_CONFINE_TOO_LARGE when the
+ * visible entries pass b's bounds (the directory is read no further then). Does not close
+ * dirfd, nor move its offset. Memory stays bounded by b->keep entries, however large the
+ * directory. */
 ta_confine_status ta_confine_list(int dirfd, const ta_creds *c, const ta_confine_policy *p,
-                                  size_t max, ta_dirent **out, size_t *n, int *truncated);
+                                  const ta_list_bounds *b, ta_dirent **out, size_t *n,
+                                  size_t *total);
 
 /* Free a listing; NULL is fine. */
 void ta_dirent_free(ta_dirent *e, size_t n);

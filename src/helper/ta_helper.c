@@ -8,6 +8,7 @@
 #include "ta_proto.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -389,6 +390,7 @@ static int accept_one(server *srv)
     }
     cn->srv = srv;
     cn->fd = fd;
+    cn->scratch.sock = fd; /* a listing sends the frames before its last one itself */
     pthread_mutex_lock(&srv->lock);
     ok = admit(srv, cn);
     pthread_mutex_unlock(&srv->lock);
@@ -445,6 +447,12 @@ int ta_helper_serve(const ta_helper_conf *c)
     }
     srv->conf = c;
     set_signals();
+#ifdef __GLIBC__
+    /* blocks of 128 KiB and more (a listing's entries, its frames) get mappings of their own,
+     * returned whole when freed: glibc would raise this bound after the first such free and
+     * keep the next ones in the connection threads' arenas (see LIST_TRIM_ENTRIES) */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
     while (!stopping) {
         int r = 1;
 

@@ -6,11 +6,13 @@
 #include "ta_delay.h"
 #include "ta_hlog.h"
 #include "ta_hthrottle.h"
+#include "ta_io.h"
 #include "ta_token.h"
 #include "ta_tokencache.h"
 #include "ta_user.h"
 #include "ta_usercred.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +22,16 @@
 
 #include <openssl/crypto.h>
 
-/* Entries a listing collects before it is encoded: ta_confine_list holds them all in memory
- * (up to ~300 bytes each), in a root process serving many clients at once, so fewer than the
- * TA_PROTO_LIST_MAX_ENTRIES that could fit a LIST_RESP of one-byte names. Either way the
- * answer says truncated. */
-#define LIST_MAX_ENTRIES 8192
+/* What one listing may hold in this root process, which serves many clients at once: at most
+ * TA_PROTO_LIST_TOTAL_MAX visible entries, costing at most LIST_MAX_BYTES to hold (records and
+ * names; with malloc's own overhead about half as much again), counted over every visible
+ * entry whichever page is asked for. A larger directory is answered too_large (the worker's
+ * 507), every page of it alike. */
+#define LIST_MAX_BYTES ((size_t)64 << 20)
+/* After a listing of this many entries or more, the memory it freed goes back to the system
+ * (malloc_trim): each connection thread allocates in a malloc arena of its own, which would
+ * otherwise keep the peak of the largest listing it ever made, one arena after another. */
+#define LIST_TRIM_ENTRIES 4096
 
 _Static_assert(TA_KIND_URL == 2 && TA_KIND_SHARE == 3, "MINT_REQ kinds are ta_kind's");
 
@@ -304,35 +311,88 @@ static void stat_info(const struct stat *st, ta_file_info *fi)
     fi->dev = (uint64_t)st->st_dev;
 }
 
-/* The listing of the open directory dirfd into out (TA_PROTO_MAX_LIST_FRAME bytes), as much
- * of it as fits one LIST_RESP. Returns the frame's length, or 0 with *st saying why. */
-static size_t write_listing(const ta_msg *m, int dirfd, const ta_creds *cr,
-                            const ta_confine_policy *pol, unsigned char *out, ta_confine_status *st)
+/* Return what a large listing freed to the system (see LIST_TRIM_ENTRIES). */
+static void give_back_memory(void)
 {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
+/* End the frame the writer holds with more 1, send it on the connection, and begin the next
+ * in the same buffer. 0, or -1 (the connection is then no longer usable). */
+static int send_and_go_on(const ta_msg *m, const ta_conn_scratch *cs, ta_proto_list_writer *w,
+                          int *sent)
+{
+    uint32_t total = w->total;
+    size_t len = 0;
+
+    if (ta_proto_list_end(w, 1, &len) != TA_PROTO_OK)
+        return -1;
+    *sent = 1; /* even a send that fails half way has begun the answer */
+    if (ta_send_all(cs->sock, w->buf, len) != 0)
+        return -1;
+    return ta_proto_list_begin(w, m->id, TA_CONFINE_IS_DIR, total, cs->list_out,
+                               TA_PROTO_MAX_LIST_FRAME) == TA_PROTO_OK
+               ? 0
+               : -1;
+}
+
+/* Entries [from, to) of e into frames: each filled up to TA_PROTO_MAX_LIST_FRAME and sent,
+ * the last left in the writer. 0, or -1 when a frame could not be sent or an entry could not
+ * be written (no name the kernel lists breaks the protocol's rules; one that did would make
+ * the count wrong, so it fails the answer rather than be left out). */
+static int add_entries(const ta_msg *m, const ta_conn_scratch *cs, ta_proto_list_writer *w,
+                       const ta_dirent *e, size_t from, size_t to, int *sent)
+{
+    for (size_t i = from; i < to; i++) {
+        size_t nl = strlen(e[i].name);
+        ta_proto_status st =
+            ta_proto_list_add(w, e[i].is_dir, (uint64_t)e[i].size, e[i].mtime, e[i].name, nl);
+
+        if (st == TA_PROTO_NO_ROOM && send_and_go_on(m, cs, w, sent) == 0)
+            st = ta_proto_list_add(w, e[i].is_dir, (uint64_t)e[i].size, e[i].mtime, e[i].name, nl);
+        if (st != TA_PROTO_OK)
+            return -1;
+    }
+    return 0;
+}
+
+/* The window of the sorted listing of the open directory dirfd that the request asks for
+ * (offset, limit), in as many LIST_RESP frames as it takes: all but the last sent here, the
+ * last written to cs->list_out. Returns the last frame's length, or 0 with *st saying why;
+ * *broken when frames went out before the failure (the answer cannot be finished then: the
+ * connection must end). */
+static size_t write_listing(const ta_msg *m, int dirfd, const ta_creds *cr,
+                            const ta_confine_policy *pol, ta_conn_scratch *cs,
+                            ta_confine_status *st, int *broken)
+{
+    uint64_t from = m->u.file_req.offset, limit = m->u.file_req.limit;
+    /* the decoder holds offset to 32 bits and limit to TA_PROTO_LIST_TOTAL_MAX: no overflow */
+    uint64_t to = limit == 0 ? UINT64_MAX : from + limit;
+    ta_list_bounds b = {to < TA_PROTO_LIST_TOTAL_MAX ? (size_t)to : TA_PROTO_LIST_TOTAL_MAX,
+                        TA_PROTO_LIST_TOTAL_MAX, LIST_MAX_BYTES};
     ta_proto_list_writer w;
     ta_dirent *e = NULL;
-    size_t n = 0, len = 0, i;
-    int truncated = 0;
+    size_t n = 0, total = 0, len = 0;
+    int ok;
 
-    *st = ta_confine_list(dirfd, cr, pol, LIST_MAX_ENTRIES, &e, &n, &truncated);
-    if (*st != TA_CONFINE_OK) {
-        ta_dirent_free(e, n);
+    *broken = 0;
+    if ((*st = ta_confine_list(dirfd, cr, pol, &b, &e, &n, &total)) != TA_CONFINE_OK) {
+        if (*st == TA_CONFINE_TOO_LARGE)
+            give_back_memory(); /* it held a listing of its bounds before it gave up */
         return 0;
     }
     *st = TA_CONFINE_IS_DIR;
-    if (ta_proto_list_begin(&w, m->id, TA_CONFINE_IS_DIR, out, TA_PROTO_MAX_LIST_FRAME) !=
-        TA_PROTO_OK) {
-        ta_dirent_free(e, n);
-        *st = TA_CONFINE_ERROR;
-        return 0;
-    }
-    for (i = 0; i < n; i++)
-        if (ta_proto_list_add(&w, e[i].is_dir, (uint64_t)e[i].size, e[i].mtime, e[i].name,
-                              strlen(e[i].name)) == TA_PROTO_NO_ROOM)
-            break; /* a name the protocol cannot carry ("." or "..") is left out */
-    truncated = truncated || i < n;
+    ok = ta_proto_list_begin(&w, m->id, TA_CONFINE_IS_DIR, (uint32_t)total, cs->list_out,
+                             TA_PROTO_MAX_LIST_FRAME) == TA_PROTO_OK &&
+         (from >= n ||
+          add_entries(m, cs, &w, e, (size_t)from, to < n ? (size_t)to : n, broken) == 0) &&
+         ta_proto_list_end(&w, 0, &len) == TA_PROTO_OK;
     ta_dirent_free(e, n);
-    if (ta_proto_list_end(&w, truncated, &len) != TA_PROTO_OK) {
+    if (total >= LIST_TRIM_ENTRIES)
+        give_back_memory();
+    if (!ok) {
         *st = TA_CONFINE_ERROR;
         return 0;
     }
@@ -349,7 +409,7 @@ static size_t status_only(const ta_msg *m, ta_confine_status st, unsigned char *
         if (ta_proto_encode_open_resp(m->id, st, NULL, out, cap, &len) != TA_PROTO_OK)
             return 0;
     }
-    else if (ta_proto_list_begin(&w, m->id, st, out, cap) != TA_PROTO_OK ||
+    else if (ta_proto_list_begin(&w, m->id, st, 0, out, cap) != TA_PROTO_OK ||
              ta_proto_list_end(&w, 0, &len) != TA_PROTO_OK)
         return 0;
     return len;
@@ -416,7 +476,7 @@ void ta_answer_file(const ta_helper_ctx *ctx, const ta_msg *m, ta_conn_scratch *
     char scope[TA_PROTO_PATH_MAX + 1];
     struct stat sb;
     ta_file_info fi;
-    int fd = -1;
+    int fd = -1, broken = 0;
     ta_confine_status st = resolve(ctx, m, &hp, scope, &rel, &uc, &cr);
 
     /* the worker may only make the policy stricter */
@@ -442,12 +502,14 @@ void ta_answer_file(const ta_helper_ctx *ctx, const ta_msg *m, ta_conn_scratch *
             cs->list_out = malloc(TA_PROTO_MAX_LIST_FRAME);
         if (cs->list_out == NULL)
             st = TA_CONFINE_ERROR;
-        else if ((a->len = write_listing(m, fd, &cr, &pol, cs->list_out, &st)) > 0)
+        else if ((a->len = write_listing(m, fd, &cr, &pol, cs, &st, &broken)) > 0)
             a->frame = cs->list_out;
     }
     if (fd >= 0)
         close(fd);
-    if (a->len == 0) /* a refusal, a file to list, or a failure above: the status alone */
+    /* a refusal, a file to list, or a failure above: the status alone; but an answer whose
+     * first frames went out cannot end in another status: no answer, the connection ends */
+    if (a->len == 0 && !broken)
         a->len = status_only(m, st, out, cap);
     ta_hlog_limited(TA_HLOG_FILE, TA_LOG_DEBUG, "TA00065: helper: %s %s: %s",
                     m->type == TA_MSG_OPEN_REQ ? "open" : "list", m->u.file_req.path,

@@ -29,6 +29,8 @@ typedef struct {
 /* Per-connection scratch that outlives one request. */
 typedef struct {
     unsigned char *list_out; /* TA_PROTO_MAX_LIST_FRAME, made on the first LIST_REQ */
+    int sock; /* the connection: an answer of several frames (a listing) sends every frame but
+               * its last here, and leaves the last to the server loop as any answer */
 } ta_conn_scratch;
 
 typedef void (*ta_request_fn)(const ta_helper_ctx *ctx, const ta_msg *m, ta_conn_scratch *cs,

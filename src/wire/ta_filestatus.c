@@ -12,6 +12,7 @@ static const char *const status_names[] = {
     [TA_CONFINE_BAD_USER] = "bad_user",
     [TA_CONFINE_ERROR] = "error",
     [TA_CONFINE_BAD_TOKEN] = "bad_token",
+    [TA_CONFINE_TOO_LARGE] = "too_large",
 };
 
 const char *ta_confine_status_name(ta_confine_status st)

@@ -22,6 +22,8 @@ typedef enum {
                            * take...) */
     TA_CONFINE_BAD_TOKEN, /* the helper refused the request's token: its signature, time,
                            * kind or scope, a revocation, or an account that changed */
+    TA_CONFINE_TOO_LARGE, /* a listing only: the directory holds more visible entries than
+                           * the helper sorts for one answer (ta_confine_list's bounds) */
 } ta_confine_status;
 
 /* A stable lower-case name for logs ("ok", "is_dir", "not_found", ...). */

@@ -12,6 +12,7 @@
 #include "ta_proto.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,9 +142,40 @@ static int await_kept_answer(int timeout_ms, unsigned char *ans, size_t cap, siz
     }
 }
 
-/* exchange() over this thread's kept connection: 0, or -1 with err set. */
+/* One frame of an answer of several on the kept connection, read exactly: its header, then
+ * its body, and never a byte of the frame after it. Awaited as await_kept_answer awaits one. */
+static int await_kept_frame(int timeout_ms, unsigned char *ans, size_t cap, size_t *alen, int *fd)
+{
+    long long deadline = monotonic_ms() + timeout_ms;
+
+    for (;;) {
+        struct pollfd pfd = {.fd = kept_fd, .events = POLLIN};
+        int n = poll(&pfd, 1, TA_KEPT_SLICE_MS);
+        long long left = deadline - monotonic_ms();
+
+        if (n > 0) {
+            if (ta_recv_frame_fd(kept_fd, left > 0 ? (int)left : 0, ans, cap, alen, fd) == 0)
+                return 0;
+            errno = ECONNRESET; /* a kept connection the helper closed, or out of step */
+            return -1;
+        }
+        if (n < 0 && errno != EINTR)
+            return -1;
+        if (left <= 0 || !helper_is_there()) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+    }
+}
+
+/* How an answer is read off the kept connection (await_kept_answer, await_kept_frame). */
+typedef int (*kept_reader)(int timeout_ms, unsigned char *ans, size_t cap, size_t *alen, int *fd);
+
+/* exchange() over this thread's kept connection, the (first) answer frame read by read: 0, or
+ * -1 with err set. */
 static int exchange_kept(int timeout_ms, const unsigned char *req, size_t rlen, unsigned char *ans,
-                         size_t cap, size_t *alen, int *fd, char *err, size_t errlen)
+                         size_t cap, size_t *alen, int *fd, kept_reader read, char *err,
+                         size_t errlen)
 {
     *fd = -1;
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -151,8 +183,7 @@ static int exchange_kept(int timeout_ms, const unsigned char *req, size_t rlen, 
 
         if (fresh && open_kept(err, errlen) != 0)
             return -1;
-        if (ta_send_all(kept_fd, req, rlen) == 0 &&
-            await_kept_answer(timeout_ms, ans, cap, alen, fd) == 0)
+        if (ta_send_all(kept_fd, req, rlen) == 0 && read(timeout_ms, ans, cap, alen, fd) == 0)
             return 0;
         ta_helper_forget_connection();
         /* a fresh connection that failed, or a helper that was too slow or is stopped, is not
@@ -317,10 +348,11 @@ int ta_helper_mint(int timeout_ms, unsigned server, int kind, long long ttl,
     return rv;
 }
 
-/* An OPEN_REQ or LIST_REQ; -1 when the token or path cannot be sent. */
+/* An OPEN_REQ or LIST_REQ (with the window offset, limit, which an OPEN_REQ does not carry);
+ * -1 when the token, path or window cannot be sent. */
 static int encode_file_req(int type, uint32_t id, unsigned server, unsigned tighten,
-                           const char *token, const char *path, unsigned char *req, size_t cap,
-                           size_t *rlen)
+                           const char *token, const char *path, uint32_t offset, uint32_t limit,
+                           unsigned char *req, size_t cap, size_t *rlen)
 {
     ta_msg *m = calloc(1, sizeof(*m));
     int rv = -1;
@@ -331,6 +363,8 @@ static int encode_file_req(int type, uint32_t id, unsigned server, unsigned tigh
     m->id = id;
     m->u.file_req.server = (uint16_t)server;
     m->u.file_req.tighten = (uint8_t)(tighten & TA_PROTO_TIGHTEN_ALL);
+    m->u.file_req.offset = offset;
+    m->u.file_req.limit = limit;
     if (server < TA_PROTO_SERVERS_MAX &&
         ta_proto_set_string(m->u.file_req.token, sizeof(m->u.file_req.token), token,
                             strlen(token)) == 0 &&
@@ -363,12 +397,13 @@ int ta_helper_open(int timeout_ms, unsigned server, unsigned tighten, const char
 
     *fd = -1;
     memset(info, 0, sizeof(*info));
-    if (encode_file_req(TA_MSG_OPEN_REQ, id, server, tighten, token, path, req, sizeof(req),
+    if (encode_file_req(TA_MSG_OPEN_REQ, id, server, tighten, token, path, 0, 0, req, sizeof(req),
                         &rlen) != 0) {
         snprintf(err, errlen, "token or path outside the protocol's limits");
         return TA_CONFINE_BAD_PATH;
     }
-    if (exchange_kept(timeout_ms, req, rlen, ans, sizeof(ans), &alen, &got, err, errlen))
+    if (exchange_kept(timeout_ms, req, rlen, ans, sizeof(ans), &alen, &got, await_kept_answer, err,
+                      errlen))
         return TA_HELPER_UNAVAILABLE;
     if (decode_answer(ans, alen, id, TA_MSG_OPEN_RESP, &m, err, errlen) == 0 &&
         ((m.u.open_resp.status == TA_CONFINE_OK) != (got >= 0) ||
@@ -387,83 +422,203 @@ int ta_helper_open(int timeout_ms, unsigned server, unsigned tighten, const char
     return m.u.open_resp.status;
 }
 
-/* The entries of a decoded LIST_RESP in one allocation: the array, then the names. */
-static ta_list_entry *copy_entries(const ta_msg *m)
-{
-    size_t n = m->u.list_resp.count, pos = 0, i = 0;
-    /* every entry has ENTRY_FIXED bytes besides its name, and each name gets a NUL */
-    size_t names = m->u.list_resp.entries_len - n * (TA_PROTO_LIST_ENTRY_MIN - 1) + n;
-    ta_list_entry *e = malloc(n * sizeof(*e) + names + 1);
-    char *s = (char *)(e + n);
-    ta_proto_dirent d;
+/* --- listings ------------------------------------------------------------------------------ */
 
-    if (e == NULL)
-        return NULL;
-    while (i < n && ta_proto_list_next(m, &pos, &d)) {
-        memcpy(s, d.name, d.name_len);
-        s[d.name_len] = '\0';
-        e[i].name = s;
-        e[i].is_dir = d.is_dir;
-        e[i].size = d.size;
-        e[i].mtime = d.mtime;
-        s += d.name_len + 1;
-        i++;
+/* The entries of one frame, in a copy of the frame. */
+typedef struct {
+    unsigned char *frame;
+    const unsigned char *entries;
+    size_t entries_len;
+} list_part;
+
+struct ta_listing {
+    list_part *parts;
+    size_t nparts, cap;
+    uint32_t total;
+    size_t count;
+    size_t part, pos; /* the reader's place: a part, and an offset in its entries */
+    ta_msg view;      /* a part as ta_proto_list_next reads a decoded frame's entries */
+    ta_list_entry entry;
+    char name[TA_PROTO_NAME_MAX + 1];
+};
+
+/* How many entries the window [offset, offset + limit) of a listing of total holds. */
+static uint64_t window_count(uint32_t total, uint32_t offset, uint32_t limit)
+{
+    uint64_t rest = offset < total ? (uint64_t)total - offset : 0;
+
+    return limit == 0 || limit > rest ? rest : limit;
+}
+
+/* Keep the entries of the decoded frame ans[0..alen) (a copy: ans is reused). 0 or -1. */
+static int keep_part(ta_listing *l, const unsigned char *ans, size_t alen, const ta_msg *m)
+{
+    list_part *p;
+
+    if (l->nparts == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        list_part *v = realloc(l->parts, cap * sizeof(*v));
+
+        if (v == NULL)
+            return -1;
+        l->parts = v;
+        l->cap = cap;
     }
-    return e;
+    p = &l->parts[l->nparts];
+    if ((p->frame = malloc(alen)) == NULL)
+        return -1;
+    memcpy(p->frame, ans, alen);
+    p->entries = p->frame + (m->u.list_resp.entries - ans);
+    p->entries_len = m->u.list_resp.entries_len;
+    l->nparts++;
+    l->count += m->u.list_resp.count;
+    return 0;
+}
+
+/* The frames after the first, until the one that says no more follows: each for request id,
+ * a listing with the first one's total, and no more entries in all than want. 0, or -1 with
+ * err set. */
+static int take_more(ta_listing *l, int timeout_ms, uint32_t id, uint64_t want, ta_msg *m,
+                     unsigned char *ans, size_t cap, char *err, size_t errlen)
+{
+    while (m->u.list_resp.more) {
+        size_t alen = 0;
+        int got = -1;
+
+        if (await_kept_frame(timeout_ms, ans, cap, &alen, &got) != 0) {
+            snprintf(err, errlen, "the helper's listing ended before its last frame");
+            return -1;
+        }
+        if (got >= 0) {
+            close(got); /* a listing never comes with a descriptor */
+            snprintf(err, errlen, "the helper answered something unexpected");
+            return -1;
+        }
+        if (decode_answer(ans, alen, id, TA_MSG_LIST_RESP, m, err, errlen) != 0)
+            return -1;
+        if (m->u.list_resp.status != TA_CONFINE_IS_DIR || m->u.list_resp.total != l->total ||
+            m->u.list_resp.count > want - l->count) {
+            snprintf(err, errlen, "the helper's listing does not add up");
+            return -1;
+        }
+        if (keep_part(l, ans, alen, m) != 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The answer whose first frame is ans[0..alen) (got: a descriptor that came with it): the
+ * helper's verdict, with the whole listing in l for TA_CONFINE_IS_DIR; TA_HELPER_UNAVAILABLE
+ * with err set when it is no sound answer to request id for this window. */
+static int take_listing(ta_listing *l, int timeout_ms, uint32_t id, uint32_t offset, uint32_t limit,
+                        unsigned char *ans, size_t cap, size_t alen, int got, char *err,
+                        size_t errlen)
+{
+    ta_msg m;
+    uint64_t want;
+
+    if (got >= 0) {
+        close(got);
+        snprintf(err, errlen, "the helper answered something unexpected");
+        return TA_HELPER_UNAVAILABLE;
+    }
+    if (decode_answer(ans, alen, id, TA_MSG_LIST_RESP, &m, err, errlen) != 0)
+        return TA_HELPER_UNAVAILABLE;
+    if (m.u.list_resp.status != TA_CONFINE_IS_DIR)
+        return m.u.list_resp.status; /* the decoder saw to it: no entries, no more frames */
+    l->total = m.u.list_resp.total;
+    want = window_count(l->total, offset, limit);
+    if (m.u.list_resp.count > want || keep_part(l, ans, alen, &m) != 0 ||
+        take_more(l, timeout_ms, id, want, &m, ans, cap, err, errlen) != 0 || l->count != want) {
+        if (errlen > 0 && err[0] == '\0')
+            snprintf(err, errlen, "the helper's listing does not add up");
+        return TA_HELPER_UNAVAILABLE;
+    }
+    return TA_CONFINE_IS_DIR;
 }
 
 int ta_helper_list(int timeout_ms, unsigned server, unsigned tighten, const char *token,
-                   const char *path, ta_list_entry **entries, size_t *n, int *truncated, char *err,
+                   const char *path, uint32_t offset, uint32_t limit, ta_listing **out, char *err,
                    size_t errlen)
 {
     unsigned char req[TA_PROTO_MAX_FRAME], *ans;
     size_t rlen = 0, alen = 0;
     uint32_t id = new_id();
-    int got = -1, st;
-    ta_msg m;
+    ta_listing *l;
+    int got = -1, st = TA_HELPER_UNAVAILABLE;
 
-    *entries = NULL;
-    *n = 0;
-    *truncated = 0;
-    if (encode_file_req(TA_MSG_LIST_REQ, id, server, tighten, token, path, req, sizeof(req),
-                        &rlen) != 0) {
-        snprintf(err, errlen, "token or path outside the protocol's limits");
+    *out = NULL;
+    if (errlen > 0)
+        err[0] = '\0';
+    if (encode_file_req(TA_MSG_LIST_REQ, id, server, tighten, token, path, offset, limit, req,
+                        sizeof(req), &rlen) != 0) {
+        snprintf(err, errlen, "token, path or window outside the protocol's limits");
         return TA_CONFINE_BAD_PATH;
     }
     ans = malloc(TA_PROTO_MAX_LIST_FRAME);
-    if (ans == NULL) {
+    l = calloc(1, sizeof(*l));
+    if (ans == NULL || l == NULL) {
+        free(ans);
+        free(l);
         snprintf(err, errlen, "out of memory");
         return TA_CONFINE_ERROR;
     }
-    st = TA_HELPER_UNAVAILABLE;
-    if (exchange_kept(timeout_ms, req, rlen, ans, TA_PROTO_MAX_LIST_FRAME, &alen, &got, err,
-                      errlen) == 0) {
-        if (got >= 0) {
-            close(got); /* a listing never comes with a descriptor */
-            snprintf(err, errlen, "the helper answered something unexpected");
-        }
-        else if (decode_answer(ans, alen, id, TA_MSG_LIST_RESP, &m, err, errlen) == 0) {
-            st = m.u.list_resp.status;
-            if (st == TA_CONFINE_IS_DIR) {
-                *entries = copy_entries(&m);
-                if (*entries == NULL) {
-                    snprintf(err, errlen, "out of memory");
-                    st = TA_CONFINE_ERROR;
-                }
-                else {
-                    *n = m.u.list_resp.count;
-                    *truncated = m.u.list_resp.truncated;
-                }
-            }
-        }
-    }
+    if (exchange_kept(timeout_ms, req, rlen, ans, TA_PROTO_MAX_LIST_FRAME, &alen, &got,
+                      await_kept_frame, err, errlen) == 0)
+        st = take_listing(l, timeout_ms, id, offset, limit, ans, TA_PROTO_MAX_LIST_FRAME, alen, got,
+                          err, errlen);
     if (st == TA_HELPER_UNAVAILABLE)
-        ta_helper_forget_connection(); /* out of step, or gone: start afresh */
+        ta_helper_forget_connection(); /* out of step, or gone: never read its rest later */
     free(ans);
+    if (st == TA_CONFINE_IS_DIR)
+        *out = l;
+    else
+        ta_listing_free(l);
     return st;
 }
 
-void ta_helper_list_free(ta_list_entry *entries)
+unsigned long ta_listing_total(const ta_listing *l)
 {
-    free(entries);
+    return l->total;
+}
+
+size_t ta_listing_count(const ta_listing *l)
+{
+    return l->count;
+}
+
+const ta_list_entry *ta_listing_next(ta_listing *l)
+{
+    while (l->part < l->nparts) {
+        const list_part *p = &l->parts[l->part];
+        ta_proto_dirent d;
+
+        l->view.type = TA_MSG_LIST_RESP;
+        l->view.u.list_resp.entries = p->entries;
+        l->view.u.list_resp.entries_len = p->entries_len;
+        if (ta_proto_list_next(&l->view, &l->pos, &d)) {
+            memcpy(l->name, d.name, d.name_len);
+            l->name[d.name_len] = '\0';
+            l->entry.name = l->name;
+            l->entry.is_dir = d.is_dir;
+            l->entry.size = d.size;
+            l->entry.mtime = d.mtime;
+            return &l->entry;
+        }
+        l->part++;
+        l->pos = 0;
+    }
+    return NULL;
+}
+
+void ta_listing_free(ta_listing *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->nparts; i++)
+        free(l->parts[i].frame);
+    free(l->parts);
+    free(l);
 }

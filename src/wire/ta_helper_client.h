@@ -5,6 +5,7 @@
 #define TA_HELPER_CLIENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ta_filestatus.h"
 #include "ta_proto.h"
@@ -57,20 +58,38 @@ int ta_helper_open(int timeout_ms, unsigned server, unsigned tighten, const char
 
 /* One entry of a listing. */
 typedef struct {
-    char *name; /* NUL-terminated, one path component: no '/', not "." or ".." */
+    const char *name; /* NUL-terminated, one path component: no '/', not "." or ".." */
     int is_dir;
     unsigned long long size;
     long long mtime;
 } ta_list_entry;
 
-/* List the directory at path. TA_CONFINE_IS_DIR: *entries (*n of them, in the helper's order,
- * all in one allocation: free with ta_helper_list_free) and *truncated 1 when the directory
- * holds more than one answer carries. path ends in '/' (a directory's URL). Otherwise, or on
- * TA_HELPER_UNAVAILABLE, *entries is NULL and *n 0. */
+/* A listing as the helper sent it, read to its end. */
+typedef struct ta_listing ta_listing;
+
+/* List the directory at path (a directory's URL: it ends in '/'): the entries of its listing,
+ * sorted by name (bytewise), from offset on, limit of them at most (0: all the rest; at most
+ * TA_PROTO_LIST_TOTAL_MAX). TA_CONFINE_IS_DIR with *out (free with ta_listing_free); the
+ * helper's other verdicts (TA_CONFINE_TOO_LARGE: a directory larger than the helper lists),
+ * or TA_HELPER_UNAVAILABLE, with *out NULL. The whole answer (one frame or several) is read
+ * before this returns, so that no HTTP client's pace holds the helper: one that cannot be read
+ * to its end, or does not add up (each frame the same total; exactly the entries the window
+ * holds), is TA_HELPER_UNAVAILABLE and the kept connection is dropped, never left with frames
+ * of it for the next request. */
 int ta_helper_list(int timeout_ms, unsigned server, unsigned tighten, const char *token,
-                   const char *path, ta_list_entry **entries, size_t *n, int *truncated, char *err,
+                   const char *path, uint32_t offset, uint32_t limit, ta_listing **out, char *err,
                    size_t errlen);
-void ta_helper_list_free(ta_list_entry *entries);
+
+/* The number of entries of the whole listing (every page), and of this answer's window. */
+unsigned long ta_listing_total(const ta_listing *l);
+size_t ta_listing_count(const ta_listing *l);
+
+/* The window's entries in order: the next one, or NULL after the last. The entry (and its
+ * name) is valid until the next call. */
+const ta_list_entry *ta_listing_next(ta_listing *l);
+
+/* NULL is fine. */
+void ta_listing_free(ta_listing *l);
 
 /* Close this thread's kept file-request connection (it is reopened on the next request). */
 void ta_helper_forget_connection(void);

@@ -14,11 +14,11 @@
 #define KIND_SHARE 3     /* ta_kind's TA_KIND_SHARE */
 #define PAM_STATUS_MAX 3 /* ta_pam_status's TA_PAM_UNAVAILABLE */
 
-_Static_assert(TA_PROTO_FILE_STATUS_MAX == TA_CONFINE_BAD_TOKEN,
-               "OPEN/LIST status is ta_confine's");
+_Static_assert(TA_PROTO_FILE_STATUS_MAX == TA_CONFINE_BAD_TOKEN, "OPEN status is ta_confine's");
+_Static_assert(TA_PROTO_LIST_STATUS_MAX == TA_CONFINE_TOO_LARGE, "LIST status is ta_confine's");
 _Static_assert(TA_PROTO_LIST_ENTRY_MIN == ENTRY_FIXED + 1, "a name has at least one byte");
 /* every request, the longest file request included, fits the helper's TA_PROTO_MAX_FRAME */
-_Static_assert(2 + 1 + 4 + TA_PROTO_TOKEN_MAX + TA_PROTO_PATH_MAX <= TA_PROTO_MAX_BODY,
+_Static_assert(2 + 1 + 4 + 4 + 4 + TA_PROTO_TOKEN_MAX + TA_PROTO_PATH_MAX <= TA_PROTO_MAX_BODY,
                "file requests fit TA_PROTO_MAX_BODY");
 _Static_assert(2 + 8 + TA_PROTO_PATH_MAX + TA_PROTO_USER_MAX + TA_PROTO_PASSWORD_MAX +
                        TA_PROTO_RHOST_MAX <=
@@ -230,6 +230,16 @@ static const field file_req_f[] = {
     STR(file_req.token, 1, TA_PROTO_TOKEN_MAX, token_char),
     STR(file_req.path, 1, TA_PROTO_PATH_MAX, user_char),
 };
+/* A listing's window: any offset (past the end lists nothing), a limit no larger than a
+ * listing can be. */
+static const field list_req_f[] = {
+    INT(F_U16, file_req.server, 0, TA_PROTO_SERVERS_MAX - 1),
+    INT(F_U8, file_req.tighten, 0, TA_PROTO_TIGHTEN_ALL),
+    INT(F_U32, file_req.offset, 0, UINT32_MAX),
+    INT(F_U32, file_req.limit, 0, TA_PROTO_LIST_TOTAL_MAX),
+    STR(file_req.token, 1, TA_PROTO_TOKEN_MAX, token_char),
+    STR(file_req.path, 1, TA_PROTO_PATH_MAX, user_char),
+};
 static const field mint_req_f[] = {
     INT(F_U16, mint_req.server, 0, TA_PROTO_SERVERS_MAX - 1),
     INT(F_U8, mint_req.kind, KIND_URL, KIND_SHARE),
@@ -287,7 +297,7 @@ static const schema schemas[] = {
     [TA_MSG_AUTH_REQ] = SCHEMA(auth_req_f, NULL),
     [TA_MSG_AUTH_RESP] = SCHEMA(auth_resp_f, auth_resp_check),
     [TA_MSG_OPEN_REQ] = SCHEMA(file_req_f, NULL),
-    [TA_MSG_LIST_REQ] = SCHEMA(file_req_f, NULL),
+    [TA_MSG_LIST_REQ] = SCHEMA(list_req_f, NULL),
     [TA_MSG_MINT_REQ] = SCHEMA(mint_req_f, NULL),
     [TA_MSG_MINT_RESP] = SCHEMA(mint_resp_f, mint_resp_check),
     [TA_MSG_PAM_REQ] = SCHEMA(pam_req_f, NULL),
@@ -474,21 +484,33 @@ static int name_valid(const unsigned char *s, size_t n)
     return memchr(s, '\0', n) == NULL && memchr(s, '/', n) == NULL;
 }
 
+/* The head's fields must agree: a refusal (or a file) carries nothing, a frame that says more
+ * follows carries at least one entry (so an answer has at most as many frames as entries), and
+ * no frame more entries than the listing's total. */
+static int list_head_valid(unsigned status, unsigned more, uint32_t total, uint32_t count)
+{
+    if (status > TA_PROTO_LIST_STATUS_MAX || more > 1 || total > TA_PROTO_LIST_TOTAL_MAX ||
+        count > total)
+        return 0;
+    if (status != TA_CONFINE_IS_DIR)
+        return more == 0 && total == 0;
+    return !more || count > 0;
+}
+
 /* The count is checked against the room for that many of the shortest entries before the
  * walk, every entry in full during it, and the entries must end exactly with the body. */
 static int decode_list_resp(const unsigned char *body, size_t n, ta_msg *m)
 {
     const unsigned char *p = body + TA_PROTO_LIST_HEAD_LEN;
     size_t left;
-    uint32_t count;
+    uint32_t total, count;
 
-    if (n < TA_PROTO_LIST_HEAD_LEN || body[0] > TA_PROTO_FILE_STATUS_MAX || body[1] > 1)
+    if (n < TA_PROTO_LIST_HEAD_LEN)
         return 0;
-    count = get_u32(body + 2);
+    total = get_u32(body + 2);
+    count = get_u32(body + 6);
     left = n - TA_PROTO_LIST_HEAD_LEN;
-    if (body[0] != TA_CONFINE_IS_DIR && (body[1] != 0 || count != 0))
-        return 0;
-    if (count > left / TA_PROTO_LIST_ENTRY_MIN)
+    if (!list_head_valid(body[0], body[1], total, count) || count > left / TA_PROTO_LIST_ENTRY_MIN)
         return 0;
     for (uint32_t i = 0; i < count; i++) {
         size_t nl;
@@ -504,7 +526,8 @@ static int decode_list_resp(const unsigned char *body, size_t n, ta_msg *m)
     if (left != 0)
         return 0;
     m->u.list_resp.status = body[0];
-    m->u.list_resp.truncated = body[1];
+    m->u.list_resp.more = body[1];
+    m->u.list_resp.total = total;
     m->u.list_resp.count = count;
     m->u.list_resp.entries = body + TA_PROTO_LIST_HEAD_LEN;
     m->u.list_resp.entries_len = n - TA_PROTO_LIST_HEAD_LEN;
@@ -712,13 +735,13 @@ ta_proto_status ta_proto_encode_open_resp(uint32_t id, int status, const ta_file
 
 /* The header and a listing head of no entries, fixed up by ta_proto_list_end. */
 ta_proto_status ta_proto_list_begin(ta_proto_list_writer *w, uint32_t id, int status,
-                                    unsigned char *buf, size_t cap)
+                                    uint32_t total, unsigned char *buf, size_t cap)
 {
     size_t len = 0;
     ta_proto_status st;
 
     memset(w, 0, sizeof(*w));
-    if (status < 0 || status > TA_PROTO_FILE_STATUS_MAX)
+    if (status < 0 || !list_head_valid((unsigned)status, 0, total, 0))
         return TA_PROTO_MALFORMED;
     if (cap > TA_PROTO_MAX_LIST_FRAME)
         cap = TA_PROTO_MAX_LIST_FRAME;
@@ -727,24 +750,27 @@ ta_proto_status ta_proto_list_begin(ta_proto_list_writer *w, uint32_t id, int st
         return st;
     buf[TA_PROTO_HEADER_LEN] = (unsigned char)status;
     buf[TA_PROTO_HEADER_LEN + 1] = 0;
-    put_u32(buf + TA_PROTO_HEADER_LEN + 2, 0);
+    put_u32(buf + TA_PROTO_HEADER_LEN + 2, total);
+    put_u32(buf + TA_PROTO_HEADER_LEN + 6, 0);
     w->buf = buf;
     w->cap = cap;
     w->len = len;
+    w->total = total;
     w->status = (uint8_t)status;
     return TA_PROTO_OK;
 }
 
-/* Entries belong to a directory's listing only; a name is checked before a byte is written. */
+/* Entries belong to a directory's listing only, no more of them than its total; a name is
+ * checked before a byte is written. */
 ta_proto_status ta_proto_list_add(ta_proto_list_writer *w, int is_dir, uint64_t size, int64_t mtime,
                                   const char *name, size_t name_len)
 {
     unsigned char *p;
 
-    if (w->buf == NULL || w->status != TA_CONFINE_IS_DIR || name == NULL ||
+    if (w->buf == NULL || w->status != TA_CONFINE_IS_DIR || w->count >= w->total || name == NULL ||
         !name_valid((const unsigned char *)name, name_len))
         return TA_PROTO_MALFORMED;
-    if (ENTRY_FIXED + name_len > w->cap - w->len || w->count == UINT32_MAX)
+    if (ENTRY_FIXED + name_len > w->cap - w->len)
         return TA_PROTO_NO_ROOM;
     p = w->buf + w->len;
     p[0] = is_dir ? 1 : 0;
@@ -757,14 +783,14 @@ ta_proto_status ta_proto_list_add(ta_proto_list_writer *w, int is_dir, uint64_t 
     return TA_PROTO_OK;
 }
 
-ta_proto_status ta_proto_list_end(ta_proto_list_writer *w, int truncated, size_t *len)
+ta_proto_status ta_proto_list_end(ta_proto_list_writer *w, int more, size_t *len)
 {
     *len = 0;
-    if (w->buf == NULL || (truncated != 0 && truncated != 1) ||
-        (truncated && w->status != TA_CONFINE_IS_DIR))
+    if (w->buf == NULL || more < 0 ||
+        !list_head_valid(w->status, (unsigned)more, w->total, w->count))
         return TA_PROTO_MALFORMED;
-    w->buf[TA_PROTO_HEADER_LEN + 1] = (unsigned char)truncated;
-    put_u32(w->buf + TA_PROTO_HEADER_LEN + 2, w->count);
+    w->buf[TA_PROTO_HEADER_LEN + 1] = (unsigned char)more;
+    put_u32(w->buf + TA_PROTO_HEADER_LEN + 6, w->count);
     put_u32(w->buf + 8, (uint32_t)(w->len - TA_PROTO_HEADER_LEN));
     *len = w->len;
     return TA_PROTO_OK;

@@ -49,24 +49,38 @@
  * TA_CONFINE_IS_DIR it is a directory's and no descriptor comes; with any other status every
  * field after it is 0. */
 #define TA_PROTO_OPEN_RESP_LEN 41
-#define TA_PROTO_FILE_STATUS_MAX 7 /* TA_CONFINE_BAD_TOKEN, the last ta_confine_status */
+#define TA_PROTO_FILE_STATUS_MAX 7 /* TA_CONFINE_BAD_TOKEN, the last status of an open */
 
-/* LIST_RESP: status uint8, truncated uint8 (0 or 1), count uint32, then count entries: type
- * uint8 (0 file, 1 directory), size uint64, mtime int64, name (uint16 length 1..255 and the
- * bytes: no NUL, no '/', not "." or ".."). The status is the helper's verdict on the path:
+/* LIST_RESP: status uint8, more uint8 (0 or 1), total uint32, count uint32, then count entries:
+ * type uint8 (0 file, 1 directory), size uint64, mtime int64, name (uint16 length 1..255 and
+ * the bytes: no NUL, no '/', not "." or ".."). The status is the helper's verdict on the path:
  * TA_CONFINE_IS_DIR carries the listing; anything else (TA_CONFINE_OK: a regular file, list
- * nothing) has truncated 0 and count 0. */
-#define TA_PROTO_LIST_HEAD_LEN 6
+ * nothing; TA_CONFINE_TOO_LARGE: too many entries to sort) has more, total and count 0.
+ *
+ * One LIST_REQ is answered by one or more LIST_RESP frames with its id, in order: every one
+ * but the last says more 1 and carries at least one entry, the last says more 0. total is the
+ * number of entries the whole directory lists (the same in every frame); the entries are those
+ * of the sorted listing (by name, bytewise) from the request's offset on, limit of them at
+ * most (all the rest with limit 0), so their count over all frames is known before the first
+ * one: min(limit, total - offset), or 0 when offset >= total. */
+#define TA_PROTO_LIST_HEAD_LEN 10
 #define TA_PROTO_LIST_ENTRY_MIN 20 /* type, size, mtime, length and a one-byte name */
 #define TA_PROTO_NAME_MAX 255
-/* The most entries a listing can hold; a helper need not collect more. */
+#define TA_PROTO_LIST_STATUS_MAX 8 /* TA_CONFINE_TOO_LARGE: LIST_RESP's last status */
+#define TA_PROTO_LIST_TOTAL_MAX                                                                    \
+    1000000u /* a listing counts no more entries than this: the                                    \
+              * helper refuses a larger one (too_large), and a                                     \
+              * LIST_REQ's limit is at most this */
+/* The most entries one frame can hold. */
 #define TA_PROTO_LIST_MAX_ENTRIES                                                                  \
     ((TA_PROTO_MAX_LIST_BODY - TA_PROTO_LIST_HEAD_LEN) / TA_PROTO_LIST_ENTRY_MIN)
 
 /* Message types. The body of each, in wire order:
  *   AUTH_REQ   server u16, path (the login URL), user, password, rhost
  *   AUTH_RESP  result u8, uid u32, expires_at u64, retry_after u32, token (only with OK)
- *   OPEN_REQ   server u16, tighten u8, token, path (the whole URL path)   LIST_REQ  the same
+ *   OPEN_REQ   server u16, tighten u8, token, path (the whole URL path)
+ *   LIST_REQ   server u16, tighten u8, offset u32, limit u32 (0..TA_PROTO_LIST_TOTAL_MAX; 0: to
+ *              the end), token, path (a directory's URL path: it ends in '/')
  *   OPEN_RESP, LIST_RESP  above
  *   MINT_REQ   server u16, kind u8 (url/share), ttl u64 (0: the default where the scope lies),
  *              session token, scope
@@ -176,6 +190,8 @@ typedef struct ta_msg {
             uint8_t tighten; /* TA_PROTO_TIGHTEN_*: the worker's own policy, which the helper
                               * may only add to its own (a <Directory> or <LocationMatch>
                               * setting the helper's copy cannot model), never relax */
+            uint32_t offset; /* LIST_REQ only: the window of the sorted listing wanted, */
+            uint32_t limit;  /* limit entries from offset on (0: all from offset on) */
             char token[TA_PROTO_TOKEN_MAX + 1];
             char path[TA_PROTO_PATH_MAX + 1];
         } file_req; /* OPEN_REQ and LIST_REQ */
@@ -209,8 +225,9 @@ typedef struct ta_msg {
         } open_resp;
         struct {
             uint8_t status; /* ta_confine_status */
-            uint8_t truncated;
-            uint32_t count;
+            uint8_t more;   /* 1: another LIST_RESP of this answer follows */
+            uint32_t total; /* entries in the whole listing */
+            uint32_t count; /* entries in this frame */
             /* the entries, checked, still in the frame: read them with ta_proto_list_next
              * while the frame's buffer lives */
             const unsigned char *entries;
@@ -279,22 +296,24 @@ ta_proto_status ta_proto_encode_error(uint32_t id, int code, unsigned char *buf,
 ta_proto_status ta_proto_encode_open_resp(uint32_t id, int status, const ta_file_info *info,
                                           unsigned char *buf, size_t cap, size_t *len);
 
-/* A LIST_RESP is written entry by entry, so that a helper can fill the body up to its limit
- * and say where it stopped: begin, add (NO_ROOM when the entry does not fit, and nothing of it
- * written: stop there and end with truncated 1), end. The frame is valid only after end. The
- * writer never goes past TA_PROTO_MAX_LIST_FRAME, whatever cap is. */
+/* A LIST_RESP frame is written entry by entry, so that a helper can fill the body up to its
+ * limit and go on in the next frame: begin (with the listing's total), add (NO_ROOM when the
+ * entry does not fit, and nothing of it written: end this frame with more 1 and put it in the
+ * next), end. The frame is valid only after end. The writer never goes past
+ * TA_PROTO_MAX_LIST_FRAME, whatever cap is, nor writes a frame the decoder refuses (a count
+ * over the total, more 1 without an entry). */
 typedef struct {
     unsigned char *buf;
     size_t cap, len;
-    uint32_t count;
+    uint32_t count, total;
     uint8_t status;
 } ta_proto_list_writer;
 
 ta_proto_status ta_proto_list_begin(ta_proto_list_writer *w, uint32_t id, int status,
-                                    unsigned char *buf, size_t cap);
+                                    uint32_t total, unsigned char *buf, size_t cap);
 ta_proto_status ta_proto_list_add(ta_proto_list_writer *w, int is_dir, uint64_t size, int64_t mtime,
                                   const char *name, size_t name_len);
-ta_proto_status ta_proto_list_end(ta_proto_list_writer *w, int truncated, size_t *len);
+ta_proto_status ta_proto_list_end(ta_proto_list_writer *w, int more, size_t *len);
 
 /* Read a decoded LIST_RESP's entries in order: *pos starts at 0; 1 and the next entry in *e,
  * or 0 after the last one. */

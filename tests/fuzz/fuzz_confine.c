@@ -23,8 +23,9 @@
  * every call the thread is root again with the same groups, and no descriptor is left open. A
  * listing of an opened directory is exactly what a plain readdir as root says it must be: no
  * "." or "..", regular files and directories only, no hidden names unless allowed, only the
- * user's entries with owner only, sorted by strcmp, the first max of them, truncated exactly
- * when there were more, each with its size (0 for a directory) and mtime. */
+ * user's entries with owner only, sorted by strcmp, the first max of them and the total of
+ * them all, each with its size (0 for a directory) and mtime; or too_large and nothing exactly
+ * when there are more than the bounds allow. */
 #include "fuzz.h"
 #include "ta_confine.h"
 
@@ -287,18 +288,27 @@ static char **expected_names(int fd, const ta_confine_policy *p, size_t *n)
     return v;
 }
 
+/* The listing keeps max names, and refuses a directory of more than max + 2 visible entries
+ * (too_large, nothing returned). */
 static void check_listing(int fd, const ta_creds *c, const ta_confine_policy *p, size_t max)
 {
-    size_t n = 99, want_n;
-    int truncated = -1;
+    size_t n = 99, want_n, total = 99;
+    ta_list_bounds b = {max, max + 2, (size_t)1 << 30};
     ta_dirent *e = NULL;
     char **want = expected_names(fd, p, &want_n);
-    ta_confine_status r = ta_confine_list(fd, c, p, max, &e, &n, &truncated);
+    ta_confine_status r = ta_confine_list(fd, c, p, &b, &e, &n, &total);
 
     check_identity();
+    if (want_n > max + 2) {
+        CHECK(r == TA_CONFINE_TOO_LARGE && e == NULL && n == 0 && total == 0);
+        for (size_t i = 0; i < want_n; i++)
+            free(want[i]);
+        free(want);
+        return;
+    }
     CHECK(r == 0);
+    CHECK(total == want_n);
     CHECK(n == (want_n < max ? want_n : max));
-    CHECK(truncated == (want_n > max));
     for (size_t i = 0; i < n; i++) {
         struct stat st;
 

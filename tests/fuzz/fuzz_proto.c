@@ -56,7 +56,8 @@ static ta_proto_status reencode_list(const ta_msg *m, unsigned char *out, size_t
     size_t pos = 0;
     uint32_t seen = 0;
 
-    CHECK(ta_proto_list_begin(&w, m->id, m->u.list_resp.status, out, n) == TA_PROTO_OK);
+    CHECK(ta_proto_list_begin(&w, m->id, m->u.list_resp.status, m->u.list_resp.total, out, n) ==
+          TA_PROTO_OK);
     while (ta_proto_list_next(m, &pos, &e)) {
         CHECK(e.name_len >= 1 && e.name_len <= TA_PROTO_NAME_MAX);
         CHECK(memchr(e.name, '/', e.name_len) == NULL && memchr(e.name, 0, e.name_len) == NULL);
@@ -65,7 +66,9 @@ static ta_proto_status reencode_list(const ta_msg *m, unsigned char *out, size_t
         seen++;
     }
     CHECK(seen == m->u.list_resp.count && pos == m->u.list_resp.entries_len);
-    return ta_proto_list_end(&w, m->u.list_resp.truncated, len);
+    CHECK(seen <= m->u.list_resp.total && m->u.list_resp.total <= TA_PROTO_LIST_TOTAL_MAX);
+    CHECK(!m->u.list_resp.more || (seen > 0 && m->u.list_resp.status == 1));
+    return ta_proto_list_end(&w, m->u.list_resp.more, len);
 }
 
 /* A decoded message of a table type obeys the model: every string NUL-terminated within its

@@ -241,6 +241,8 @@ BAD_FRAMES = {
                                                           tighten=0x04), ERR_MALFORMED),
     "list request with a trailing byte": (frame(LIST_REQ, _body(list_req(BOGUS_TOKEN, "/f"))
                                                 + b"\x00", req_id=9), ERR_MALFORMED),
+    "list request with a limit over the most a listing holds": (
+        list_req(BOGUS_TOKEN, "/files/", req_id=9, limit=1000001), ERR_MALFORMED),
     "login with a control character in the user": (auth_req("ali\x1bce", "x", req_id=9),
                                                    ERR_MALFORMED),
     "login with a space in the client address": (auth_req("alice", "x", rhost="1.2.3.4 x",

@@ -13,7 +13,7 @@
 
 #include "ta_proto.h"
 
-#define PS_FIELDS_MAX 5
+#define PS_FIELDS_MAX 6
 
 typedef enum { PS_U8 = 1, PS_U16 = 2, PS_U32 = 4, PS_U64 = 8, PS_STR = 0 } ps_kind;
 
@@ -82,6 +82,16 @@ static const ps_field ps_file_req[] = {
     PS_STRING("token", file_req.token, 1, 4095, PS_TOKEN),
     PS_STRING("path", file_req.path, 1, 4096, PS_TEXT),
 };
+/* A listing's window: any 32-bit offset, a limit of 0 (all the rest) to 1000000 (the most
+ * entries a listing counts). */
+static const ps_field ps_list_req[] = {
+    PS_INT("server", PS_U16, file_req.server, 0, 65534),
+    PS_INT("tighten", PS_U8, file_req.tighten, 0, 3),
+    PS_INT("offset", PS_U32, file_req.offset, 0, UINT32_MAX),
+    PS_INT("limit", PS_U32, file_req.limit, 0, 1000000),
+    PS_STRING("token", file_req.token, 1, 4095, PS_TOKEN),
+    PS_STRING("path", file_req.path, 1, 4096, PS_TEXT),
+};
 static const ps_field ps_mint_req[] = {
     PS_INT("server", PS_U16, mint_req.server, 0, 65534),
     PS_INT("kind", PS_U8, mint_req.kind, 2, 3),
@@ -117,7 +127,7 @@ static const ps_field ps_error[] = {
 /* Every type with a fixed body of fields (OPEN_RESP and LIST_RESP have their own layouts). */
 static const ps_type ps_types[] = {
     PS_TYPE(TA_MSG_AUTH_REQ, ps_auth_req), PS_TYPE(TA_MSG_AUTH_RESP, ps_auth_resp),
-    PS_TYPE(TA_MSG_OPEN_REQ, ps_file_req), PS_TYPE(TA_MSG_LIST_REQ, ps_file_req),
+    PS_TYPE(TA_MSG_OPEN_REQ, ps_file_req), PS_TYPE(TA_MSG_LIST_REQ, ps_list_req),
     PS_TYPE(TA_MSG_MINT_REQ, ps_mint_req), PS_TYPE(TA_MSG_MINT_RESP, ps_mint_resp),
     PS_TYPE(TA_MSG_PAM_REQ, ps_pam_req),   PS_TYPE(TA_MSG_PAM_RESP, ps_pam_resp),
     PS_TYPE(TA_MSG_ERROR, ps_error),

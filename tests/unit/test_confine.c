@@ -812,8 +812,9 @@ static void test_confine_unprivileged_helper_acts_only_as_itself(void **state)
         ta_creds alice = {.uid = ALICE, .gid = ALICE}, bob = {.uid = BOB, .gid = BOB};
         struct stat st;
         ta_dirent *e = NULL;
-        size_t n = 0;
-        int fd = -1, fd2 = -1, trunc, fails = 0;
+        size_t n = 0, total = 0;
+        ta_list_bounds b = {100, 100, 1 << 20};
+        int fd = -1, fd2 = -1, fails = 0;
 
         if (setgroups(0, NULL) != 0 || setresgid(ALICE, ALICE, ALICE) != 0 ||
             setresuid(ALICE, ALICE, ALICE) != 0)
@@ -825,9 +826,9 @@ static void test_confine_unprivileged_helper_acts_only_as_itself(void **state)
                  TA_CONFINE_FORBIDDEN;
         fails |=
             ta_confine_open(alice_home, "pub", "list/", &alice, &p, &fd2, &st) != TA_CONFINE_IS_DIR;
-        fails |= ta_confine_list(fd2, &alice, &p, 100, &e, &n, &trunc) != TA_CONFINE_OK || n != 6;
+        fails |= ta_confine_list(fd2, &alice, &p, &b, &e, &n, &total) != TA_CONFINE_OK || n != 6;
         ta_dirent_free(e, n);
-        fails |= ta_confine_list(fd2, &bob, &p, 100, &e, &n, &trunc) != TA_CONFINE_BAD_USER;
+        fails |= ta_confine_list(fd2, &bob, &p, &b, &e, &n, &total) != TA_CONFINE_BAD_USER;
         _exit(fails ? 1 : 0);
     }
     assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -901,17 +902,25 @@ static int open_dir(const ta_confine_policy *p, const char *rel)
     return fd;
 }
 
-/* List fd as uid and compare the names, in order, with want ("a,b,c"). */
+/* Bounds that keep max entries and allow any directory of this test tree. */
+static ta_list_bounds keep(size_t max)
+{
+    ta_list_bounds b = {max, 1000, 1 << 20};
+
+    return b;
+}
+
+/* List fd as uid and compare the names, in order, with want ("a,b,c"), and the total. */
 static void assert_listing(int fd, unsigned long uid, const ta_confine_policy *p, size_t max,
-                           const char *want, int want_truncated)
+                           const char *want, size_t want_total)
 {
     ta_creds c = {.uid = uid, .gid = uid};
+    ta_list_bounds b = keep(max);
     ta_dirent *e = NULL;
-    size_t n = 99;
-    int truncated = -1;
+    size_t n = 99, total = 99;
     char got[512] = "";
 
-    assert_confine(ta_confine_list(fd, &c, p, max, &e, &n, &truncated), TA_CONFINE_OK);
+    assert_confine(ta_confine_list(fd, &c, p, &b, &e, &n, &total), TA_CONFINE_OK);
     assert_int_equal(setfsuid((uid_t)-1), 0);
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
@@ -920,7 +929,7 @@ static void assert_listing(int fd, unsigned long uid, const ta_confine_policy *p
     }
     ta_dirent_free(e, n);
     assert_string_equal(got, want);
-    assert_int_equal(truncated, want_truncated);
+    assert_int_equal(total, want_total);
 }
 
 static void test_confine_list_sorted_with_types_sizes_and_times(void **state)
@@ -928,13 +937,13 @@ static void test_confine_list_sorted_with_types_sizes_and_times(void **state)
     ta_confine_policy p = policy(state, 0, 0);
     int fd = open_dir(&p, "list/");
     ta_creds alice = {.uid = ALICE, .gid = ALICE};
+    ta_list_bounds b = keep(100);
     ta_dirent *e = NULL;
-    size_t n = 0;
-    int truncated = -1;
+    size_t n = 0, total = 0;
 
-    assert_confine(ta_confine_list(fd, &alice, &p, 100, &e, &n, &truncated), TA_CONFINE_OK);
+    assert_confine(ta_confine_list(fd, &alice, &p, &b, &e, &n, &total), TA_CONFINE_OK);
     assert_int_equal(n, 6);
-    assert_int_equal(truncated, 0);
+    assert_int_equal(total, 6);
     /* strcmp order: upper case first; no ".dot", "link" (symlink) or "fifo" */
     assert_string_equal(e[0].name, "B.txt");
     assert_true(!e[0].is_dir && e[0].size == 10 && e[0].mtime == 2000);
@@ -952,31 +961,33 @@ static void test_confine_list_sorted_with_types_sizes_and_times(void **state)
     close(fd);
 }
 
+/* The total counts what is listed: the owner and hidden rules take entries out of it too. */
 static void test_confine_list_filters_owner_and_hidden(void **state)
 {
     ta_confine_policy owner = policy(state, 1, 0), hidden = policy(state, 0, 1),
                       both = policy(state, 1, 1);
     int fd = open_dir(&owner, "list");
 
-    assert_listing(fd, ALICE, &owner, 100, "B.txt,a_dir,b.txt,zz.txt", 0);
-    assert_listing(fd, ALICE, &hidden, 100, ".dot,B.txt,a_dir,b.txt,root.txt,rootdir,zz.txt", 0);
-    assert_listing(fd, ALICE, &both, 100, ".dot,B.txt,a_dir,b.txt,zz.txt", 0);
+    assert_listing(fd, ALICE, &owner, 100, "B.txt,a_dir,b.txt,zz.txt", 4);
+    assert_listing(fd, ALICE, &hidden, 100, ".dot,B.txt,a_dir,b.txt,root.txt,rootdir,zz.txt", 7);
+    assert_listing(fd, ALICE, &both, 100, ".dot,B.txt,a_dir,b.txt,zz.txt", 5);
+    assert_listing(fd, ALICE, &owner, 2, "B.txt,a_dir", 4);
     close(fd);
 }
 
-/* At most max entries, the first max names; the listing does not move the caller's offset,
- * so listing the same fd again gives the same answer. */
-static void test_confine_list_truncated_at_max(void **state)
+/* At most keep entries, the first keep names, and the total of them all; the listing does not
+ * move the caller's offset, so listing the same fd again gives the same answer. */
+static void test_confine_list_keeps_the_first_names_and_counts_all(void **state)
 {
     ta_confine_policy p = policy(state, 0, 0);
     int fd = open_dir(&p, "list/");
 
-    assert_listing(fd, ALICE, &p, 2, "B.txt,a_dir", 1);
-    assert_listing(fd, ALICE, &p, 5, "B.txt,a_dir,b.txt,root.txt,rootdir", 1);
-    assert_listing(fd, ALICE, &p, 6, "B.txt,a_dir,b.txt,root.txt,rootdir,zz.txt", 0);
-    assert_listing(fd, ALICE, &p, 1, "B.txt", 1);
-    assert_listing(fd, ALICE, &p, 0, "", 1);
-    assert_listing(fd, ALICE, &p, 6, "B.txt,a_dir,b.txt,root.txt,rootdir,zz.txt", 0);
+    assert_listing(fd, ALICE, &p, 2, "B.txt,a_dir", 6);
+    assert_listing(fd, ALICE, &p, 5, "B.txt,a_dir,b.txt,root.txt,rootdir", 6);
+    assert_listing(fd, ALICE, &p, 6, "B.txt,a_dir,b.txt,root.txt,rootdir,zz.txt", 6);
+    assert_listing(fd, ALICE, &p, 1, "B.txt", 6);
+    assert_listing(fd, ALICE, &p, 0, "", 6);
+    assert_listing(fd, ALICE, &p, 6, "B.txt,a_dir,b.txt,root.txt,rootdir,zz.txt", 6);
     close(fd);
 }
 
@@ -997,7 +1008,41 @@ static void test_confine_list_truncation_keeps_smallest_names(void **state)
         snprintf(rel, sizeof(rel), "%sf%03d", i ? "," : "", i);
         strncat(want, rel, sizeof(want) - strlen(want) - 1);
     }
-    assert_listing(fd, ALICE, &p, 20, want, 1);
+    assert_listing(fd, ALICE, &p, 20, want, 200);
+    close(fd);
+}
+
+/* A directory with more visible entries than max_total, or whose visible entries cost more
+ * than max_bytes, is too large, whatever keep asks for (a page at the start too): nothing is
+ * returned. Exactly at the bounds it is listed. Entries the rules hide do not count. */
+static void test_confine_list_refuses_past_its_bounds(void **state)
+{
+    ta_confine_policy p = policy(state, 0, 0), owner = policy(state, 1, 0);
+    ta_creds alice = {.uid = ALICE, .gid = ALICE};
+    /* the names of list/: B.txt a_dir b.txt root.txt rootdir zz.txt */
+    size_t cost = 6 * sizeof(ta_dirent) + 6 + 6 + 6 + 9 + 8 + 7;
+    ta_list_bounds at_count = {100, 6, 1 << 20}, over_count = {1, 5, 1 << 20},
+                   at_bytes = {100, 100, cost}, over_bytes = {0, 100, cost - 1};
+    ta_dirent *e = NULL;
+    size_t n = 9, total = 9;
+    int fd = open_dir(&p, "list/");
+
+    assert_confine(ta_confine_list(fd, &alice, &p, &at_count, &e, &n, &total), TA_CONFINE_OK);
+    assert_true(n == 6 && total == 6);
+    ta_dirent_free(e, n);
+    assert_confine(ta_confine_list(fd, &alice, &p, &over_count, &e, &n, &total),
+                   TA_CONFINE_TOO_LARGE);
+    assert_true(e == NULL && n == 0 && total == 0);
+    assert_confine(ta_confine_list(fd, &alice, &p, &at_bytes, &e, &n, &total), TA_CONFINE_OK);
+    assert_int_equal(total, 6);
+    ta_dirent_free(e, n);
+    assert_confine(ta_confine_list(fd, &alice, &p, &over_bytes, &e, &n, &total),
+                   TA_CONFINE_TOO_LARGE);
+    assert_true(e == NULL && n == 0 && total == 0);
+    /* with owner only, root's two entries are no part of the listing, nor of its bounds */
+    assert_confine(ta_confine_list(fd, &alice, &owner, &over_count, &e, &n, &total), TA_CONFINE_OK);
+    assert_true(n == 1 && total == 4);
+    ta_dirent_free(e, n);
     close(fd);
 }
 
@@ -1007,19 +1052,22 @@ static void test_confine_list_uses_the_users_credentials(void **state)
 {
     ta_confine_policy p = policy(state, 0, 0);
     ta_creds bob = {.uid = BOB, .gid = BOB}, root = {.uid = 0, .gid = 0};
+    ta_list_bounds b = keep(100);
     static ta_dirent junk;
     ta_dirent *e = &junk;
-    size_t n = 5;
-    int truncated, fd = open(at("alice/pub/private"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    size_t n = 5, total = 5;
+    int fd = open(at("alice/pub/private"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     assert_true(fd >= 0);
-    assert_confine(ta_confine_list(fd, &bob, &p, 100, &e, &n, &truncated), TA_CONFINE_FORBIDDEN);
+    assert_confine(ta_confine_list(fd, &bob, &p, &b, &e, &n, &total), TA_CONFINE_FORBIDDEN);
     assert_null(e);
     assert_int_equal(n, 0);
-    assert_confine(ta_confine_list(fd, &root, &p, 100, &e, &n, &truncated), TA_CONFINE_BAD_USER);
-    assert_listing(fd, ALICE, &p, 100, "p.txt", 0);
+    assert_int_equal(total, 0);
+    assert_confine(ta_confine_list(fd, &root, &p, &b, &e, &n, &total), TA_CONFINE_BAD_USER);
+    assert_listing(fd, ALICE, &p, 100, "p.txt", 1);
     close(fd);
-    assert_confine(ta_confine_list(-1, &bob, &p, 100, &e, &n, &truncated), TA_CONFINE_ERROR);
+    assert_confine(ta_confine_list(-1, &bob, &p, &b, &e, &n, &total), TA_CONFINE_ERROR);
+    assert_confine(ta_confine_list(fd, &bob, &p, NULL, &e, &n, &total), TA_CONFINE_ERROR);
 }
 
 /* --- threads ---------------------------------------------------------------------------- */
@@ -1100,6 +1148,8 @@ static void test_confine_status_names(void **state)
     assert_string_equal(ta_confine_status_name(TA_CONFINE_BAD_PATH), "bad_path");
     assert_string_equal(ta_confine_status_name(TA_CONFINE_BAD_USER), "bad_user");
     assert_string_equal(ta_confine_status_name(TA_CONFINE_ERROR), "error");
+    assert_string_equal(ta_confine_status_name(TA_CONFINE_BAD_TOKEN), "bad_token");
+    assert_string_equal(ta_confine_status_name(TA_CONFINE_TOO_LARGE), "too_large");
     assert_string_equal(ta_confine_status_name((ta_confine_status)42), "unknown");
     ta_dirent_free(NULL, 3);
 }
@@ -1148,8 +1198,9 @@ int main(void)
         /* listing does not depend on how the directory was opened */
         ONCE(test_confine_list_sorted_with_types_sizes_and_times),
         ONCE(test_confine_list_filters_owner_and_hidden),
-        ONCE(test_confine_list_truncated_at_max),
+        ONCE(test_confine_list_keeps_the_first_names_and_counts_all),
         ONCE(test_confine_list_truncation_keeps_smallest_names),
+        ONCE(test_confine_list_refuses_past_its_bounds),
         ONCE(test_confine_list_uses_the_users_credentials),
         ONCE(test_confine_status_names),
     };

@@ -352,16 +352,18 @@ static void test_scope_directory_listed(void **state)
     ta_confine_policy p = policy(state, 0);
     struct stat st, want;
     ta_dirent *e = NULL;
-    size_t n = 0;
-    int fd, truncated = 0;
+    size_t n = 0, total = 0;
+    ta_list_bounds b = {100, 100, 1 << 20};
+    int fd;
     ta_creds c = {.uid = ALICE, .gid = ALICE};
 
     assert_int_equal(stat(at("alice/shared"), &want), 0);
     assert_int_equal(open_in(&p, ".", "shared", "", &fd, &st), TA_CONFINE_IS_DIR);
     assert_true(st.st_ino == want.st_ino && st.st_dev == want.st_dev);
-    assert_int_equal(ta_confine_list(fd, &c, &p, 100, &e, &n, &truncated), TA_CONFINE_OK);
+    assert_int_equal(ta_confine_list(fd, &c, &p, &b, &e, &n, &total), TA_CONFINE_OK);
     close(fd);
     assert_int_equal(n, 2); /* ok.txt and sub: no links, no .inner */
+    assert_int_equal(total, 2);
     assert_string_equal(e[0].name, "ok.txt");
     assert_string_equal(e[1].name, "sub");
     ta_dirent_free(e, n);

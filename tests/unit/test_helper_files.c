@@ -82,21 +82,65 @@ static void assert_opens(unsigned server, const char *token, const char *path, c
     close(fd);
 }
 
-static const ta_list_entry *ut_find(const ta_list_entry *e, size_t n, const char *name)
+/* A listing copied out of the client's answer. */
+typedef struct {
+    ta_list_entry *e;
+    size_t n;
+    unsigned long total;
+} ut_listing;
+
+static const ta_list_entry *ut_find(const ut_listing *l, const char *name)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(e[i].name, name) == 0)
-            return &e[i];
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->e[i].name, name) == 0)
+            return &l->e[i];
     return NULL;
 }
 
-static int ut_list(unsigned server, const char *token, const char *path, ta_list_entry **e,
-                   size_t *n, int *truncated)
+static void ut_listing_free(ut_listing *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free((char *)l->e[i].name);
+    free(l->e);
+    memset(l, 0, sizeof(*l));
+}
+
+/* The window [offset, offset + limit) of the listing of path, copied into *out (emptied
+ * first; left empty unless TA_CONFINE_IS_DIR). The status. */
+static int ut_list_window(unsigned server, const char *token, const char *path, uint32_t offset,
+                          uint32_t limit, ut_listing *out)
 {
     char err[256] = "";
+    const ta_list_entry *e;
+    ta_listing *l = NULL;
+    int st = ta_helper_list(UT_TIMEOUT_MS, server, ut_tighten, token, path, offset, limit, &l, err,
+                            sizeof(err));
 
-    return ta_helper_list(UT_TIMEOUT_MS, server, ut_tighten, token, path, e, n, truncated, err,
-                          sizeof(err));
+    ut_listing_free(out);
+    if (st == TA_HELPER_UNAVAILABLE)
+        print_message("unavailable: %s\n", err);
+    if (st != TA_CONFINE_IS_DIR) {
+        assert_null(l);
+        return st;
+    }
+    assert_non_null(l);
+    out->total = ta_listing_total(l);
+    out->e = calloc(ta_listing_count(l) + 1, sizeof(*out->e));
+    assert_non_null(out->e);
+    while ((e = ta_listing_next(l)) != NULL) {
+        assert_true(out->n < ta_listing_count(l));
+        out->e[out->n] = *e;
+        out->e[out->n].name = strdup(e->name);
+        assert_non_null(out->e[out->n++].name);
+    }
+    assert_int_equal(out->n, ta_listing_count(l));
+    ta_listing_free(l);
+    return st;
+}
+
+static int ut_list(unsigned server, const char *token, const char *path, ut_listing *out)
+{
+    return ut_list_window(server, token, path, 0, 0, out);
 }
 
 static void ut_file_req(ta_msg *m, int type, uint32_t id, unsigned server, const char *token,
@@ -381,9 +425,7 @@ static void test_helper_path_outside_every_home_location_is_forbidden(void **sta
  * file is refused, root's file readable by a supplementary group of the user's is served. */
 static void test_helper_policy_comes_from_the_configuration(void **state)
 {
-    ta_list_entry *e = NULL;
-    size_t n = 0;
-    int truncated;
+    ut_listing l = {0};
 
     (void)state;
     UT_NEED_HELPER();
@@ -394,16 +436,16 @@ static void test_helper_policy_comes_from_the_configuration(void **state)
     assert_opens(0, ut_session(0), "/dots/.hidden", "dot");
     assert_opens(0, ut_session(0), "/own/hello.txt", "hello");
 
-    assert_int_equal(ut_list(0, ut_session(0), "/dots/", &e, &n, &truncated), TA_CONFINE_IS_DIR);
-    assert_non_null(ut_find(e, n, ".hidden"));
-    assert_non_null(ut_find(e, n, "secret.txt"));
-    ta_helper_list_free(e);
-    assert_int_equal(ut_list(0, ut_session(0), "/own/", &e, &n, &truncated), TA_CONFINE_IS_DIR);
-    assert_null(ut_find(e, n, ".hidden"));
-    assert_null(ut_find(e, n, "secret.txt")); /* root's: not listed to the owner-only */
-    assert_null(ut_find(e, n, "group.txt"));
-    assert_non_null(ut_find(e, n, "hello.txt"));
-    ta_helper_list_free(e);
+    assert_int_equal(ut_list(0, ut_session(0), "/dots/", &l), TA_CONFINE_IS_DIR);
+    assert_non_null(ut_find(&l, ".hidden"));
+    assert_non_null(ut_find(&l, "secret.txt"));
+    ut_listing_free(&l);
+    assert_int_equal(ut_list(0, ut_session(0), "/own/", &l), TA_CONFINE_IS_DIR);
+    assert_null(ut_find(&l, ".hidden"));
+    assert_null(ut_find(&l, "secret.txt")); /* root's: not listed to the owner-only */
+    assert_null(ut_find(&l, "group.txt"));
+    assert_non_null(ut_find(&l, "hello.txt"));
+    ut_listing_free(&l);
 }
 
 /* The worker may add its own TokenAuthOwnerOnly and TokenAuthHidden deny (a <Directory> setting
@@ -411,9 +453,7 @@ static void test_helper_policy_comes_from_the_configuration(void **state)
  * anything away from it. */
 static void test_helper_worker_may_tighten_but_never_relax_the_policy(void **state)
 {
-    ta_list_entry *e = NULL;
-    size_t n = 0;
-    int truncated;
+    ut_listing l = {0};
 
     (void)state;
     UT_NEED_HELPER();
@@ -424,9 +464,9 @@ static void test_helper_worker_may_tighten_but_never_relax_the_policy(void **sta
     ut_tighten = TA_PROTO_TIGHTEN_HIDE;
     assert_open_refused(0, ut_session(0), "/dots/.hidden", TA_CONFINE_FORBIDDEN);
     assert_opens(0, ut_session(0), "/dots/group.txt", "not yours");
-    assert_int_equal(ut_list(0, ut_session(0), "/dots/", &e, &n, &truncated), TA_CONFINE_IS_DIR);
-    assert_null(ut_find(e, n, ".hidden"));
-    ta_helper_list_free(e);
+    assert_int_equal(ut_list(0, ut_session(0), "/dots/", &l), TA_CONFINE_IS_DIR);
+    assert_null(ut_find(&l, ".hidden"));
+    ut_listing_free(&l);
     ut_tighten = 0; /* and nothing the worker leaves out relaxes the helper's own */
     assert_open_refused(0, ut_session(0), "/own/group.txt", TA_CONFINE_FORBIDDEN);
     assert_open_refused(0, ut_session(0), "/files/.hidden", TA_CONFINE_FORBIDDEN);
@@ -474,30 +514,27 @@ static void test_helper_revoked_jti_is_bad_token(void **state)
 
 static void test_helper_list_of_a_directory(void **state)
 {
-    ta_list_entry *e = NULL;
+    ut_listing l = {0};
     const ta_list_entry *x;
-    size_t n = 9;
-    int truncated = 9;
 
     (void)state;
     UT_NEED_HELPER();
-    assert_int_equal(ut_list(0, ut_session(0), "/files/", &e, &n, &truncated), TA_CONFINE_IS_DIR);
-    assert_int_equal(n, 5); /* hello.txt, group.txt, secret.txt, sub, many; no .hidden */
-    assert_int_equal(truncated, 0);
-    for (size_t i = 1; i < n; i++)
-        assert_true(strcmp(e[i - 1].name, e[i].name) < 0); /* in the helper's (sorted) order */
-    x = ut_find(e, n, "hello.txt");
+    assert_int_equal(ut_list(0, ut_session(0), "/files/", &l), TA_CONFINE_IS_DIR);
+    assert_int_equal(l.n, 5); /* hello.txt, group.txt, secret.txt, sub, many; no .hidden */
+    assert_int_equal(l.total, 5);
+    for (size_t i = 1; i < l.n; i++)
+        assert_true(strcmp(l.e[i - 1].name, l.e[i].name) < 0); /* sorted, bytewise */
+    x = ut_find(&l, "hello.txt");
     assert_non_null(x);
     assert_true(!x->is_dir && x->size == 5 && x->mtime > 0);
-    x = ut_find(e, n, "sub");
+    x = ut_find(&l, "sub");
     assert_non_null(x);
     assert_true(x->is_dir);
-    ta_helper_list_free(e);
 
-    assert_int_equal(ut_list(0, ut_session(0), "/files/sub/", &e, &n, &truncated),
-                     TA_CONFINE_IS_DIR);
-    assert_int_equal(n, 0);
-    ta_helper_list_free(e);
+    assert_int_equal(ut_list(0, ut_session(0), "/files/sub/", &l), TA_CONFINE_IS_DIR);
+    assert_int_equal(l.n, 0);
+    assert_int_equal(l.total, 0);
+    ut_listing_free(&l);
 }
 
 /* A listing is of a directory URL, one that ends in '/': anything else is a bad path, asked
@@ -506,70 +543,168 @@ static void test_helper_list_of_a_directory(void **state)
  * homes lists nothing. */
 static void test_helper_list_of_a_file_or_nothing(void **state)
 {
-    ta_list_entry *e = (ta_list_entry *)1;
+    ut_listing l = {0};
     char tok[UT_TOKEN_BUF];
-    size_t n = 9;
-    int truncated = 9;
 
     (void)state;
     UT_NEED_HELPER();
-    assert_int_equal(ut_list(0, ut_session(0), "/files/hello.txt", &e, &n, &truncated),
-                     TA_CONFINE_BAD_PATH);
-    assert_null(e);
-    assert_int_equal(n, 0);
-    assert_int_equal(ut_list(0, ut_session(0), "/files/sub", &e, &n, &truncated),
-                     TA_CONFINE_BAD_PATH);
-    assert_int_equal(ut_list(0, ut_session(0), "/files", &e, &n, &truncated), TA_CONFINE_BAD_PATH);
-    assert_int_equal(ut_list(0, ut_session(0), "/files/hello.txt/", &e, &n, &truncated),
-                     TA_CONFINE_NOT_FOUND);
-    assert_null(e);
-    assert_int_equal(ut_list(0, ut_session(0), "/files/gone/", &e, &n, &truncated),
-                     TA_CONFINE_NOT_FOUND);
-    assert_null(e);
+    assert_int_equal(ut_list(0, ut_session(0), "/files/hello.txt", &l), TA_CONFINE_BAD_PATH);
+    assert_int_equal(ut_list(0, ut_session(0), "/files/sub", &l), TA_CONFINE_BAD_PATH);
+    assert_int_equal(ut_list(0, ut_session(0), "/files", &l), TA_CONFINE_BAD_PATH);
+    assert_int_equal(ut_list(0, ut_session(0), "/files/hello.txt/", &l), TA_CONFINE_NOT_FOUND);
+    assert_int_equal(ut_list(0, ut_session(0), "/files/gone/", &l), TA_CONFINE_NOT_FOUND);
     ut_token_full(NULL, 0, NULL, UT_USER, UT_UID, TA_KIND_SESSION, NULL, 3600, -1, NULL, tok);
-    assert_int_equal(ut_list(0, tok, "/files/", &e, &n, &truncated), TA_CONFINE_BAD_TOKEN);
-    assert_null(e);
-    assert_int_equal(n, 0);
-    assert_int_equal(ut_list(0, ut_session(0), "/static/", &e, &n, &truncated),
-                     TA_CONFINE_FORBIDDEN);
-    assert_null(e);
+    assert_int_equal(ut_list(0, tok, "/files/", &l), TA_CONFINE_BAD_TOKEN);
+    assert_int_equal(ut_list(0, ut_session(0), "/static/", &l), TA_CONFINE_FORBIDDEN);
+    assert_null(l.e);
 }
 
 /* A share token for /files/sub (no slash: that one URL) opens the directory's stat but lists
  * nothing: not /files/sub (no directory URL) and not /files/sub/ (not its scope). */
 static void test_helper_share_token_for_a_name_lists_nothing(void **state)
 {
-    ta_list_entry *e = NULL;
+    ut_listing l = {0};
     char tok[UT_TOKEN_BUF];
     ta_file_info fi;
-    size_t n = 0;
-    int truncated, fd = -7;
+    int fd = -7;
 
     (void)state;
     UT_NEED_HELPER();
     ut_token_full(NULL, 0, NULL, UT_USER, UT_UID, TA_KIND_SHARE, "/files/sub", 10, 600, NULL, tok);
     assert_int_equal(ut_open(0, tok, "/files/sub", &fd, &fi), TA_CONFINE_IS_DIR);
-    assert_int_equal(ut_list(0, tok, "/files/sub", &e, &n, &truncated), TA_CONFINE_BAD_PATH);
-    assert_int_equal(ut_list(0, tok, "/files/sub/", &e, &n, &truncated), TA_CONFINE_BAD_TOKEN);
-    assert_null(e);
+    assert_int_equal(ut_list(0, tok, "/files/sub", &l), TA_CONFINE_BAD_PATH);
+    assert_int_equal(ut_list(0, tok, "/files/sub/", &l), TA_CONFINE_BAD_TOKEN);
+    assert_null(l.e);
 }
 
-/* More than one answer holds: as many as fit, and truncated says the rest is missing. */
-static void test_helper_list_of_a_huge_directory_is_truncated(void **state)
+/* The name of entry i of the many/ directory ("%05d" and 250 'n's). */
+static const char *ut_many_name(size_t i)
 {
-    ta_list_entry *e = NULL;
-    size_t n = 0;
-    int truncated = 0;
+    static char name[256];
+
+    snprintf(name, sizeof(name), "%05zu", i);
+    memset(name + 5, 'n', 250);
+    name[255] = '\0';
+    return name;
+}
+
+/* A listing of more than one frame holds (4000 names of 255 bytes: about four frames) comes
+ * whole, in order, for one request; and the kept connection it came on serves the next
+ * request at once, with nothing of the listing left in it. */
+static void test_helper_list_of_a_large_directory_comes_whole(void **state)
+{
+    ut_listing l = {0};
 
     (void)state;
     UT_NEED_HELPER();
-    assert_int_equal(ut_list(0, ut_session(0), "/files/many/", &e, &n, &truncated),
+    assert_true(UT_MANY > TA_PROTO_MAX_LIST_BODY / (19 + 255));
+    assert_int_equal(ut_list(0, ut_session(0), "/files/many/", &l), TA_CONFINE_IS_DIR);
+    assert_int_equal(l.n, UT_MANY);
+    assert_int_equal(l.total, UT_MANY);
+    for (size_t i = 0; i < l.n; i++)
+        assert_string_equal(l.e[i].name, ut_many_name(i));
+    assert_opens(0, ut_session(0), "/files/hello.txt", "hello");
+    assert_int_equal(ut_list(0, ut_session(0), "/files/many/", &l), TA_CONFINE_IS_DIR);
+    assert_int_equal(l.n, UT_MANY);
+    ut_listing_free(&l);
+}
+
+/* A window of the sorted listing: its entries exactly, across frame boundaries, the total of
+ * the whole listing with it; past the end, nothing but the total. */
+static void test_helper_list_window_is_exactly_its_entries(void **state)
+{
+    static const uint32_t windows[][2] = {
+        {0, 1},    {1, 2},    {3000, 1000}, {3990, 100},           {3999, 1}, {1, 3998},
+        {4000, 1}, {4000, 0}, {12345, 7},   {UINT32_MAX, 1000000}, {2500, 0}};
+    ut_listing l = {0};
+
+    (void)state;
+    UT_NEED_HELPER();
+    for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
+        uint32_t off = windows[w][0], lim = windows[w][1];
+        size_t want = off >= UT_MANY ? 0 : UT_MANY - off;
+
+        if (lim != 0 && lim < want)
+            want = lim;
+        assert_int_equal(ut_list_window(0, ut_session(0), "/files/many/", off, lim, &l),
+                         TA_CONFINE_IS_DIR);
+        assert_int_equal(l.total, UT_MANY);
+        assert_int_equal(l.n, want);
+        for (size_t i = 0; i < l.n; i++)
+            assert_string_equal(l.e[i].name, ut_many_name(off + i));
+    }
+    /* group.txt, hello.txt, many, secret.txt, sub */
+    assert_int_equal(ut_list_window(0, ut_session(0), "/files/", 1, 2, &l), TA_CONFINE_IS_DIR);
+    assert_true(l.n == 2 && l.total == 5);
+    assert_string_equal(l.e[0].name, "hello.txt");
+    assert_string_equal(l.e[1].name, "many");
+    ut_listing_free(&l);
+}
+
+/* A window the protocol does not have (a limit over 1000000) is no request: the codec refuses
+ * it, whatever a worker writes, and the connection ends; the client does not send one. */
+static void test_helper_refuses_a_garbage_window(void **state)
+{
+    unsigned char buf[TA_PROTO_MAX_FRAME];
+    ut_listing l = {0};
+    size_t len = 0;
+    ta_msg m;
+    int s, fd;
+
+    (void)state;
+    UT_NEED_HELPER();
+    ut_file_req(&m, TA_MSG_LIST_REQ, 21, 0, ut_session(0), "/files/");
+    m.u.file_req.limit = 7;
+    assert_int_equal(ta_proto_encode(&m, buf, sizeof(buf), &len), TA_PROTO_OK);
+    memset(buf + TA_PROTO_HEADER_LEN + 7, 0xff, 4); /* limit 4294967295, after server u16,
+                                                     * tighten u8 and offset u32 */
+    s = ut_connect();
+    assert_int_equal(ta_send_all(s, buf, len), 0);
+    assert_int_equal(ut_recv_msg(s, &m, &fd), 0);
+    assert_true(m.type == TA_MSG_ERROR && m.id == 21 && m.u.error.code == TA_PROTO_ERR_MALFORMED);
+    assert_int_equal(fd, -1);
+    assert_true(ut_closed_by_helper(s));
+    close(s);
+    assert_int_equal(
+        ut_list_window(0, ut_session(0), "/files/", 0, TA_PROTO_LIST_TOTAL_MAX + 1, &l),
+        TA_CONFINE_BAD_PATH);
+    assert_int_equal(ut_list_window(0, ut_session(0), "/files/", UINT32_MAX, 1000000, &l),
                      TA_CONFINE_IS_DIR);
-    assert_int_equal(truncated, 1);
-    assert_int_equal(n, (TA_PROTO_MAX_LIST_BODY - TA_PROTO_LIST_HEAD_LEN) / (19 + 255));
-    for (size_t i = 0; i < n; i++)
-        assert_int_equal(strlen(e[i].name), 255);
-    ta_helper_list_free(e);
+    assert_true(l.n == 0 && l.total == 5);
+    ut_listing_free(&l);
+}
+
+/* The frames of one answer on a raw connection: all with its id, more 1 on every one but the
+ * last, the same total; a request sent after them gets its own answer. */
+static void test_helper_list_frames_on_the_wire(void **state)
+{
+    unsigned char buf[TA_PROTO_MAX_FRAME];
+    size_t len = 0, frames = 0, entries = 0;
+    ta_msg m;
+    int s, fd;
+
+    (void)state;
+    UT_NEED_HELPER();
+    s = ut_connect();
+    ut_file_req(&m, TA_MSG_LIST_REQ, 31, 0, ut_session(0), "/files/many/");
+    ut_send_msg(s, &m);
+    do {
+        assert_int_equal(ut_recv_msg(s, &m, &fd), 0);
+        assert_true(m.type == TA_MSG_LIST_RESP && m.id == 31 && fd == -1);
+        assert_true(m.u.list_resp.status == TA_CONFINE_IS_DIR && m.u.list_resp.total == UT_MANY);
+        frames++;
+        entries += m.u.list_resp.count;
+    } while (m.u.list_resp.more);
+    assert_int_equal(entries, UT_MANY);
+    /* each frame as full as 1 MiB allows: 3826 entries of 274 bytes */
+    assert_int_equal(frames, (UT_MANY + 3825) / 3826);
+    ut_file_req(&m, TA_MSG_OPEN_REQ, 32, 0, ut_session(0), "/files/hello.txt");
+    assert_int_equal(ta_proto_encode(&m, buf, sizeof(buf), &len), TA_PROTO_OK);
+    assert_int_equal(ta_send_all(s, buf, len), 0);
+    assert_int_equal(ut_recv_msg(s, &m, &fd), 0);
+    assert_true(m.type == TA_MSG_OPEN_RESP && m.id == 32 && m.u.open_resp.status == TA_CONFINE_OK);
+    close(fd);
+    close(s);
 }
 
 /* --- the connection ------------------------------------------------------------------------ */
@@ -608,6 +743,8 @@ static void test_helper_pipelined_requests_get_their_own_answers(void **state)
     assert_true(m.id == 3 && m.type == TA_MSG_LIST_RESP);
     assert_int_equal(m.u.list_resp.status, TA_CONFINE_IS_DIR);
     assert_int_equal(m.u.list_resp.count, 5);
+    assert_int_equal(m.u.list_resp.total, 5);
+    assert_int_equal(m.u.list_resp.more, 0);
     assert_int_equal(fd, -1);
     close(s);
 }
@@ -925,7 +1062,10 @@ int main(void)
         cmocka_unit_test(test_helper_list_of_a_file_or_nothing),
         cmocka_unit_test(test_helper_share_token_for_a_name_lists_nothing),
         cmocka_unit_test(test_helper_share_token_resolved_beneath_its_scope),
-        cmocka_unit_test(test_helper_list_of_a_huge_directory_is_truncated),
+        cmocka_unit_test(test_helper_list_of_a_large_directory_comes_whole),
+        cmocka_unit_test(test_helper_list_window_is_exactly_its_entries),
+        cmocka_unit_test(test_helper_refuses_a_garbage_window),
+        cmocka_unit_test(test_helper_list_frames_on_the_wire),
         cmocka_unit_test(test_helper_pipelined_requests_get_their_own_answers),
         cmocka_unit_test(test_helper_refuses_a_peer_of_another_uid),
         cmocka_unit_test(test_helper_refuses_what_is_not_a_stream_connection),

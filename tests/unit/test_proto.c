@@ -90,7 +90,8 @@ static const ut_base ut_bases[] = {
     {TA_MSG_AUTH_RESP, {I(TA_AUTH_THROTTLED), I(0), I(0), I(30), S("")}},
     {TA_MSG_OPEN_REQ, {I(0), I(0), S("hdr.pay.sig"), S("/files/a/b.txt")}},
     {TA_MSG_OPEN_REQ, {I(7), I(3), S("t"), S("/")}},
-    {TA_MSG_LIST_REQ, {I(1), I(1), S("eyJ.eyJ.sig-_"), S("/files/")}},
+    {TA_MSG_LIST_REQ, {I(1), I(1), I(0), I(0), S("eyJ.eyJ.sig-_"), S("/files/")}},
+    {TA_MSG_LIST_REQ, {I(65534), I(3), I(4000), I(1000), S("t"), S("/f/d/")}},
     {TA_MSG_MINT_REQ, {I(0), I(2), I(0), S("hdr.pay.sig"), S("/files/a/")}},
     {TA_MSG_MINT_REQ, {I(2), I(3), I(3600), S("x"), S("/f")}},
     {TA_MSG_MINT_RESP, {I(TA_MINT_OK), I(1700000100), S("x.y.z")}},
@@ -514,7 +515,7 @@ static void test_proto_trailing_bytes_are_malformed(void **state)
     open[len] = 0;
     ps_put_be(open + 8, TA_PROTO_OPEN_RESP_LEN + 1, 4);
     assert_refused(open, len + 1, TA_PROTO_MALFORMED);
-    assert_proto_status(ta_proto_list_begin(&w, 1, TA_CONFINE_IS_DIR, list, sizeof(list)),
+    assert_proto_status(ta_proto_list_begin(&w, 1, TA_CONFINE_IS_DIR, 0, list, sizeof(list)),
                         TA_PROTO_OK);
     assert_proto_status(ta_proto_list_end(&w, 0, &len), TA_PROTO_OK);
     list[len] = 0;
@@ -938,23 +939,61 @@ static void test_proto_open_resp_refuses_40_or_42_bytes(void **state)
         TA_PROTO_OK);
 }
 
+/* --- LIST_REQ ------------------------------------------------------------------------------- */
+
+/* A listing request carries its window after the policy bits: offset any 32-bit number, limit
+ * 0 (all the rest) to 1000000; an OPEN_REQ carries none, whatever its message holds. */
+static void test_proto_list_req_carries_a_window(void **state)
+{
+    unsigned char buf[256], open_a[256], open_b[256];
+    size_t len = 0, la = 0, lb = 0, consumed = 0;
+    ta_msg m, d;
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    m.type = TA_MSG_LIST_REQ;
+    m.id = 7;
+    m.u.file_req.offset = UINT32_MAX;
+    m.u.file_req.limit = TA_PROTO_LIST_TOTAL_MAX;
+    memcpy(m.u.file_req.token, "a.b.c", 6);
+    memcpy(m.u.file_req.path, "/d/", 4);
+    assert_proto_status(ta_proto_encode(&m, buf, sizeof(buf), &len), TA_PROTO_OK);
+    assert_int_equal(len, 12 + 2 + 1 + 4 + 4 + 2 + 5 + 2 + 3);
+    assert_memory_equal(buf + 15, "\xff\xff\xff\xff\x00\x0f\x42\x40", 8);
+    assert_proto_status(ut_decode(buf, len, &d, &consumed), TA_PROTO_OK);
+    assert_true(d.u.file_req.offset == UINT32_MAX && d.u.file_req.limit == 1000000);
+    m.u.file_req.limit = TA_PROTO_LIST_TOTAL_MAX + 1;
+    assert_proto_status(ta_proto_encode(&m, buf, sizeof(buf), &len), TA_PROTO_MALFORMED);
+    buf[22] = 0x41; /* the frame above with limit 1000001 */
+    assert_refused(buf, 12 + 2 + 1 + 4 + 4 + 2 + 5 + 2 + 3, TA_PROTO_MALFORMED);
+
+    m.type = TA_MSG_OPEN_REQ;
+    assert_proto_status(ta_proto_encode(&m, open_a, sizeof(open_a), &la), TA_PROTO_OK);
+    m.u.file_req.offset = m.u.file_req.limit = 0;
+    assert_proto_status(ta_proto_encode(&m, open_b, sizeof(open_b), &lb), TA_PROTO_OK);
+    assert_int_equal(la, lb);
+    assert_memory_equal(open_a, open_b, la);
+}
+
 /* --- LIST_RESP ------------------------------------------------------------------------------ */
 
-/* A listing built by hand into a heap buffer: header, status, truncated, count, entries. */
+/* A listing built by hand into a heap buffer: header, status, more, total, count, entries. */
 typedef struct {
     unsigned char *b;
     size_t len;
 } ut_list_t;
 
-static void ut_list_start(ut_list_t *l, unsigned status, unsigned truncated, uint32_t count)
+static void ut_list_start(ut_list_t *l, unsigned status, unsigned more, uint32_t total,
+                          uint32_t count)
 {
     l->b = malloc(TA_PROTO_MAX_LIST_FRAME + 64);
     assert_non_null(l->b);
     ps_frame(l->b, 2, TA_MSG_LIST_RESP, UT_ID, NULL, 0);
     l->b[12] = (unsigned char)status;
-    l->b[13] = (unsigned char)truncated;
-    ps_put_be(l->b + 14, count, 4);
-    l->len = 18;
+    l->b[13] = (unsigned char)more;
+    ps_put_be(l->b + 14, total, 4);
+    ps_put_be(l->b + 18, count, 4);
+    l->len = 22;
 }
 
 static void ut_list_entry(ut_list_t *l, unsigned type, uint64_t size, int64_t mtime,
@@ -1000,7 +1039,7 @@ static void assert_list_name_refused(const char *name, size_t nl)
 {
     ut_list_t l;
 
-    ut_list_start(&l, 1, 0, 1);
+    ut_list_start(&l, 1, 0, 1, 1);
     ut_list_entry(&l, 0, 1, 1, name, nl);
     assert_list_refused(&l);
 }
@@ -1019,7 +1058,7 @@ static void test_proto_list_resp_round_trips(void **state)
     assert_non_null(buf);
     memset(longest, 'n', 255);
     longest[0] = '.'; /* a dot-file is a name like any other here */
-    assert_proto_status(ta_proto_list_begin(&w, UT_ID, 1, buf, TA_PROTO_MAX_LIST_FRAME),
+    assert_proto_status(ta_proto_list_begin(&w, UT_ID, 1, 70000, buf, TA_PROTO_MAX_LIST_FRAME),
                         TA_PROTO_OK);
     assert_proto_status(ta_proto_list_add(&w, 0, 12345, -5, "a.jpg", 5), TA_PROTO_OK);
     assert_proto_status(ta_proto_list_add(&w, 1, 4096, 1700000000, "sub dir", 7), TA_PROTO_OK);
@@ -1027,7 +1066,7 @@ static void test_proto_list_resp_round_trips(void **state)
     assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "\xc3\xa9\n", 3), TA_PROTO_OK);
     assert_proto_status(ta_proto_list_end(&w, 1, &len), TA_PROTO_OK);
 
-    ut_list_start(&l, 1, 1, 4);
+    ut_list_start(&l, 1, 1, 70000, 4);
     ut_list_entry(&l, 0, 12345, -5, "a.jpg", 5);
     ut_list_entry(&l, 1, 4096, 1700000000, "sub dir", 7);
     ut_list_entry(&l, 0, UINT64_MAX, INT64_MIN, longest, 255);
@@ -1041,7 +1080,8 @@ static void test_proto_list_resp_round_trips(void **state)
     assert_int_equal(consumed, len);
     assert_int_equal(m.type, TA_MSG_LIST_RESP);
     assert_int_equal(m.u.list_resp.status, 1);
-    assert_int_equal(m.u.list_resp.truncated, 1);
+    assert_int_equal(m.u.list_resp.more, 1);
+    assert_int_equal(m.u.list_resp.total, 70000);
     assert_int_equal(m.u.list_resp.count, 4);
     /* the entries point into the frame: read them from buf, which still lives */
     assert_proto_status(ta_proto_decode(buf, len, &m, &consumed), TA_PROTO_OK);
@@ -1062,11 +1102,11 @@ static void test_proto_list_resp_round_trips(void **state)
     free(buf);
 }
 
-/* An empty directory; a regular file (OK: nothing listed); a refusal (the status alone),
- * bad_token included. */
+/* An empty directory; an empty page past the end of a listing (a total, no entries); a regular
+ * file (OK: nothing listed); a refusal (the status alone), bad_token and too_large included. */
 static void test_proto_list_resp_round_trips_without_entries(void **state)
 {
-    static const int statuses[] = {1, 0, 2, 3, 4, 5, 6, 7};
+    static const int statuses[] = {1, 1, 0, 2, 3, 4, 5, 6, 7, 8};
     unsigned char buf[64];
     ta_proto_list_writer w;
     ta_proto_dirent e;
@@ -1075,14 +1115,18 @@ static void test_proto_list_resp_round_trips_without_entries(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
-        assert_proto_status(ta_proto_list_begin(&w, 5, statuses[i], buf, sizeof(buf)), TA_PROTO_OK);
+        uint32_t total = i == 1 ? 42 : 0;
+
+        assert_proto_status(ta_proto_list_begin(&w, 5, statuses[i], total, buf, sizeof(buf)),
+                            TA_PROTO_OK);
         assert_proto_status(ta_proto_list_end(&w, 0, &len), TA_PROTO_OK);
-        assert_int_equal(len, 18);
-        assert_memory_equal(buf, "TA\x02\x06\0\0\0\x05\0\0\0\x06", 12);
+        assert_int_equal(len, 22);
+        assert_memory_equal(buf, "TA\x02\x06\0\0\0\x05\0\0\0\x0a", 12);
         assert_proto_status(ut_decode(buf, len, &m, &consumed), TA_PROTO_OK);
         assert_int_equal(m.u.list_resp.status, statuses[i]);
         assert_int_equal(m.u.list_resp.count, 0);
-        assert_int_equal(m.u.list_resp.truncated, 0);
+        assert_int_equal(m.u.list_resp.total, total);
+        assert_int_equal(m.u.list_resp.more, 0);
         pos = 0;
         assert_false(ta_proto_list_next(&m, &pos, &e));
     }
@@ -1104,7 +1148,7 @@ static void test_proto_list_resp_refuses_bad_names(void **state)
     assert_list_name_refused("a\0b", 3);
     assert_list_name_refused("", 0);
     assert_list_name_refused(name, 256);
-    assert_proto_status(ta_proto_list_begin(&w, 1, 1, buf, sizeof(buf)), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 1, 10, buf, sizeof(buf)), TA_PROTO_OK);
     assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "a/b", 3), TA_PROTO_MALFORMED);
     assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "..", 2), TA_PROTO_MALFORMED);
     assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, ".", 1), TA_PROTO_MALFORMED);
@@ -1124,7 +1168,7 @@ static void test_proto_list_resp_refuses_count_mismatch(void **state)
 
     (void)state;
     for (uint32_t count = 0; count <= 4; count++) {
-        ut_list_start(&l, 1, 0, count);
+        ut_list_start(&l, 1, 0, 100, count);
         ut_list_entry(&l, 0, 1, 1, "a", 1);
         ut_list_entry(&l, 1, 1, 1, "b", 1);
         ut_list_entry(&l, 0, 1, 1, "c", 1);
@@ -1133,32 +1177,57 @@ static void test_proto_list_resp_refuses_count_mismatch(void **state)
         else
             assert_list_refused(&l);
     }
-    ut_list_start(&l, 1, 0, 0xffffffffu); /* a count no body can hold: refused before the walk */
+    ut_list_start(&l, 1, 0, 1000000, 0xffffffffu); /* a count no body can hold, nor a total */
+    ut_list_entry(&l, 0, 1, 1, "a", 1);
+    assert_list_refused(&l);
+    ut_list_start(&l, 1, 0, 1000000, 1000000); /* a count no body can hold: before the walk */
     ut_list_entry(&l, 0, 1, 1, "a", 1);
     assert_list_refused(&l);
 }
 
+/* The head's fields, and how they agree: a frame carries no more entries than the listing's
+ * total, which is at most 1000000; a frame that says more follows carries an entry (so an
+ * answer never has more frames than entries); a refusal carries nothing at all. */
 static void test_proto_list_resp_refuses_bad_fixed_fields(void **state)
 {
     ut_list_t l;
+    ta_msg m;
 
     (void)state;
-    ut_list_start(&l, 1, 0, 1); /* entry type 2 */
+    ut_list_start(&l, 1, 0, 1, 1); /* entry type 2 */
     ut_list_entry(&l, 2, 1, 1, "a", 1);
     assert_list_refused(&l);
-    ut_list_start(&l, 1, 2, 0); /* truncated 2 */
+    ut_list_start(&l, 1, 2, 0, 0); /* more 2 */
     assert_list_refused(&l);
-    ut_list_start(&l, 8, 0, 0); /* no such status */
+    ut_list_start(&l, 9, 0, 0, 0); /* no such status */
     assert_list_refused(&l);
-    ut_list_start(&l, 0, 1, 0); /* a regular file's answer cannot be truncated */
+    ut_list_start(&l, 0, 1, 0, 0); /* a regular file's answer has no more frames */
     assert_list_refused(&l);
-    ut_list_start(&l, 7, 0, 1); /* nor a refusal carry entries */
+    ut_list_start(&l, 8, 0, 5, 0); /* too_large counts nothing */
+    assert_list_refused(&l);
+    ut_list_start(&l, 7, 0, 0, 1); /* nor a refusal carry entries */
     ut_list_entry(&l, 0, 1, 1, "a", 1);
     assert_list_refused(&l);
-    ut_list_start(&l, 1, 0, 0);
-    l.len = 17; /* a head of 5 bytes */
+    ut_list_start(&l, 7, 0, 1, 0); /* nor a total */
     assert_list_refused(&l);
-    ut_list_start(&l, 1, 0, 0);
+    ut_list_start(&l, 1, 1, 5, 0); /* more follows, but not one entry in this frame */
+    assert_list_refused(&l);
+    ut_list_start(&l, 1, 0, 1, 2); /* two entries of a listing of one */
+    ut_list_entry(&l, 0, 1, 1, "a", 1);
+    ut_list_entry(&l, 0, 1, 1, "b", 1);
+    assert_list_refused(&l);
+    ut_list_start(&l, 1, 0, 1000001, 0); /* a total over the most a listing counts */
+    assert_list_refused(&l);
+    ut_list_start(&l, 1, 0, 1000000, 0);
+    assert_proto_status(ut_list_decode(&l, &m), TA_PROTO_OK);
+    ut_list_start(&l, 1, 1, 2, 1); /* the first of two frames */
+    ut_list_entry(&l, 0, 1, 1, "a", 1);
+    assert_proto_status(ut_list_decode(&l, &m), TA_PROTO_OK);
+    assert_true(m.u.list_resp.more == 1 && m.u.list_resp.total == 2 && m.u.list_resp.count == 1);
+    ut_list_start(&l, 1, 0, 0, 0);
+    l.len = 21; /* a head of 9 bytes */
+    assert_list_refused(&l);
+    ut_list_start(&l, 1, 0, 0, 0);
     l.len = 12;
     assert_list_refused(&l);
 }
@@ -1169,18 +1238,18 @@ static void test_proto_list_resp_refuses_lengths_past_body(void **state)
     ut_list_t l;
 
     (void)state;
-    ut_list_start(&l, 1, 0, 1);
+    ut_list_start(&l, 1, 0, 9, 1);
     ut_list_entry(&l, 0, 1, 1, "abc", 3);
     l.len -= 1; /* the name claims 3, 2 are there */
     assert_list_refused(&l);
-    ut_list_start(&l, 1, 0, 2);
+    ut_list_start(&l, 1, 0, 9, 2);
     ut_list_entry(&l, 0, 1, 1, "abc", 3);
     ut_list_entry(&l, 0, 1, 1, "d", 1);
     l.len -= 5; /* the second entry ends inside its fixed part */
     assert_list_refused(&l);
-    ut_list_start(&l, 1, 0, 1);
+    ut_list_start(&l, 1, 0, 9, 1);
     ut_list_entry(&l, 0, 1, 1, "abc", 3);
-    l.b[18 + 17] = 0xff; /* name length 65283 */
+    l.b[22 + 17] = 0xff; /* name length 65283 */
     assert_list_refused(&l);
 }
 
@@ -1202,12 +1271,12 @@ static void test_proto_list_resp_has_its_own_body_limit(void **state)
     assert_int_equal(ta_proto_error_for(TA_PROTO_TOO_LARGE), TA_PROTO_ERR_TOO_LARGE);
 }
 
-/* The writer fills a listing up to the limit and no further: NO_ROOM writes nothing, and what
+/* The writer fills a frame up to the limit and no further: NO_ROOM writes nothing, and what
  * was written decodes with the entries counted. */
 static void test_proto_list_writer_stops_at_the_limit(void **state)
 {
     static char name[256];
-    unsigned char *buf = malloc(TA_PROTO_MAX_LIST_FRAME + 4096), small[18 + 19 + 3];
+    unsigned char *buf = malloc(TA_PROTO_MAX_LIST_FRAME + 4096), small[22 + 19 + 3];
     ta_proto_list_writer w;
     ta_msg m;
     size_t len = 0, consumed = 0, added = 0;
@@ -1216,7 +1285,7 @@ static void test_proto_list_writer_stops_at_the_limit(void **state)
     assert_non_null(buf);
     memset(name, 'n', 255);
     /* a cap beyond the limit is held to it */
-    assert_proto_status(ta_proto_list_begin(&w, 1, 1, buf, TA_PROTO_MAX_LIST_FRAME + 4096),
+    assert_proto_status(ta_proto_list_begin(&w, 1, 1, 1000000, buf, TA_PROTO_MAX_LIST_FRAME + 4096),
                         TA_PROTO_OK);
     for (;;) {
         ta_proto_status st;
@@ -1229,7 +1298,7 @@ static void test_proto_list_writer_stops_at_the_limit(void **state)
         assert_proto_status(st, TA_PROTO_OK);
         added++;
     }
-    assert_int_equal(added, (TA_PROTO_MAX_LIST_BODY - 6) / (19 + 255));
+    assert_int_equal(added, (TA_PROTO_MAX_LIST_BODY - 10) / (19 + 255));
     assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "a", 1), TA_PROTO_OK); /* still room */
     added++;
     assert_proto_status(ta_proto_list_end(&w, 1, &len), TA_PROTO_OK);
@@ -1238,8 +1307,8 @@ static void test_proto_list_writer_stops_at_the_limit(void **state)
     assert_int_equal(m.u.list_resp.count, added);
     free(buf);
 
-    assert_proto_status(ta_proto_list_begin(&w, 1, 1, small, 17), TA_PROTO_NO_ROOM);
-    assert_proto_status(ta_proto_list_begin(&w, 1, 1, small, sizeof(small)), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 1, 2, small, 21), TA_PROTO_NO_ROOM);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 1, 2, small, sizeof(small)), TA_PROTO_OK);
     assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "abcd", 4), TA_PROTO_NO_ROOM);
     assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "abc", 3), TA_PROTO_OK);
     assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "d", 1), TA_PROTO_NO_ROOM);
@@ -1247,7 +1316,8 @@ static void test_proto_list_writer_stops_at_the_limit(void **state)
     assert_int_equal(len, sizeof(small));
 }
 
-/* Entries belong to a directory's listing only, and the writer is used in order. */
+/* Entries belong to a directory's listing only, no more than its total, and the writer is
+ * used in order: it never writes a frame the decoder refuses. */
 static void test_proto_list_writer_refuses_misuse(void **state)
 {
     unsigned char buf[256];
@@ -1255,18 +1325,28 @@ static void test_proto_list_writer_refuses_misuse(void **state)
     size_t len = 9;
 
     (void)state;
-    assert_proto_status(ta_proto_list_begin(&w, 1, 8, buf, sizeof(buf)), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 9, 0, buf, sizeof(buf)), TA_PROTO_MALFORMED);
     assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "a", 1), TA_PROTO_MALFORMED);
     assert_proto_status(ta_proto_list_end(&w, 0, &len), TA_PROTO_MALFORMED);
     assert_int_equal(len, 0);
-    assert_proto_status(ta_proto_list_begin(&w, 1, -1, buf, sizeof(buf)), TA_PROTO_MALFORMED);
-    assert_proto_status(ta_proto_list_begin(&w, 1, 0, buf, sizeof(buf)), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_begin(&w, 1, -1, 0, buf, sizeof(buf)), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 0, 1, buf, sizeof(buf)), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 1, 1000001, buf, sizeof(buf)),
+                        TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 0, 0, buf, sizeof(buf)), TA_PROTO_OK);
     assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "a", 1), TA_PROTO_MALFORMED);
     assert_proto_status(ta_proto_list_end(&w, 1, &len), TA_PROTO_MALFORMED);
-    assert_proto_status(ta_proto_list_begin(&w, 1, 7, buf, sizeof(buf)), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 7, 0, buf, sizeof(buf)), TA_PROTO_OK);
     assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "a", 1), TA_PROTO_MALFORMED);
-    assert_proto_status(ta_proto_list_begin(&w, 1, 1, buf, sizeof(buf)), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 8, 0, buf, sizeof(buf)), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_end(&w, 0, &len), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_begin(&w, 1, 1, 1, buf, sizeof(buf)), TA_PROTO_OK);
     assert_proto_status(ta_proto_list_end(&w, 2, &len), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_end(&w, -1, &len), TA_PROTO_MALFORMED);
+    assert_proto_status(ta_proto_list_end(&w, 1, &len), TA_PROTO_MALFORMED); /* more, empty */
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "a", 1), TA_PROTO_OK);
+    assert_proto_status(ta_proto_list_add(&w, 0, 0, 0, "b", 1), TA_PROTO_MALFORMED); /* total 1 */
+    assert_proto_status(ta_proto_list_end(&w, 1, &len), TA_PROTO_OK);
 }
 
 /* A listing read through ta_proto_list_next of a message that is not one yields nothing. */
@@ -1370,6 +1450,7 @@ int main(void)
         cmocka_unit_test(test_proto_open_resp_round_trips_every_refusal),
         cmocka_unit_test(test_proto_open_resp_refuses_contradictions),
         cmocka_unit_test(test_proto_open_resp_refuses_40_or_42_bytes),
+        cmocka_unit_test(test_proto_list_req_carries_a_window),
         cmocka_unit_test(test_proto_list_resp_round_trips),
         cmocka_unit_test(test_proto_list_resp_round_trips_without_entries),
         cmocka_unit_test(test_proto_list_resp_refuses_bad_names),

@@ -46,9 +46,9 @@ KIND_URL, KIND_SHARE = 2, 3
 
 # OPEN_RESP / LIST_RESP status (src/wire/ta_filestatus.h)
 FILE_OK, FILE_IS_DIR, FILE_NOT_FOUND, FILE_FORBIDDEN, FILE_BAD_PATH, FILE_BAD_USER = range(6)
-FILE_ERROR, FILE_BAD_TOKEN = 6, 7
+FILE_ERROR, FILE_BAD_TOKEN, FILE_TOO_LARGE = 6, 7, 8
 FILE_STATUS_NAMES = ("ok", "is_dir", "not_found", "forbidden", "bad_path", "bad_user", "error",
-                     "bad_token")
+                     "bad_token", "too_large")
 
 CLIENT = (Path(__file__).with_name("hubclient.py")).read_text()
 CLIENT_TIMEOUT = 60
@@ -251,20 +251,23 @@ TIGHTEN_OWNER_ONLY, TIGHTEN_HIDE = 0x01, 0x02   # the worker's own, stricter pol
 
 
 def file_req(token, path, server: int = 0, msg_type: int = OPEN_REQ, req_id: int = 1,
-             tighten: int = 0) -> bytes:
+             tighten: int = 0, window=None) -> bytes:
     """OPEN_REQ (3) or LIST_REQ (5): virtual host, tighten (bits that can only make the
-    helper's policy stricter; 0, the loosest, is what an attacker sends), token, the whole
-    URL path."""
-    body = struct.pack(">HB", server, tighten) + s16(token) + s16(path)
-    return frame(msg_type, body, req_id)
+    helper's policy stricter; 0, the loosest, is what an attacker sends), for a LIST_REQ the
+    window (offset u32, limit u32: 0 for all), token, the whole URL path."""
+    body = struct.pack(">HB", server, tighten)
+    if window is not None:
+        body += struct.pack(">II", *window)
+    return frame(msg_type, body + s16(token) + s16(path), req_id)
 
 
 def open_req(token, path, server: int = 0, req_id: int = 1, tighten: int = 0) -> bytes:
     return file_req(token, path, server, OPEN_REQ, req_id, tighten)
 
 
-def list_req(token, path, server: int = 0, req_id: int = 1, tighten: int = 0) -> bytes:
-    return file_req(token, path, server, LIST_REQ, req_id, tighten)
+def list_req(token, path, server: int = 0, req_id: int = 1, tighten: int = 0,
+             offset: int = 0, limit: int = 0) -> bytes:
+    return file_req(token, path, server, LIST_REQ, req_id, tighten, (offset, limit))
 
 
 def mint_req(token, scope, kind: int = KIND_URL, ttl: int = 0, server: int = 0,
@@ -352,19 +355,20 @@ def open_resp(f: Frame) -> OpenResp:
 @dataclass(frozen=True)
 class ListResp:
     status: int
-    truncated: int
-    names: tuple
+    more: int        # 1: another frame of this answer follows
+    total: int       # entries of the whole listing
+    names: tuple     # this frame's
 
 
 def list_resp(f: Frame) -> ListResp:
     assert f.msg_type == LIST_RESP, f
-    status, truncated, count = struct.unpack(">BBI", f.body[:6])
-    pos, names = 6, []
+    status, more, total, count = struct.unpack(">BBII", f.body[:10])
+    pos, names = 10, []
     for _ in range(count):
         pos += 17                    # type, size, mtime
         name, pos = _str16(f.body, pos)
         names.append(name.decode(errors="surrogateescape"))
-    return ListResp(status, truncated, tuple(names))
+    return ListResp(status, more, total, tuple(names))
 
 
 @dataclass(frozen=True)

@@ -342,8 +342,8 @@ function build($op, $id) {
     case "open":   /* tighten 0: nothing stricter than the helper's own policy */
         return frame(3, $id, pack("nC", $op["server"], 0) . str16($op["token"])
                              . str16($op["path"]));
-    case "list":
-        return frame(5, $id, pack("nC", $op["server"], 0) . str16($op["token"])
+    case "list":   /* the whole listing: offset 0, limit 0 */
+        return frame(5, $id, pack("nCNN", $op["server"], 0, 0, 0) . str16($op["token"])
                              . str16($op["path"]));
     case "mint":
         return frame(8, $id, pack("nCJ", $op["server"], $op["kind"], $op["ttl"])
