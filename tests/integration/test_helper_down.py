@@ -19,6 +19,8 @@ HOME = """
     AuthName "files"
     Require valid-user
     TokenAuthHome public
+    # every request needs the helper here (a kept descriptor would serve a hot file without it)
+    TokenAuthHomeCache 0
 </Location>
 """
 # what the module logs while its helper is stopped
