@@ -72,19 +72,23 @@ static void type_by_name(request_rec *r)
     r->input_filters = in;
 }
 
+/* A request of a home location gets the file name "tokenauth-home:/rel" (no file of Apache's):
+ * 1; 0 for any other request, untouched. */
+static int claim_filename(request_rec *r, const ta_dir_conf *dc)
+{
+    int bare;
+
+    if (!serves_home(r, dc))
+        return 0;
+    r->filename = apr_pstrcat(r->pool, HOME_FILENAME, relative_path(r, dc, &bare), NULL);
+    return 1;
+}
+
 /* translate_name, after Alias, Redirect and RewriteRule had their turn: a URL of a home
  * location names a user's file, not one of the document root. */
 int ta_home_translate(request_rec *r)
 {
-    const ta_dir_conf *dc = ta_dir_config(r);
-    const char *rel;
-    int bare;
-
-    if (!serves_home(r, dc))
-        return DECLINED;
-    rel = relative_path(r, dc, &bare);
-    r->filename = apr_pstrcat(r->pool, HOME_FILENAME, rel, NULL);
-    return OK;
+    return claim_filename(r, ta_dir_config(r)) ? OK : DECLINED;
 }
 
 /* map_to_storage: nothing of a home URL is in the document root, so Apache need not walk it
@@ -104,14 +108,8 @@ int ta_home_map_to_storage(request_rec *r)
  * location's configuration is not known yet when it does), where nothing of ours lives. */
 int ta_home_fixups(request_rec *r)
 {
-    const ta_dir_conf *dc = ta_dir_config(r);
-    const char *rel;
-    int bare;
-
-    if (!serves_home(r, dc))
+    if (!claim_filename(r, ta_dir_config(r)))
         return DECLINED;
-    rel = relative_path(r, dc, &bare);
-    r->filename = apr_pstrcat(r->pool, HOME_FILENAME, rel, NULL);
     r->path_info = NULL;
     memset(&r->finfo, 0, sizeof(r->finfo));
     r->finfo.filetype = APR_NOFILE;
@@ -129,17 +127,6 @@ static const ta_request *token_identity(request_rec *r)
     if (id == NULL && r->main)
         id = ta_request_identity(r->main);
     return id && id->token ? id : NULL;
-}
-
-/* The helper's answer about a descriptor, from the descriptor's own fstat (a cached one). */
-static void info_of_stat(const struct stat *st, ta_file_info *fi)
-{
-    fi->mode = (uint32_t)st->st_mode;
-    fi->size = (uint64_t)st->st_size;
-    fi->mtime_sec = (int64_t)st->st_mtim.tv_sec;
-    fi->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
-    fi->ino = (uint64_t)st->st_ino;
-    fi->dev = (uint64_t)st->st_dev;
 }
 
 /* r->finfo from what the helper's fstat said, so that ETag, Last-Modified and the
@@ -327,7 +314,7 @@ int ta_home_handler(request_rec *r)
         return HTTP_NOT_FOUND;
     key = ta_homecache_key(r, dc, tighten(dc), id);
     if (ta_homecache_take(r, key, &fd, &cached)) {
-        info_of_stat(&cached, &fi);
+        ta_file_info_from_stat(&cached, &fi);
         return send_descriptor(r, fd, &fi);
     }
     st = ta_helper_open(OPEN_TIMEOUT_MS, ta_server_config(r->server)->index, tighten(dc), id->token,

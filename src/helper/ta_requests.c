@@ -301,16 +301,6 @@ static ta_confine_status file_creds(const ta_usercred *uc, ta_creds *cr)
     return TA_CONFINE_OK;
 }
 
-static void stat_info(const struct stat *st, ta_file_info *fi)
-{
-    fi->mode = (uint32_t)st->st_mode;
-    fi->size = (uint64_t)st->st_size;
-    fi->mtime_sec = (int64_t)st->st_mtim.tv_sec;
-    fi->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
-    fi->ino = (uint64_t)st->st_ino;
-    fi->dev = (uint64_t)st->st_dev;
-}
-
 /* Return what a large listing freed to the system (see LIST_TRIM_ENTRIES). */
 static void give_back_memory(void)
 {
@@ -489,7 +479,7 @@ void ta_answer_file(const ta_helper_ctx *ctx, const ta_msg *m, ta_conn_scratch *
         fd = -1;
     }
     if (m->type == TA_MSG_OPEN_REQ && (st == TA_CONFINE_OK || st == TA_CONFINE_IS_DIR)) {
-        stat_info(&sb, &fi);
+        ta_file_info_from_stat(&sb, &fi);
         if (ta_proto_encode_open_resp(m->id, st, &fi, out, cap, &a->len) != TA_PROTO_OK)
             st = TA_CONFINE_ERROR;
         else if (st == TA_CONFINE_OK) {

@@ -800,3 +800,13 @@ void ta_msg_wipe(ta_msg *m)
 {
     OPENSSL_cleanse(m, sizeof(*m));
 }
+
+void ta_file_info_from_stat(const struct stat *st, ta_file_info *fi)
+{
+    fi->mode = (uint32_t)st->st_mode;
+    fi->size = (uint64_t)st->st_size;
+    fi->mtime_sec = (int64_t)st->st_mtim.tv_sec;
+    fi->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
+    fi->ino = (uint64_t)st->st_ino;
+    fi->dev = (uint64_t)st->st_dev;
+}

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #define TA_PROTO_VERSION 2
 #define TA_PROTO_HEADER_LEN 12
@@ -115,6 +116,9 @@ typedef struct {
     uint64_t ino;
     uint64_t dev;
 } ta_file_info;
+
+/* What OPEN_RESP says of a file, from its fstat. */
+void ta_file_info_from_stat(const struct stat *st, ta_file_info *fi);
 
 /* One entry of a decoded listing; name points into the frame and is not NUL-terminated. */
 typedef struct {

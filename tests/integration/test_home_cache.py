@@ -13,22 +13,9 @@ import time
 
 import pytest
 
-from taharness import php, procs
+from taharness import php
+from taharness.homefiles import holders, location, put_file
 from taharness.http import Client
-
-LOCATION = """
-<Location {path}>
-    AuthType token
-    AuthName "files"
-    Require valid-user
-    TokenAuthHome public
-    {extra}
-</Location>
-"""
-
-
-def location(path, extra=""):
-    return LOCATION.format(path=path, extra=extra)
 
 
 SITE = (location("/c") + location("/c0", "TokenAuthHomeCache 0") +
@@ -68,16 +55,6 @@ def c(srv):
 
 def get(c, path, token):
     return c.get(path, headers={"Authorization": "Bearer " + token})
-
-
-def put_file(user, rel, data, mode=0o644):
-    p = user.host_home / "public" / rel
-    p.parent.mkdir(parents=True, exist_ok=True)
-    os.chown(p.parent, user.uid, user.gid)
-    p.write_bytes(data.encode() if isinstance(data, str) else data)
-    os.chmod(p, mode)
-    os.chown(p, user.uid, user.gid)
-    return p
 
 
 def wait_until(t0, seconds):
@@ -153,18 +130,6 @@ def test_a_changed_file_is_served_with_its_new_length(c, tok, alice):
     r = get(c, "/c5/grow/g.txt", tok("alice"))
     assert r.text == "short\nand longer now\n"
     assert r.headers["Content-Length"] == str(len(r.content))
-
-
-def holders(srv, needle):
-    """The Apache children that hold a descriptor whose path contains needle."""
-    found = []
-    for pid in srv.child_pids():
-        try:
-            if any(needle in t for t in procs.descriptors(pid).values()):
-                found.append(pid)
-        except OSError:
-            pass
-    return found
 
 
 def test_idle_child_closes_expired_descriptors(c, tok, alice, srv):

@@ -24,32 +24,9 @@ import time
 
 import pytest
 
-from taharness import paths, php, procs, site
+from taharness import paths, php, site
+from taharness.homefiles import holders, location, put_file
 from taharness.http import Client
-
-LOCATION = """
-<Location {path}>
-    AuthType token
-    AuthName "files"
-    Require valid-user
-    TokenAuthHome public
-    {extra}
-</Location>
-"""
-
-
-def location(path, extra=""):
-    return LOCATION.format(path=path, extra=extra)
-
-
-def put_file(user, rel, data, mode=0o644):
-    p = user.host_home / "public" / rel
-    p.parent.mkdir(parents=True, exist_ok=True)
-    os.chown(p.parent, user.uid, user.gid)
-    p.write_bytes(data.encode() if isinstance(data, str) else data)
-    os.chmod(p, mode)
-    os.chown(p, user.uid, user.gid)
-    return p
 
 
 def cookie(token):
@@ -293,18 +270,6 @@ function scan(r)
     return apache2.DECLINED
 end
 """
-
-
-def holders(srv, needle):
-    """The Apache children that hold a descriptor whose path contains needle."""
-    found = []
-    for pid in srv.child_pids():
-        try:
-            if any(needle in t for t in procs.descriptors(pid).values()):
-                found.append(pid)
-        except OSError:
-            pass
-    return found
 
 
 @pytest.fixture(scope="module")
