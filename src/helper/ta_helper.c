@@ -229,12 +229,14 @@ static int read_frame(int fd, unsigned char *buf, size_t cap, size_t *have, size
     }
 }
 
-/* Drop the frame of flen bytes at the start of buf, keep what follows, wipe the rest. */
-static void consume(unsigned char *buf, size_t cap, size_t *have, size_t flen)
+/* Drop the frame of flen bytes at the start of buf and keep what follows. Past *have the
+ * buffer holds nothing read (never written, or wiped here before), so only the flen bytes the
+ * move left behind need wiping, not the whole buffer on every request. */
+static void consume(unsigned char *buf, size_t *have, size_t flen)
 {
     memmove(buf, buf + flen, *have - flen);
     *have -= flen;
-    OPENSSL_cleanse(buf + *have, cap - *have);
+    OPENSSL_cleanse(buf + *have, flen);
 }
 
 static void error_answer(uint32_t id, int code, unsigned char *out, size_t cap, ta_answer *a)
@@ -303,7 +305,7 @@ static void serve_frames(connection *cn)
         }
         else {
             answer(cn, in, flen, out, sizeof(out), &keep, &a);
-            consume(in, sizeof(in), &have, flen);
+            consume(in, &have, flen);
         }
         sent = a.len > 0 && ta_send_frame_fd(cn->fd, a.frame, a.len, a.fd) == 0;
         if (a.fd >= 0)
