@@ -3,12 +3,15 @@
 
 #include "apr_strings.h"
 #include "http_core.h"
+#include "http_log.h"
 #include "http_protocol.h"
 #include "mod_core.h"
 
 #include <stdlib.h>
 
 #include <openssl/crypto.h>
+
+APLOG_USE_MODULE(tokenauth);
 
 int ta_read_body(request_rec *r, char **body, apr_size_t *len)
 {
@@ -40,23 +43,43 @@ int ta_read_body(request_rec *r, char **body, apr_size_t *len)
     return OK;
 }
 
+/* This server's origin as a browser writes it ("https://host", "http://host:8080"); NULL when
+ * the request named no host. */
+static const char *own_origin(request_rec *r)
+{
+    const char *scheme = ap_http_scheme(r);
+    apr_port_t port = ap_get_server_port(r);
+    const char *host;
+
+    if (r->hostname == NULL)
+        return NULL;
+    host = strchr(r->hostname, ':') ? apr_pstrcat(r->pool, "[", r->hostname, "]", NULL)
+                                    : r->hostname; /* an IPv6 literal, bracketed as in URLs */
+    return ap_is_default_port(port, r)
+               ? apr_pstrcat(r->pool, scheme, "://", host, NULL)
+               : apr_psprintf(r->pool, "%s://%s:%u", scheme, host, (unsigned)port);
+}
+
 int ta_origin_allowed(request_rec *r)
 {
     const char *origin = apr_table_get(r->headers_in, "Origin");
-    const char *scheme = ap_http_scheme(r);
-    apr_port_t port = ap_get_server_port(r);
-    const char *own, *host;
+    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *own;
 
     if (origin == NULL)
         return 1;
-    if (r->hostname == NULL)
-        return 0;
-    host = strchr(r->hostname, ':') ? apr_pstrcat(r->pool, "[", r->hostname, "]", NULL)
-                                    : r->hostname; /* an IPv6 literal, bracketed as in URLs */
-    own = ap_is_default_port(port, r)
-              ? apr_pstrcat(r->pool, scheme, "://", host, NULL)
-              : apr_psprintf(r->pool, "%s://%s:%u", scheme, host, (unsigned)port);
-    return strcasecmp(origin, own) == 0;
+    own = own_origin(r);
+    if (own && strcasecmp(origin, own) == 0)
+        return 1;
+    /* A form posted from one of our own pages, which carry Referrer-Policy: no-referrer, has
+     * Origin: null; the browser's own Sec-Fetch-Site, which no script can set, says where the
+     * post came from. A sandboxed or data: page of anyone's also sends null, as cross-site. */
+    if (strcmp(origin, "null") == 0 && site && strcmp(site, "same-origin") == 0)
+        return 1;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "TA00104: %s refused: Origin %s is not this server's own (%s; Sec-Fetch-Site %s)",
+                  r->uri, origin, own ? own : "no host", site ? site : "absent");
+    return 0;
 }
 
 int ta_content_type_is(request_rec *r, const char *type)

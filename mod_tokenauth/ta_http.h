@@ -13,7 +13,9 @@
  * status to answer (413, 400). */
 int ta_read_body(request_rec *r, char **body, apr_size_t *len);
 
-/* 1 when the request has no Origin header, or one equal to this server's own origin. */
+/* 1 when the request has no Origin header, one equal to this server's own origin, or
+ * "null" with Sec-Fetch-Site: same-origin (a form of our own no-referrer pages); else 0, and
+ * the refusal is logged at info (TA00104). */
 int ta_origin_allowed(request_rec *r);
 
 /* 1 when the request's media type (without parameters) is type. */

@@ -242,6 +242,25 @@ def test_foreign_origin_is_403_and_revokes_nothing(c, mint):
     assert works(c, token)
 
 
+@pytest.mark.parametrize("fetch_site,status", [("same-origin", 200), ("cross-site", 403),
+                                               ("same-site", 403), (None, 403)])
+def test_origin_null_counts_as_ours_only_with_sec_fetch_site_same_origin(c, mint, srv,
+                                                                         fetch_site, status):
+    """What a browser sends for a form posted from our own pages, which carry Referrer-Policy:
+    no-referrer: Origin null, and its own Sec-Fetch-Site. A sandboxed or data: page of anyone's
+    also sends null, but as cross-site."""
+    token = mint("alice")
+    headers = {"Origin": "null"}
+    if fetch_site:
+        headers["Sec-Fetch-Site"] = fetch_site
+    mark = srv.error_log.mark()
+    r = logout(c, token, headers=headers)
+    assert r.status_code == status
+    assert works(c, token) == (status != 200)
+    refusals = [line for line in srv.error_log.lines(mark) if "TA00104" in line]
+    assert len(refusals) == (status == 403), refusals
+
+
 @pytest.mark.parametrize("body,ctype,status", [
     (b"{", "application/json", 400),
     (b'{"all":1}', "application/json", 400),
