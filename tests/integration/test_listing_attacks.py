@@ -325,3 +325,43 @@ def test_a_hostile_directory_name_cannot_add_to_the_link_header(srv, hostile, se
         r = c.get(nxt, headers={"Accept": "application/json",
                                 "Authorization": "Bearer " + session})
         assert [e["name"] for e in r.json()] == ["b"] and "Link" not in r.headers
+
+
+# --- odd windows, pipelining, a worker that goes away ----------------------------------------
+
+def test_extreme_windows_and_a_request_pipelined_behind_a_listing(harness, srv, long_names,
+                                                                  session):
+    """Windows at the ends of u32 get the total and no entries, or the last ones; a request
+    sent at once behind a listing of several frames is answered after its last frame, on the
+    same connection, in order."""
+    from taharness.helperproc import OPEN_RESP, open_req, open_resp
+    reqs = (list_req(session, long_names, req_id=7, offset=0xFFFFFFFF, limit=1_000_000) +
+            list_req(session, long_names, req_id=8, offset=LONG - 2, limit=0) +
+            list_req(session, long_names, req_id=9) +
+            open_req(session, long_names + "00001" + "x" * 195, req_id=10))
+    t = helperproc.talk(harness.ns, srv, reqs, wait=30, frames=0)
+    frames = parse_frames(t.reply)
+    ids = [f.req_id for f in frames]
+    assert ids[:2] == [7, 8] and ids[-1] == 10 and set(ids[2:-1]) == {9}, ids
+    a, b = list_resp(frames[0]), list_resp(frames[1])
+    assert (a.status, a.more, a.total, a.names) == (FILE_IS_DIR, 0, LONG, ())
+    assert (b.more, b.total, len(b.names)) == (0, LONG, 2)
+    whole = [list_resp(f) for f in frames[2:-1]]
+    assert sum(len(w.names) for w in whole) == LONG and whole[-1].more == 0
+    assert frames[-1].msg_type == OPEN_RESP and open_resp(frames[-1]).status == 0
+
+
+def test_a_worker_that_leaves_mid_answer_costs_only_its_connection(harness, srv, long_names,
+                                                                   session):
+    """Ten connections ask for a listing of several frames and close after its first bytes
+    (those that had a turn; the others close while they wait for one): the helper goes on
+    serving, every turn given back, the same listing read whole at once."""
+    p = start_trickle(harness, srv, list_req(session, long_names), count=10, chunk=1000,
+                      pause=0.05, seconds=1.5)
+    results = trickle_result(p)      # the client closes its connections as it ends
+    assert all(r["accept"] == "accepted" and r["got"] < 500_000 for r in results), results
+    assert sum(r["got"] > 0 for r in results) >= 4, results
+    t0 = time.monotonic()
+    frames = whole_answer(harness, srv, session, long_names)
+    assert sum(len(f.names) for f in frames) == LONG
+    assert time.monotonic() - t0 < 10
