@@ -788,12 +788,13 @@ int ta_confine_visible_below(const char *root, const char *resolved)
 
 /* The entries kept so far. Until it holds max entries it is a plain array; from then on a
  * max-heap by name (v[0] the greatest kept), so that a smaller name can replace the greatest.
- * total and bytes count every visible entry seen, kept or not. */
+ * total and bytes count every visible entry seen, kept or not; held the cost of those kept,
+ * and turned says whether the bounds' wait_turn was called. */
 typedef struct {
     ta_dirent *v;
     size_t n, cap, max;
-    int heap;
-    size_t total, bytes;
+    int heap, turned;
+    size_t total, bytes, held;
     const ta_list_bounds *bounds;
 } listing;
 
@@ -835,13 +836,33 @@ static int listing_count(listing *l, const char *name)
     return l->total > l->bounds->max_total || l->bytes > l->bounds->max_bytes ? -1 : 0;
 }
 
-/* Keep a visible entry if it is among the first max names. 0, or -1 when out of memory. */
+/* Before the entries kept grow past the bounds' large: wait for a turn, once. 0, or -1 when
+ * none was given. */
+static int listing_turn(listing *l)
+{
+    const ta_list_bounds *b = l->bounds;
+
+    if (l->turned || b->large == 0 || b->wait_turn == NULL || l->held <= b->large)
+        return 0;
+    l->turned = 1;
+    return b->wait_turn(b->turn_arg);
+}
+
+/* Keep a visible entry if it is among the first max names. 0, or -1 when out of memory or
+ * refused a turn (errno EBUSY). */
 static int listing_add(listing *l, const char *name, const struct stat *st)
 {
     ta_dirent e;
 
     if (!worth_keeping(l, name))
         return 0;
+    /* a full heap gives up its greatest name for this one */
+    l->held = l->held + TA_CONFINE_ENTRY_COST(strlen(name)) -
+              (l->heap ? TA_CONFINE_ENTRY_COST(strlen(l->v[0].name)) : 0);
+    if (listing_turn(l) != 0) {
+        errno = EBUSY;
+        return -1;
+    }
     e.name = strdup(name);
     if (e.name == NULL)
         return -1;
@@ -938,7 +959,7 @@ static ta_confine_status read_entries(int fd, const user_ids *u, const ta_confin
             break;
         }
         if (listing_add(l, name, &st) != 0) {
-            err = ENOMEM;
+            err = errno == EBUSY ? EBUSY : ENOMEM;
             break;
         }
     }

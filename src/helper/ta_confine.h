@@ -77,6 +77,12 @@ typedef struct {
     size_t max_total; /* more visible entries than this: TA_CONFINE_TOO_LARGE */
     size_t max_bytes; /* visible entries whose TA_CONFINE_ENTRY_COST adds up to more than this:
                        * TA_CONFINE_TOO_LARGE */
+    /* Once the entries kept cost more than large (0: never), wait_turn(turn_arg) is called,
+     * once, and the listing goes on only when it returns 0, else it ends TA_CONFINE_ERROR: the
+     * helper lets only a few listings that hold much memory run at once. */
+    size_t large;
+    int (*wait_turn)(void *turn_arg);
+    void *turn_arg;
 } ta_list_bounds;
 
 /* What an entry costs to hold: its record and its name (malloc's own overhead aside). */

@@ -275,7 +275,7 @@ static void answer(connection *cn, const unsigned char *in, size_t inlen, unsign
         warn_request(cn->srv, ta_msg_type_name(m->type), "not a request", cn->pid);
         error_answer(m->id, TA_PROTO_ERR_FORBIDDEN, out, cap, a);
     }
-    else if (a->len == 0)
+    else if (a->len == 0 && !a->broken)
         error_answer(m->id, TA_PROTO_ERR_INTERNAL, out, cap, a);
     else
         *keep = 1;
@@ -292,7 +292,7 @@ static void serve_frames(connection *cn)
     while (keep) {
         size_t flen = 0;
         ta_proto_status why = TA_PROTO_OK;
-        ta_answer a = {out, 0, -1};
+        ta_answer a = {out, 0, -1, 0};
         int r = read_frame(cn->fd, in, sizeof(in), &have, &flen, &why), sent;
 
         if (r < 0)

@@ -12,7 +12,9 @@
 #include "ta_user.h"
 #include "ta_usercred.h"
 
+#include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,18 @@
  * (malloc_trim): each connection thread allocates in a malloc arena of its own, which would
  * otherwise keep the peak of the largest listing it ever made, one arena after another. */
 #define LIST_TRIM_ENTRIES 4096
+/* Listings whose kept entries cost more than LIST_LARGE_BYTES take a turn, of which there are
+ * LIST_LARGE_AT_ONCE: without them every connection (hundreds: docs/helper.md#limits) could
+ * hold LIST_MAX_BYTES at once in this root process. A listing waits for a turn at most
+ * LIST_TURN_WAIT_SECONDS (within the worker's 30 s), then is answered error. */
+#define LIST_LARGE_BYTES ((size_t)256 << 10)
+#define LIST_LARGE_AT_ONCE 4
+#define LIST_TURN_WAIT_SECONDS 15
+/* The frames of a listing before its last are sent within this many seconds of the listing's
+ * read, or the connection ends: a worker that reads slowly, however steadily, must not keep a
+ * turn, a thread and the entries held for it (up to LIST_MAX_BYTES) for as long as it likes.
+ * (The worker reads the whole answer at once, before it writes its page.) */
+#define LIST_SEND_SECONDS 10
 
 _Static_assert(TA_KIND_URL == 2 && TA_KIND_SHARE == 3, "MINT_REQ kinds are ta_kind's");
 
@@ -309,10 +323,52 @@ static void give_back_memory(void)
 #endif
 }
 
-/* End the frame the writer holds with more 1, send it on the connection, and begin the next
- * in the same buffer. 0, or -1 (the connection is then no longer usable). */
+/* The turns of large listings (LIST_LARGE_AT_ONCE), shared by every connection's thread. */
+static pthread_mutex_t turns_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t turns_given_back = PTHREAD_COND_INITIALIZER;
+static unsigned turns_taken;
+
+/* One listing's turn: whether it took one, and whether it waited in vain. */
+typedef struct {
+    int taken, refused;
+} list_turn;
+
+/* ta_list_bounds' wait_turn: a turn within LIST_TURN_WAIT_SECONDS. 0, or -1. */
+static int wait_turn(void *arg)
+{
+    list_turn *t = arg;
+    struct timespec until;
+    int r = 0;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += LIST_TURN_WAIT_SECONDS;
+    pthread_mutex_lock(&turns_lock);
+    while (turns_taken >= LIST_LARGE_AT_ONCE && r != ETIMEDOUT)
+        r = pthread_cond_timedwait(&turns_given_back, &turns_lock, &until);
+    if (turns_taken < LIST_LARGE_AT_ONCE) {
+        turns_taken++;
+        t->taken = 1;
+    }
+    pthread_mutex_unlock(&turns_lock);
+    t->refused = !t->taken;
+    return t->taken ? 0 : -1;
+}
+
+static void give_back_turn(list_turn *t)
+{
+    if (!t->taken)
+        return;
+    pthread_mutex_lock(&turns_lock);
+    turns_taken--;
+    pthread_cond_signal(&turns_given_back);
+    pthread_mutex_unlock(&turns_lock);
+    t->taken = 0;
+}
+
+/* End the frame the writer holds with more 1, send it on the connection by deadline, and begin
+ * the next in the same buffer. 0, or -1 (the connection is then no longer usable). */
 static int send_and_go_on(const ta_msg *m, const ta_conn_scratch *cs, ta_proto_list_writer *w,
-                          int *sent)
+                          long long deadline, int *sent)
 {
     uint32_t total = w->total;
     size_t len = 0;
@@ -320,7 +376,7 @@ static int send_and_go_on(const ta_msg *m, const ta_conn_scratch *cs, ta_proto_l
     if (ta_proto_list_end(w, 1, &len) != TA_PROTO_OK)
         return -1;
     *sent = 1; /* even a send that fails half way has begun the answer */
-    if (ta_send_all(cs->sock, w->buf, len) != 0)
+    if (ta_send_all_until(cs->sock, w->buf, len, deadline) != 0)
         return -1;
     return ta_proto_list_begin(w, m->id, TA_CONFINE_IS_DIR, total, cs->list_out,
                                TA_PROTO_MAX_LIST_FRAME) == TA_PROTO_OK
@@ -335,12 +391,14 @@ static int send_and_go_on(const ta_msg *m, const ta_conn_scratch *cs, ta_proto_l
 static int add_entries(const ta_msg *m, const ta_conn_scratch *cs, ta_proto_list_writer *w,
                        const ta_dirent *e, size_t from, size_t to, int *sent)
 {
+    long long deadline = ta_io_now_ms() + LIST_SEND_SECONDS * 1000LL;
+
     for (size_t i = from; i < to; i++) {
         size_t nl = strlen(e[i].name);
         ta_proto_status st =
             ta_proto_list_add(w, e[i].is_dir, (uint64_t)e[i].size, e[i].mtime, e[i].name, nl);
 
-        if (st == TA_PROTO_NO_ROOM && send_and_go_on(m, cs, w, sent) == 0)
+        if (st == TA_PROTO_NO_ROOM && send_and_go_on(m, cs, w, deadline, sent) == 0)
             st = ta_proto_list_add(w, e[i].is_dir, (uint64_t)e[i].size, e[i].mtime, e[i].name, nl);
         if (st != TA_PROTO_OK)
             return -1;
@@ -360,8 +418,13 @@ static size_t write_listing(const ta_msg *m, int dirfd, const ta_creds *cr,
     uint64_t from = m->u.file_req.offset, limit = m->u.file_req.limit;
     /* the decoder holds offset to 32 bits and limit to TA_PROTO_LIST_TOTAL_MAX: no overflow */
     uint64_t to = limit == 0 ? UINT64_MAX : from + limit;
+    list_turn turn = {0, 0};
     ta_list_bounds b = {to < TA_PROTO_LIST_TOTAL_MAX ? (size_t)to : TA_PROTO_LIST_TOTAL_MAX,
-                        TA_PROTO_LIST_TOTAL_MAX, LIST_MAX_BYTES};
+                        TA_PROTO_LIST_TOTAL_MAX,
+                        LIST_MAX_BYTES,
+                        LIST_LARGE_BYTES,
+                        wait_turn,
+                        &turn};
     ta_proto_list_writer w;
     ta_dirent *e = NULL;
     size_t n = 0, total = 0, len = 0;
@@ -369,6 +432,12 @@ static size_t write_listing(const ta_msg *m, int dirfd, const ta_creds *cr,
 
     *broken = 0;
     if ((*st = ta_confine_list(dirfd, cr, pol, &b, &e, &n, &total)) != TA_CONFINE_OK) {
+        give_back_turn(&turn);
+        if (turn.refused)
+            ta_hlog_limited(TA_HLOG_FILE, TA_LOG_WARNING,
+                            "TA00114: helper: list %s: no turn within %d s (%d large "
+                            "listings at once)",
+                            m->u.file_req.path, LIST_TURN_WAIT_SECONDS, LIST_LARGE_AT_ONCE);
         if (*st == TA_CONFINE_TOO_LARGE)
             give_back_memory(); /* it held a listing of its bounds before it gave up */
         return 0;
@@ -380,6 +449,7 @@ static size_t write_listing(const ta_msg *m, int dirfd, const ta_creds *cr,
           add_entries(m, cs, &w, e, (size_t)from, to < n ? (size_t)to : n, broken) == 0) &&
          ta_proto_list_end(&w, 0, &len) == TA_PROTO_OK;
     ta_dirent_free(e, n);
+    give_back_turn(&turn);
     if (total >= LIST_TRIM_ENTRIES)
         give_back_memory();
     if (!ok) {
@@ -501,6 +571,7 @@ void ta_answer_file(const ta_helper_ctx *ctx, const ta_msg *m, ta_conn_scratch *
      * first frames went out cannot end in another status: no answer, the connection ends */
     if (a->len == 0 && !broken)
         a->len = status_only(m, st, out, cap);
+    a->broken = broken;
     ta_hlog_limited(TA_HLOG_FILE, TA_LOG_DEBUG, "TA00065: helper: %s %s: %s",
                     m->type == TA_MSG_OPEN_REQ ? "open" : "list", m->u.file_req.path,
                     ta_confine_status_name(st));

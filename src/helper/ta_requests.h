@@ -19,11 +19,14 @@ typedef struct {
 } ta_helper_ctx;
 
 /* One answer: a frame (in out, or in a buffer of the connection's), and perhaps a descriptor
- * passed with it, which the server closes once sent. len 0: no answer, close the connection. */
+ * passed with it, which the server closes once sent. len 0: no answer (the server answers an
+ * ERROR), or with broken: an answer of several frames that went out in part, after which
+ * nothing can be sent (a frame may have been cut): the connection ends. */
 typedef struct {
     const unsigned char *frame;
     size_t len;
     int fd;
+    int broken;
 } ta_answer;
 
 /* Per-connection scratch that outlives one request. */

@@ -73,6 +73,36 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long ta_io_now_ms(void)
+{
+    return now_ms();
+}
+
+int ta_send_all_until(int fd, const unsigned char *p, size_t n, long long deadline)
+{
+    while (n) {
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        long long left;
+
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
+            return -1;
+        left = deadline - now_ms();
+        if (left <= 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        if (poll(&pfd, 1, (int)(left > 60000 ? 60000 : left)) < 0 && errno != EINTR)
+            return -1;
+    }
+    return 0;
+}
+
 /* Take the descriptors of one recvmsg. Every one that came is either kept (the first of the
  * frame) or closed; 0, or -1 when anything but that one descriptor came. */
 static int take_fds(struct msghdr *msg, int *fd)

@@ -7,6 +7,14 @@
 /* Send all n bytes on a socket, across short writes and EINTR, without SIGPIPE. 0 or -1. */
 int ta_send_all(int fd, const unsigned char *p, size_t n);
 
+/* The monotonic clock in milliseconds, for ta_send_all_until's deadline. */
+long long ta_io_now_ms(void);
+
+/* ta_send_all, done by deadline (ta_io_now_ms's clock): the socket is written without
+ * blocking and waited for at most until then, so that a peer that reads slowly, however
+ * steadily, cannot stretch the send. 0, or -1 (errno ETIMEDOUT when the deadline passed). */
+int ta_send_all_until(int fd, const unsigned char *p, size_t n, long long deadline);
+
 /* The same, with fd (unless -1) passed as SCM_RIGHTS along with the first bytes, so that the
  * descriptor arrives with the start of its frame. The caller still owns fd. 0 or -1. */
 int ta_send_frame_fd(int sock, const unsigned char *p, size_t n, int fd);

@@ -293,7 +293,7 @@ static char **expected_names(int fd, const ta_confine_policy *p, size_t *n)
 static void check_listing(int fd, const ta_creds *c, const ta_confine_policy *p, size_t max)
 {
     size_t n = 99, want_n, total = 99;
-    ta_list_bounds b = {max, max + 2, (size_t)1 << 30};
+    ta_list_bounds b = {.keep = max, .max_total = max + 2, .max_bytes = (size_t)1 << 30};
     ta_dirent *e = NULL;
     char **want = expected_names(fd, p, &want_n);
     ta_confine_status r = ta_confine_list(fd, c, p, &b, &e, &n, &total);

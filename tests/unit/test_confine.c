@@ -813,7 +813,7 @@ static void test_confine_unprivileged_helper_acts_only_as_itself(void **state)
         struct stat st;
         ta_dirent *e = NULL;
         size_t n = 0, total = 0;
-        ta_list_bounds b = {100, 100, 1 << 20};
+        ta_list_bounds b = {.keep = 100, .max_total = 100, .max_bytes = 1 << 20};
         int fd = -1, fd2 = -1, fails = 0;
 
         if (setgroups(0, NULL) != 0 || setresgid(ALICE, ALICE, ALICE) != 0 ||
@@ -905,7 +905,7 @@ static int open_dir(const ta_confine_policy *p, const char *rel)
 /* Bounds that keep max entries and allow any directory of this test tree. */
 static ta_list_bounds keep(size_t max)
 {
-    ta_list_bounds b = {max, 1000, 1 << 20};
+    ta_list_bounds b = {.keep = max, .max_total = 1000, .max_bytes = 1 << 20};
 
     return b;
 }
@@ -1021,8 +1021,10 @@ static void test_confine_list_refuses_past_its_bounds(void **state)
     ta_creds alice = {.uid = ALICE, .gid = ALICE};
     /* the names of list/: B.txt a_dir b.txt root.txt rootdir zz.txt */
     size_t cost = 6 * sizeof(ta_dirent) + 6 + 6 + 6 + 9 + 8 + 7;
-    ta_list_bounds at_count = {100, 6, 1 << 20}, over_count = {1, 5, 1 << 20},
-                   at_bytes = {100, 100, cost}, over_bytes = {0, 100, cost - 1};
+    ta_list_bounds at_count = {.keep = 100, .max_total = 6, .max_bytes = 1 << 20},
+                   over_count = {.keep = 1, .max_total = 5, .max_bytes = 1 << 20},
+                   at_bytes = {.keep = 100, .max_total = 100, .max_bytes = cost},
+                   over_bytes = {.keep = 0, .max_total = 100, .max_bytes = cost - 1};
     ta_dirent *e = NULL;
     size_t n = 9, total = 9;
     int fd = open_dir(&p, "list/");
@@ -1042,6 +1044,53 @@ static void test_confine_list_refuses_past_its_bounds(void **state)
     /* with owner only, root's two entries are no part of the listing, nor of its bounds */
     assert_confine(ta_confine_list(fd, &alice, &owner, &over_count, &e, &n, &total), TA_CONFINE_OK);
     assert_true(n == 1 && total == 4);
+    ta_dirent_free(e, n);
+    close(fd);
+}
+
+/* A turn-taker for the bounds: counts its calls, and gives a turn or not. */
+typedef struct {
+    int calls, give;
+} turn_probe;
+
+static int probe_turn(void *arg)
+{
+    turn_probe *t = arg;
+
+    t->calls++;
+    return t->give ? 0 : -1;
+}
+
+/* A listing whose kept entries cost more than large asks for a turn, once, before it holds
+ * more; refused one, it ends as an error with nothing returned. One that keeps less (a small
+ * directory, or a page near the start of a large one) never asks. */
+static void test_confine_list_waits_for_a_turn_before_it_holds_much(void **state)
+{
+    ta_confine_policy p = policy(state, 0, 0);
+    ta_creds alice = {.uid = ALICE, .gid = ALICE};
+    turn_probe given = {0, 1}, refused = {0, 0}, small = {0, 0};
+    /* any two entries of list/ cost at most this (root.txt and rootdir the most), any three
+     * more (B.txt a_dir b.txt the least) */
+    size_t two = 2 * sizeof(ta_dirent) + 9 + 8;
+    ta_list_bounds give = keep(100), refuse = keep(100), page = keep(2);
+    ta_dirent *e = NULL;
+    size_t n = 9, total = 9;
+    int fd = open_dir(&p, "list/");
+
+    give.large = refuse.large = page.large = two;
+    give.wait_turn = refuse.wait_turn = page.wait_turn = probe_turn;
+    give.turn_arg = &given;
+    refuse.turn_arg = &refused;
+    page.turn_arg = &small;
+    assert_confine(ta_confine_list(fd, &alice, &p, &give, &e, &n, &total), TA_CONFINE_OK);
+    assert_true(n == 6 && total == 6 && given.calls == 1);
+    ta_dirent_free(e, n);
+    assert_confine(ta_confine_list(fd, &alice, &p, &refuse, &e, &n, &total), TA_CONFINE_ERROR);
+    assert_true(e == NULL && n == 0 && total == 0 && refused.calls == 1);
+    assert_int_equal(setfsuid((uid_t)-1), 0); /* back to root's ids after the refusal too */
+    /* a page of two keeps two at most, however many it counts */
+    assert_confine(ta_confine_list(fd, &alice, &p, &page, &e, &n, &total), TA_CONFINE_OK);
+    assert_true(n == 2 && total == 6 && small.calls == 0);
     ta_dirent_free(e, n);
     close(fd);
 }
@@ -1201,6 +1250,7 @@ int main(void)
         ONCE(test_confine_list_keeps_the_first_names_and_counts_all),
         ONCE(test_confine_list_truncation_keeps_smallest_names),
         ONCE(test_confine_list_refuses_past_its_bounds),
+        ONCE(test_confine_list_waits_for_a_turn_before_it_holds_much),
         ONCE(test_confine_list_uses_the_users_credentials),
         ONCE(test_confine_status_names),
     };

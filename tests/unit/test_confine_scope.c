@@ -353,7 +353,7 @@ static void test_scope_directory_listed(void **state)
     struct stat st, want;
     ta_dirent *e = NULL;
     size_t n = 0, total = 0;
-    ta_list_bounds b = {100, 100, 1 << 20};
+    ta_list_bounds b = {.keep = 100, .max_total = 100, .max_bytes = 1 << 20};
     int fd;
     ta_creds c = {.uid = ALICE, .gid = ALICE};
 

@@ -313,6 +313,81 @@ static void test_io_times_out(void **state)
     close(sv[1]);
 }
 
+/* A peer that reads a little, steadily, as fast as each blocking send needs to go on. */
+typedef struct {
+    int fd, stop;
+    size_t got;
+} slow_reader;
+
+static void *read_slowly(void *arg)
+{
+    slow_reader *r = arg;
+    unsigned char buf[4096];
+
+    while (!__atomic_load_n(&r->stop, __ATOMIC_SEQ_CST)) {
+        ssize_t n = recv(r->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+        if (n == 0)
+            break;
+        if (n > 0)
+            r->got += (size_t)n;
+        usleep(20000);
+    }
+    return NULL;
+}
+
+/* ta_send_all_until: a reader that keeps each send going (4 KiB every 20 ms) cannot stretch
+ * the whole send past its deadline; one that reads at once gets every byte. */
+static void *read_at_once(void *arg)
+{
+    slow_reader *r = arg;
+    unsigned char buf[65536];
+    ssize_t n;
+
+    while ((n = recv(r->fd, buf, sizeof(buf), 0)) > 0)
+        r->got += (size_t)n;
+    return NULL;
+}
+
+static void test_io_send_until_holds_its_deadline_against_a_slow_reader(void **state)
+{
+    size_t len = 8 << 20;
+    unsigned char *big = calloc(1, len);
+    slow_reader r = {0, 0, 0};
+    struct timespec t0, t1;
+    pthread_t t;
+    int sv[2];
+    long ms;
+
+    (void)state;
+    assert_non_null(big);
+    ut_pair(sv);
+    r.fd = sv[1];
+    assert_int_equal(pthread_create(&t, NULL, read_slowly, &r), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(ta_send_all_until(sv[0], big, len, ta_io_now_ms() + 300), -1);
+    assert_int_equal(errno, ETIMEDOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    assert_true(ms >= 295 && ms < 2000);
+    __atomic_store_n(&r.stop, 1, __ATOMIC_SEQ_CST);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_true(r.got > 0 && r.got < len);
+    close(sv[0]);
+    close(sv[1]);
+
+    /* the legitimate path: read at once, the same send completes */
+    ut_pair(sv);
+    r = (slow_reader){sv[1], 0, 0};
+    assert_int_equal(pthread_create(&t, NULL, read_at_once, &r), 0);
+    assert_int_equal(ta_send_all_until(sv[0], big, len, ta_io_now_ms() + 10000), 0);
+    close(sv[0]);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(r.got, len);
+    close(sv[1]);
+    free(big);
+}
+
 static void test_io_send_with_descriptor_needs_a_byte(void **state)
 {
     int sv[2], fd = ut_tmpfile();
@@ -778,6 +853,7 @@ int main(void)
         cmocka_unit_test(test_io_closes_descriptor_of_frame_cut_short),
         cmocka_unit_test(test_io_refuses_frame_larger_than_buffer_or_bad_header),
         cmocka_unit_test(test_io_times_out),
+        cmocka_unit_test(test_io_send_until_holds_its_deadline_against_a_slow_reader),
         cmocka_unit_test(test_io_send_with_descriptor_needs_a_byte),
         cmocka_unit_test(test_io_answer_and_its_descriptor_arrive_together),
         cmocka_unit_test(test_io_answer_refuses_bytes_beyond_its_frame),
