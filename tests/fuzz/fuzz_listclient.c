@@ -31,7 +31,7 @@ static const uint8_t *frames; /* the input's frames, for the fake's next connect
 static size_t frames_len;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
-static int served;
+static int accepted, served; /* connections the fake took, and finished with */
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -85,6 +85,9 @@ static void *fake_main(void *unused)
 
         if (ta_hub_accept(hub[1], &c) != 1)
             continue;
+        pthread_mutex_lock(&lock);
+        accepted++;
+        pthread_mutex_unlock(&lock);
         if (ta_hub_ack(c) == 0 && ta_recv_frame_fd(c, 1000, req, sizeof(req), &flen, &fd) == 0 &&
             flen >= TA_PROTO_HEADER_LEN)
             answer(c, be32(req + 4));
@@ -117,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t offset, limit;
     ta_listing *l = NULL;
     char err[256];
-    int st, before;
+    int st;
 
     if (!started) {
         start();
@@ -130,14 +133,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pthread_mutex_lock(&lock);
     frames = data + 8;
     frames_len = size - 8;
-    before = served;
     pthread_mutex_unlock(&lock);
 
     st = ta_helper_list(TIMEOUT_MS, 0, 0, "a.b.c", "/d/", offset, limit, &l, err, sizeof(err));
     ta_helper_forget_connection(); /* the fake hangs up after each answer */
-    /* the next input's frames must not reach this one's connection */
+    /* the next input's frames must not reach this one's connection: the fake finishes with
+     * every connection it took (a request refused before connecting makes none; one that
+     * connected was taken before the worker got its 'A') */
     pthread_mutex_lock(&lock);
-    while (served == before)
+    while (served < accepted)
         pthread_cond_wait(&done, &lock);
     pthread_mutex_unlock(&lock);
 
