@@ -18,6 +18,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 from taharness import Harness, helperproc  # noqa: E402
+from taharness.homefiles import make_files_as  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 ENTRIES = int(os.environ.get("BENCH_ENTRIES", "100000"))
@@ -32,23 +33,9 @@ LogLevel warn
 """
 
 
-def make_files_as(user, directory, count):
-    """count empty files, created by a child with the user's ids (so the user owns them)."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setresgid(user.gid, user.gid, user.gid)
-            os.setresuid(user.uid, user.uid, user.uid)
-            dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-            for i in range(count):
-                name = "photo-%06d.jpg" % ((i * 7919) % count)
-                os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=dfd))
-            os._exit(0)
-        finally:
-            os._exit(1)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+def make_photos_as(user, directory, count):
+    """count empty files photo-NNNNNN.jpg, created out of order, owned by the user."""
+    make_files_as(user, directory, ["photo-%06d.jpg" % ((i * 7919) % count) for i in range(count)])
 
 
 def kib(pid, field) -> int:
@@ -70,7 +57,7 @@ def main() -> int:
         d.mkdir(parents=True)
         os.chown(d, user.uid, user.gid)
         t = time.monotonic()
-        make_files_as(user, d, ENTRIES)
+        make_photos_as(user, d, ENTRIES)
         print("%d files made in %.1f s" % (ENTRIES, time.monotonic() - t))
         server = h.apache("benchlist", extra=[SITE]).start()
         token = h.mint(user.name, ttl=3600)

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from taharness import php
-from taharness.homefiles import holders, location, put_file
+from taharness.homefiles import PHP_SCAN, holders, location, put_file
 from taharness.http import Client
 
 
@@ -225,21 +225,10 @@ def test_redirect_in_server_context_still_applies_to_home_urls(c):
 
 # --- code in the child never finds a cached descriptor -------------------------------------------
 
-FD_SCAN = r"""<?php
+FD_SCAN = "<?php\n" + PHP_SCAN + r"""
 header("Content-Type: application/json");
 $own = fopen(__FILE__, "r");          /* the scan must find this one: it works */
-$libc = FFI::cdef('long pread(int fd, void *buf, size_t n, long off);', 'libc.so.6');
-$found = [];
-for ($fd = 0; $fd < 1024; $fd++) {
-    $target = @readlink("/proc/self/fd/$fd");
-    if ($target === false)
-        continue;
-    $buf = $libc->new("char[4096]");
-    $n = $libc->pread($fd, $buf, 4096, 0);
-    $found[] = ["fd" => $fd, "target" => $target,
-                "content" => $n > 0 ? bin2hex(FFI::string($buf, $n)) : ""];
-}
-echo json_encode(["pid" => getmypid(), "fds" => $found]);
+echo json_encode(["pid" => getmypid(), "fds" => fd_scan()]);
 """
 
 

@@ -25,7 +25,7 @@ import time
 import pytest
 
 from taharness import paths, php, site
-from taharness.homefiles import holders, location, put_file
+from taharness.homefiles import PHP_SCAN, holders, location, put_file
 from taharness.http import Client
 
 
@@ -34,25 +34,6 @@ def cookie(token):
 
 
 # --- PHP in the same child --------------------------------------------------------------------
-
-# Every descriptor of the process: where it leads and what it holds (pread, so that a file the
-# worker user may not open by name is read all the same; FFI, as in test_home_cache.py).
-PHP_SCAN = r"""
-function fd_scan() {
-    $libc = FFI::cdef('long pread(int fd, void *buf, size_t n, long off);', 'libc.so.6');
-    $found = [];
-    for ($fd = 0; $fd < 1024; $fd++) {
-        $target = @readlink("/proc/self/fd/$fd");
-        if ($target === false)
-            continue;
-        $buf = $libc->new("char[4096]");
-        $n = $libc->pread($fd, $buf, 4096, 0);
-        $found[] = ["fd" => $fd, "target" => $target,
-                    "content" => $n > 0 ? bin2hex(FFI::string($buf, $n)) : ""];
-    }
-    return $found;
-}
-"""
 
 # virtual() of ?u=, then the scan: what a script can reach after a sub-request of its own.
 VIRTUAL_THEN_SCAN = "<?php\n" + PHP_SCAN + r"""

@@ -16,6 +16,7 @@ import time
 import pytest
 
 from taharness import helperproc
+from taharness.homefiles import make_files_as, mkdir_as
 from taharness.helperproc import (FILE_IS_DIR, LIST_RESP, list_req, list_resp, parse_frames,
                                   status_field)
 
@@ -95,30 +96,6 @@ def trickle_result(p) -> list:
     line = p.stdout.readline()
     helperproc.release(p)
     return json.loads(line)
-
-
-def make_files_as(user, directory, names):
-    """Empty files named names in directory, created as the user."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setresgid(user.gid, user.gid, user.gid)
-            os.setresuid(user.uid, user.uid, user.uid)
-            dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-            for n in names:
-                os.close(os.open(n, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=dfd))
-            os._exit(0)
-        finally:
-            os._exit(1)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-
-
-def mkdir_as(user, path):
-    path.mkdir(parents=True, exist_ok=True)
-    os.chown(path, user.uid, user.gid)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -227,30 +204,13 @@ HOSTILE = [b'q"uote', b"apos'trophe", b"<script>alert(1)<img src=x onerror=alert
 ODD_DIR = b"x>y, <z>; rel=\"prev\" Link: evil"
 
 
-def make_raw_files_as(user, directory, names):
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setresgid(user.gid, user.gid, user.gid)
-            os.setresuid(user.uid, user.uid, user.uid)
-            dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-            for n in names:
-                os.close(os.open(n, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=dfd))
-            os.mkdir(ODD_DIR, 0o755, dir_fd=dfd)
-            os.close(os.open(ODD_DIR + b"/a", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=dfd))
-            os.close(os.open(ODD_DIR + b"/b", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=dfd))
-            os._exit(0)
-        finally:
-            os._exit(1)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-
 
 @pytest.fixture(scope="module")
 def hostile(alice):
     d = mkdir_as(alice, alice.host_home / "public" / "hostile")
-    make_raw_files_as(alice, os.fsencode(d), HOSTILE)
+    make_files_as(alice, os.fsencode(d), HOSTILE)
+    odd = mkdir_as(alice, d / os.fsdecode(ODD_DIR))
+    make_files_as(alice, odd, ["a", "b"])
     return "/h/hostile/"
 
 

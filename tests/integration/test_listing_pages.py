@@ -13,6 +13,7 @@ from urllib.parse import quote, urljoin
 import pytest
 
 from taharness import helperproc
+from taharness.homefiles import make_files_as, mkdir_as
 from taharness.http import Client
 
 SITE = """
@@ -37,31 +38,6 @@ BIG = 100_000
 SPECIAL = ["Zebra", "a b&c<d>.txt", "café.txt", "x?y#z%25.txt"]
 JSON = {"Accept": "application/json"}
 TIMEOUT = 60
-
-
-def make_files_as(user, directory, names):
-    """Create empty files named names in directory as the user (a child that takes the
-    user's ids): owned by the user as their own uploads would be, quickly."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setresgid(user.gid, user.gid, user.gid)
-            os.setresuid(user.uid, user.uid, user.uid)
-            dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-            for n in names:
-                os.close(os.open(n, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=dfd))
-            os._exit(0)
-        finally:
-            os._exit(1)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-
-
-def mkdir_as(user, path):
-    path.mkdir(parents=True, exist_ok=True)
-    os.chown(path, user.uid, user.gid)
-    return path
 
 
 def plant_unlisted(user, directory):
