@@ -1,0 +1,111 @@
+"""Browsing one's home in the web app: into a folder and back by the breadcrumbs, sorting by
+size, the image viewer and the gallery's thumbnails."""
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from taharness.samples import PICTURES
+
+PICTURE_NAMES = sorted(PICTURES)
+PICTURE_WIDTH = 320
+
+
+@pytest.fixture(scope="module", autouse=True)
+def signed_in(browser, alice):
+    browser.fresh_sign_in(alice)
+
+
+def hash_of(b) -> str:
+    return b.js("return decodeURIComponent(location.hash)")
+
+
+def crumbs(b) -> list:
+    return [a for a in b.find_all("nav#breadcrumbs a") if a.is_displayed()]
+
+
+def test_into_a_folder_and_back_by_breadcrumbs(browser):
+    browser.go_to("")
+    browser.open_folder("Photos")
+    assert hash_of(browser) == "#/Photos/"
+    assert set(PICTURE_NAMES) <= set(browser.row_names())
+    assert dict(browser.rows()).get("Trips") == "dir"
+    browser.open_folder("Photos/Trips")
+    assert hash_of(browser) == "#/Photos/Trips/"
+    assert browser.row_names() == ["rings-small.png"]
+    texts = [a.text.strip() for a in crumbs(browser)]
+    assert "Photos" in texts, texts
+    # back to Photos by its crumb, then to the top by the first one
+    next(a for a in crumbs(browser) if a.text.strip() == "Photos").click()
+    browser.wait_folder("Photos")
+    assert hash_of(browser) == "#/Photos/"
+    crumbs(browser)[0].click()
+    browser.wait_folder("")
+    assert hash_of(browser) in ("", "#", "#/")
+
+
+def test_sort_by_size(browser, home_sizes):
+    browser.go_to("Photos")
+    size = {name: home_sizes["Photos/" + name] for name, kind in browser.rows() if kind == "file"}
+    assert len(set(size.values())) == len(size) >= 4, size
+
+    def files_in_order():
+        return [n for n, kind in browser.rows() if kind == "file"]
+
+    browser.click('button[data-sort="size"]')
+    first = files_in_order()
+    ascending = sorted(size, key=size.get)
+    assert first in (ascending, ascending[::-1]), (first, size)
+    browser.click('button[data-sort="size"]')
+    browser.wait(lambda d: files_in_order() == first[::-1],
+                 what="the other size order %s" % first[::-1])
+    browser.click('button[data-sort="name"]')
+    browser.wait(lambda d: files_in_order() in (sorted(size), sorted(size)[::-1]),
+                 what="name order")
+
+
+def test_image_viewer(browser):
+    browser.go_to("Photos")
+    browser.row("sunset.png").find_element(By.CSS_SELECTOR, "a.name").click()
+    browser.wait(lambda d: browser.js("return document.querySelector('#viewer').open"),
+                 what="the viewer to open")
+    browser.wait(lambda d: browser.image_loaded("img#viewer-image"), what="the picture")
+    assert browser.js("return document.querySelector('img#viewer-image').naturalWidth") \
+        == PICTURE_WIDTH
+    first = browser.find("img#viewer-image").get_attribute("src")
+    browser.click("button#viewer-next")
+    browser.wait(lambda d: browser.find("img#viewer-image").get_attribute("src") != first,
+                 what="the next picture")
+    browser.wait(lambda d: browser.image_loaded("img#viewer-image"), what="the next picture")
+    browser.find("img#viewer-image").send_keys(Keys.ESCAPE)
+    browser.wait(lambda d: not browser.js("return document.querySelector('#viewer').open"),
+                 what="Escape to close the viewer")
+
+
+def test_gallery_thumbnails_load(browser):
+    browser.go_to("Photos")
+    browser.click("button#view-gallery")
+    browser.visible("#gallery")
+    for name in PICTURE_NAMES:
+        css = '#gallery img.thumb[data-name="%s"]' % name
+        thumb = browser.visible(css)
+        assert thumb.get_attribute("loading") == "lazy"
+        assert "token=" in thumb.get_attribute("src")
+        browser.js("arguments[0].scrollIntoView({block: 'center'})", thumb)
+        browser.wait(lambda d: browser.image_loaded(css), what="thumbnail %s" % name)
+    # a text file gets no picture
+    assert not browser.find_all('#gallery img.thumb[data-name="captions.txt"]')
+    browser.click("button#view-list")
+    browser.visible("table#files")
+
+
+def test_download_link_serves_the_file(browser, home_sizes):
+    browser.go_to("")
+    href = browser.row("readme.txt").find_element(By.CSS_SELECTOR, "a.download") \
+        .get_attribute("href")
+    got = browser.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0], {credentials: 'same-origin'})"
+        ".then(r => r.text().then(t => done([r.status, t.length])), e => done([0, String(e)]));",
+        href)
+    assert got == [200, home_sizes["readme.txt"]], (href, got)

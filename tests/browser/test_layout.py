@@ -1,0 +1,76 @@
+"""A phone-sized window (360 CSS pixels wide): no sideways scrolling, the table and the gallery
+fit and work. The keyboard alone: tab to a folder's link, Enter opens it."""
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+
+PHONE = (360, 740)
+DESKTOP = (1280, 800)
+MAX_TABS = 60
+
+
+@pytest.fixture
+def phone(browser):
+    browser.viewport(*PHONE, mobile=True, scale=2)
+    yield browser
+    browser.viewport(*DESKTOP)
+
+
+def assert_no_sideways_scroll(b, where: str) -> None:
+    widths = b.js("return [document.scrollingElement.scrollWidth, innerWidth]")
+    assert widths[1] == PHONE[0], "the viewport is %r wide, not a phone's" % widths[1]
+    assert widths[0] <= widths[1], "%s scrolls sideways: %r" % (where, widths)
+
+
+def assert_within_width(b, el, what: str) -> None:
+    rect = b.js("const r = arguments[0].getBoundingClientRect();"
+                "return [r.left, r.right, r.width, r.height];", el)
+    assert rect[2] > 0 and rect[3] > 0, "%s is not shown: %r" % (what, rect)
+    assert rect[0] >= 0 and rect[1] <= PHONE[0] + 0.5, "%s is off screen: %r" % (what, rect)
+
+
+def test_phone_width(phone, alice):
+    b = phone
+    b.get("/app/")
+    b.driver.delete_all_cookies()
+    b.get("/app/")
+    b.visible("form#signin-form")
+    assert_no_sideways_scroll(b, "the sign-in page")
+    for css in ("input#username", "input#password", "button#signin-submit"):
+        assert_within_width(b, b.find(css), css)
+    b.sign_in(alice.name, alice.password)
+    assert_no_sideways_scroll(b, "the top folder")
+    for css in ('tr[data-name="Photos"] a.name', "button#account-button"):
+        assert_within_width(b, b.visible(css), css)
+    b.open_folder("Photos")
+    assert_no_sideways_scroll(b, "the Photos folder")
+    for css in ('tr[data-name="sunset.png"] a.name', 'tr[data-name="sunset.png"] button.share'):
+        assert_within_width(b, b.visible(css), css)
+    b.click("button#view-gallery")
+    thumb_css = '#gallery img.thumb[data-name="sunset.png"]'
+    thumb = b.visible(thumb_css)
+    b.js("arguments[0].scrollIntoView({block: 'center'})", thumb)
+    b.wait(lambda d: b.image_loaded(thumb_css), what="a thumbnail")
+    assert_within_width(b, thumb, "a thumbnail")
+    assert_no_sideways_scroll(b, "the gallery")
+    b.click("button#view-list")
+    b.visible("table#files")
+
+
+def test_keyboard_opens_a_folder(browser, alice):
+    browser.fresh_sign_in(alice)
+    browser.go_to("")
+    target = browser.find('tr[data-name="Photos"] a.name')
+    browser.js("document.activeElement && document.activeElement.blur();"
+               "window.scrollTo(0, 0);")
+    actions = ActionChains(browser.driver)
+    for _ in range(MAX_TABS):
+        if browser.js("return document.activeElement === arguments[0]", target):
+            break
+        actions.send_keys(Keys.TAB).perform()
+    else:
+        pytest.fail("%d tabs never reached the Photos link" % MAX_TABS)
+    actions.send_keys(Keys.ENTER).perform()
+    browser.wait_folder("Photos")
+    assert browser.js("return decodeURIComponent(location.hash)") == "#/Photos/"
