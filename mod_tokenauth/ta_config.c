@@ -90,6 +90,7 @@ void *ta_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->url_ttl_max = add->url_ttl_set ? add->url_ttl_max : base->url_ttl_max;
     c->url_ttl_set = add->url_ttl_set || base->url_ttl_set;
     c->login_url = add->login_url ? add->login_url : base->login_url;
+    c->logout_url = add->logout_url ? add->logout_url : base->logout_url;
     c->redact = add->redact_set ? add->redact : base->redact;
     c->redact_set = add->redact_set || base->redact_set;
     c->home = add->home ? add->home : base->home;
@@ -369,16 +370,35 @@ static const char *set_cookie(cmd_parms *cmd, void *dcv, const char *arg)
     return err;
 }
 
-/* TokenAuthLoginURL: a local path or an absolute http(s) URL, without control characters. */
-static const char *set_login_url(cmd_parms *cmd, void *dcv, const char *arg)
+/* A local path or an absolute http(s) URL, without spaces or control characters. */
+static const char *check_url(cmd_parms *cmd, const char *arg)
 {
     for (const char *p = arg; *p; p++)
         if (apr_iscntrl(*p) || *p == ' ')
             return cfg_error(cmd, "must not contain spaces or control characters");
     if (arg[0] != '/' && strncasecmp(arg, "https://", 8) && strncasecmp(arg, "http://", 7))
         return cfg_error(cmd, "takes a local path or an http(s) URL");
-    ((ta_dir_conf *)dcv)->login_url = arg;
     return NULL;
+}
+
+static const char *set_login_url(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    const char *err = check_url(cmd, arg);
+
+    if (err == NULL)
+        ((ta_dir_conf *)dcv)->login_url = arg;
+    return err;
+}
+
+/* TokenAuthLogoutURL: the tokenauth-logout location the sign-out buttons of HTML pages post
+ * to (a form post there needs the session cookie; see ta_page.c). */
+static const char *set_logout_url(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    const char *err = check_url(cmd, arg);
+
+    if (err == NULL)
+        ((ta_dir_conf *)dcv)->logout_url = arg;
+    return err;
 }
 
 static const char *set_cache(cmd_parms *cmd, void *dummy, const char *arg)
@@ -578,6 +598,8 @@ const command_rec ta_directives[] = {
                   "default and max lifetime of minted tokens in seconds (default 300 604800)"),
     AP_INIT_TAKE1("TokenAuthLoginURL", set_login_url, NULL, DIR_SCOPE,
                   "where browsers without a valid token are sent"),
+    AP_INIT_TAKE1("TokenAuthLogoutURL", set_logout_url, NULL, DIR_SCOPE,
+                  "the tokenauth-logout location that sign-out buttons of HTML pages post to"),
     AP_INIT_FLAG("TokenAuthRedact", set_redact, NULL, DIR_SCOPE,
                  "remove query tokens before anything logs them (default On)"),
     AP_INIT_TAKE1("TokenAuthHome", set_home, NULL, ACCESS_CONF,
