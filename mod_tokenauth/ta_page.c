@@ -206,18 +206,21 @@ const char *ta_page_foot(void)
     return "</main>\n</body></html>\n";
 }
 
-/* A whole message page; link (escaped here) and its text are optional. */
+/* A whole message page. detail (the address the page is about) and link with its text are
+ * optional; all of them are escaped here. */
 static const char *message_page(request_rec *r, const page_text *t, const ta_request *id,
-                                const char *link, const char *link_text)
+                                const char *detail, const char *link, const char *link_text)
 {
     apr_pool_t *p = r->pool;
 
     return apr_pstrcat(p, ta_page_head(r, t->title, id), "<div class=\"card\">\n<h1>",
                        ta_page_escape(p, t->title), "</h1>\n<p>", ta_page_escape(p, t->message),
-                       "</p>\n<p class=\"muted\">", ta_page_escape(p, t->todo), "</p>\n",
-                       link ? "<p><a href=\"" : "", link ? ta_page_escape(p, link) : "",
-                       link ? "\">" : "", link ? ta_page_escape(p, link_text) : "",
-                       link ? "</a></p>\n" : "", "</div>\n", ta_page_foot(), NULL);
+                       "</p>\n", detail ? "<p class=\"muted\"><code>" : "",
+                       detail ? ta_page_escape(p, detail) : "", detail ? "</code></p>\n" : "",
+                       "<p>", ta_page_escape(p, t->todo), "</p>\n", link ? "<p><a href=\"" : "",
+                       link ? ta_page_escape(p, link) : "", link ? "\">" : "",
+                       link ? ta_page_escape(p, link_text) : "", link ? "</a></p>\n" : "",
+                       "</div>\n", ta_page_foot(), NULL);
 }
 
 /* 1 when the administrator set an ErrorDocument (or a module a response text) for status. */
@@ -234,7 +237,7 @@ int ta_page_refused(request_rec *r, ta_refusal why, int from_link)
     r->status = HTTP_UNAUTHORIZED;
     ap_set_content_type(r, "text/html; charset=utf-8");
     if (!r->header_only)
-        ap_rputs(message_page(r, &refusal_text[why][from_link ? 0 : 1], NULL, NULL, NULL), r);
+        ap_rputs(message_page(r, &refusal_text[why][from_link ? 0 : 1], NULL, NULL, NULL, NULL), r);
     return DONE;
 }
 
@@ -290,7 +293,8 @@ int ta_page_answer(request_rec *r, int status)
         return status;
     /* a session may go back to the location's root; a link reaches its own scope only */
     ap_custom_response(r, status,
-                       message_page(r, t, id, session && dc->home_prefix ? dc->home_prefix : NULL,
+                       message_page(r, t, id, r->uri,
+                                    session && dc->home_prefix ? dc->home_prefix : NULL,
                                     "Go to your files"));
     return status;
 }
