@@ -311,7 +311,8 @@ class Browser:
         """The app at #/folder/ (folder '' is the top), listed."""
         target = "#/" + (folder.strip("/") + "/" if folder.strip("/") else "")
         if self.driver.current_url.startswith(self.base_url + "/app/"):
-            self.js("location.hash = arguments[0]", target)
+            self.js("document.querySelectorAll('dialog[open]').forEach(d => d.close());"
+                    "location.hash = arguments[0]", target)
         else:
             self.get("/app/" + target)
         self.wait_folder(folder)

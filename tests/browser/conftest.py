@@ -14,6 +14,7 @@ On a failure, every browser the test used leaves a screenshot, the page source a
 console log under <build>/browser/. After each module, no unexpected error-log line."""
 
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def checked_log_offsets():
 
 @pytest.fixture(scope="session")
 def harness(checked_log_offsets):
+    shutil.rmtree(failure_dir(), ignore_errors=True)    # only this run's failures in there
     h = Harness().start()
     try:
         h.home_sizes = {}

@@ -2,6 +2,7 @@
 size, the image viewer and the gallery's thumbnails."""
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -72,12 +73,16 @@ def test_image_viewer(browser):
     browser.wait(lambda d: browser.image_loaded("img#viewer-image"), what="the picture")
     assert browser.js("return document.querySelector('img#viewer-image').naturalWidth") \
         == PICTURE_WIDTH
-    first = browser.find("img#viewer-image").get_attribute("src")
+    src = browser.find("img#viewer-image").get_attribute
+
+    first = src("src")
     browser.click("button#viewer-next")
-    browser.wait(lambda d: browser.find("img#viewer-image").get_attribute("src") != first,
-                 what="the next picture")
+    browser.wait(lambda d: src("src") != first, what="the next picture")
     browser.wait(lambda d: browser.image_loaded("img#viewer-image"), what="the next picture")
-    browser.find("img#viewer-image").send_keys(Keys.ESCAPE)
+    keys = ActionChains(browser.driver)
+    keys.send_keys(Keys.ARROW_LEFT).perform()
+    browser.wait(lambda d: src("src") == first, what="ArrowLeft to step back")
+    keys.send_keys(Keys.ESCAPE).perform()
     browser.wait(lambda d: not browser.js("return document.querySelector('#viewer').open"),
                  what="Escape to close the viewer")
 

@@ -5,6 +5,7 @@ ends too), and what back and reload show afterwards."""
 import time
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 
 SIGN_OUT_BUTTON = ('form[action$="/logout"] button, '
                    'form[action$="/logout"] input[type="submit"]')
@@ -13,6 +14,24 @@ SIGN_OUT_BUTTON = ('form[action$="/logout"] button, '
 def listing_shows_files(b) -> bool:
     """The page shows the home's listing (server-rendered or the app's)."""
     return "readme.txt" in b.driver.page_source and "Photos" in b.driver.page_source
+
+
+def sign_out_from_the_listing(b, server) -> None:
+    """Press the listing's sign-out button; it must land on the app (the /logout location's
+    TokenAuthLoginURL), with no origin refusal in the error log."""
+    mark = server.error_log.mark()
+    button = b.visible(SIGN_OUT_BUTTON)
+    b.driver.get_log("browser")                 # from here on, only what the click logs
+    button.click()
+    try:
+        b.wait(lambda d: d.current_url.startswith(server.base_url + "/app/"),
+               what="the sign-out to land on /app/")
+    except TimeoutException:
+        console = [e.get("message", "") for e in b.driver.get_log("browser")]
+        pytest.fail("the sign-out button of %s did not sign out; the page's console says:\n%s"
+                    % (b.driver.current_url, "\n".join(console)), pytrace=False)
+    refused = [ln for ln in server.error_log.lines(mark) if "TA00104" in ln]
+    assert not refused, refused
 
 
 def files_not_accessible(b) -> None:
@@ -26,13 +45,8 @@ def test_logout_from_the_server_listing(browser, alice, server):
     browser.fresh_sign_in(alice)
     browser.get("/files/")
     assert listing_shows_files(browser)
-    button = browser.visible(SIGN_OUT_BUTTON)
-    mark = server.error_log.mark()
-    button.click()
-    browser.wait(lambda d: "/files/" not in d.current_url, what="the sign-out to land")
-    assert "403" not in browser.driver.title
-    refused = [ln for ln in server.error_log.lines(mark) if "TA00104" in ln]
-    assert not refused, refused
+    sign_out_from_the_listing(browser, server)
+    browser.visible("form#signin-form")
     files_not_accessible(browser)
 
 
@@ -48,8 +62,7 @@ def test_logout_from_the_app(browser, alice):
     assert browser.rows() == []
 
 
-def test_back_and_reload_after_logout_show_no_files(browser, alice):
-    # the app
+def test_back_and_reload_after_logout_in_the_app_show_no_files(browser, alice):
     browser.fresh_sign_in(alice)
     browser.go_to("Photos")
     browser.open_menu()
@@ -61,12 +74,13 @@ def test_back_and_reload_after_logout_show_no_files(browser, alice):
     browser.driver.refresh()
     browser.visible("form#signin-form")
     assert browser.rows() == []
-    # the server-rendered listing
-    browser.sign_in(alice.name, alice.password)
+
+
+def test_back_and_reload_after_listing_sign_out_show_no_files(browser, alice, server):
+    browser.fresh_sign_in(alice)
     browser.get("/files/Photos/")
     assert "sunset.png" in browser.driver.page_source
-    browser.click(SIGN_OUT_BUTTON)
-    browser.wait(lambda d: "/files/" not in d.current_url, what="the sign-out to land")
+    sign_out_from_the_listing(browser, server)
     browser.driver.back()
     time.sleep(0.5)
     assert "sunset.png" not in browser.driver.page_source, "back shows the listing again"
