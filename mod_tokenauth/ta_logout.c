@@ -199,6 +199,17 @@ static int record_link(request_rec *r, const ta_request *id, const ta_claims *li
     return OK;
 }
 
+/* Whether the caller's session outlived the link's revocation. It does, unless the ledger had
+ * no room for the link's own entry: ta_revoke_token then moved the user's cutoff instead,
+ * which ends every token of the user, this session too, and the answer must say so. A
+ * revocation check that cannot be made counts as alive: the next request fails closed. */
+static int session_survived(request_rec *r, const ta_request *id)
+{
+    int revoked = 0;
+
+    return ta_revoked(r, &id->claims, &revoked) != TA_CACHE_OK || !revoked;
+}
+
 /* Revoke the link the body named; the caller's session and cookie stay as they are. */
 static int revoke_link(request_rec *r, const ta_dir_conf *dc, int json, const ta_request *id,
                        const logout_options *o)
@@ -220,6 +231,9 @@ static int revoke_link(request_rec *r, const ta_dir_conf *dc, int json, const ta
     }
     if ((rv = record_link(r, id, &link)) != OK)
         return rv;
+    if (!session_survived(r, id))
+        return logged_out(r, dc, json,
+                          json_pack("{s:s, s:s}", "revoked", "all", "user", id->claims.sub));
     return answer(r, dc, json,
                   json_pack("{s:s, s:s, s:I}", "revoked", "link", "jti", link.jti, "expires_at",
                             (json_int_t)link.exp));

@@ -16,6 +16,10 @@ from taharness.redis import RedisServer
 from taharness.site import FILES, MINT, WHOAMI
 from taharness.waiting import wait_until
 
+# The full ledger of test_a_full_ledger_says_what_it_revoked: refused revocations are errors.
+ERROR_LOG_ALLOW = [r"TA00033: revocation ledger: full",
+                   r"TA00131: revocation of carol's link \S+ from \S+ could not be recorded \(full\)"]
+
 HELLO = FILES["files/hello.txt"]
 CLEARED_FOR = 1.0  # seconds a child reuses the shared store's "not revoked" (ta_revoke.c)
 
@@ -167,6 +171,41 @@ def test_revocation_with_an_hs256_key_file(harness, apache_factory, mint):
         assert revoke(c, session, link["token"]).status_code == 200
         assert not link_works(s, link)
         assert session_works(c, session)
+
+
+def test_a_full_ledger_says_what_it_revoked(apache_factory, alice, carol, key_file):
+    """TokenAuthRevocationSlots 64, one probe window, filled: alice's logout everywhere gave
+    her a cutoff entry, carol's logouts took the rest. A link of alice's then has no room of
+    its own, and its revocation moves her cutoff instead, which ends her session too: the
+    answer says so and clears the cookie. carol, with no entry to move, gets 503 and her link
+    keeps working (nothing was revoked, and she was told)."""
+    s = apache_factory("full", extra=[MINT, WHOAMI, "TokenAuthRevocationSlots 64"])
+    key = key_file.signing_key
+
+    def session(user):
+        return tokens.forge(key, tokens.claims(user, ttl=600))
+    with Client(s.base_url) as c:
+        r = c.post("/logout", headers=dict(bearer(session(alice)), Accept="application/json"),
+                   json={"all": True})
+        assert r.status_code == 200
+        carols = session(carol)
+        link_of_carol = mint_link(c, carols)
+        for _ in range(62):
+            assert c.post("/logout", headers=dict(bearer(session(carol)),
+                                                  Accept="application/json")).status_code == 200
+        time.sleep(1.05 - (time.time() % 1.0))  # alice's next token is issued after her cutoff
+        alices = session(alice)
+        link = mint_link(c, alices)
+        r = revoke(c, alices, link["token"])
+        assert r.status_code == 200, r.text
+        assert r.json() == {"revoked": "all", "user": "alice"}
+        assert "Max-Age=0" in r.headers["Set-Cookie"]
+        assert not link_works(s, link)
+        assert not session_works(c, alices)
+        r = revoke(c, carols, link_of_carol["token"])
+        assert r.status_code == 503
+        assert link_works(s, link_of_carol)
+        assert session_works(c, carols)
 
 
 # --- expired links --------------------------------------------------------------------------
