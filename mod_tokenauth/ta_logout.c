@@ -134,23 +134,25 @@ static int logged_out(request_rec *r, const ta_dir_conf *dc, int json, json_t *b
 
 /* --- revoking one link ------------------------------------------------------------------ */
 
-/* Refuse to revoke a link (logged at info with the reason, never the token). */
-static int refuse_link(request_rec *r, const ta_request *id, int status, const char *error,
+/* Refuse to revoke a link (logged at info with the reason, never the token): 0, with *rv
+ * the handler's answer (ta_send_json's). */
+static int refuse_link(request_rec *r, const ta_request *id, int *rv, int status, const char *error,
                        const char *reason, const char *description)
 {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00132: %s from %s: link not revoked: %s",
                   id->claims.sub, r->useragent_ip, reason);
-    return ta_send_json(r, status,
-                        json_pack("{s:s, s:s}", "error", error, "error_description", description));
+    *rv = ta_send_json(r, status,
+                       json_pack("{s:s, s:s}", "error", error, "error_description", description));
+    return 0;
 }
 
 /* Whether token is a link the caller may revoke: a url or share token that we signed, for
  * the caller's own name and uid. Every rule of SPEC §3 holds but two: its expiry (*expired
  * says; an expired link needs nothing) and its revocation (revoking twice does no harm).
- * So nobody can put a jti into the ledger that was not minted for them. OK with *link
- * filled, or the refusal, sent. */
+ * So nobody can put a jti into the ledger that was not minted for them. 1 with *link
+ * filled; else 0 with *rv the handler's answer (the refusal was sent, or an error status). */
 static int check_link(request_rec *r, const ta_request *id, const char *token, ta_claims *link,
-                      int *expired)
+                      int *expired, int *rv)
 {
     const ta_server_conf *sc = ta_server_config(r->server);
     const char *issuer = sc->issuer ? sc->issuer : TA_DEFAULT_ISSUER;
@@ -162,20 +164,21 @@ static int check_link(request_rec *r, const ta_request *id, const char *token, t
     if (st == TA_TOKEN_INTERNAL || st == TA_TOKEN_NO_MEMORY) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00134: cannot check a link to revoke: %s",
                       ta_token_status_name(st));
-        return HTTP_INTERNAL_SERVER_ERROR;
+        *rv = HTTP_INTERNAL_SERVER_ERROR;
+        return 0;
     }
     if (st != TA_TOKEN_OK)
-        return refuse_link(r, id, HTTP_BAD_REQUEST, "invalid_token", ta_token_status_name(st),
+        return refuse_link(r, id, rv, HTTP_BAD_REQUEST, "invalid_token", ta_token_status_name(st),
                            "the token is not a link of this server");
     if (link->kind == TA_KIND_SESSION)
-        return refuse_link(r, id, HTTP_BAD_REQUEST, "invalid_request", "session token",
+        return refuse_link(r, id, rv, HTTP_BAD_REQUEST, "invalid_request", "session token",
                            "this is a session token: log out to end it");
     /* the name alone is not enough: a user deleted and made anew under it is someone else */
     if (strcmp(link->sub, id->claims.sub) != 0 || link->uid != id->claims.uid)
-        return refuse_link(r, id, HTTP_FORBIDDEN, "not_yours",
+        return refuse_link(r, id, rv, HTTP_FORBIDDEN, "not_yours",
                            apr_psprintf(r->pool, "a link of %s (uid %lu)", link->sub, link->uid),
                            "the link belongs to another user");
-    return OK;
+    return 1;
 }
 
 /* Record the link's revocation, through the same path as a logout's (ledger and shared
@@ -196,6 +199,17 @@ static int record_link(request_rec *r, const ta_request *id, const ta_claims *li
     return OK;
 }
 
+/* Whether the caller's session outlived the link's revocation. It does, unless the ledger had
+ * no room for the link's own entry: ta_revoke_token then moved the user's cutoff instead,
+ * which ends every token of the user, this session too, and the answer must say so. A
+ * revocation check that cannot be made counts as alive: the next request fails closed. */
+static int session_survived(request_rec *r, const ta_request *id)
+{
+    int revoked = 0;
+
+    return ta_revoked(r, &id->claims, &revoked) != TA_CACHE_OK || !revoked;
+}
+
 /* Revoke the link the body named; the caller's session and cookie stay as they are. */
 static int revoke_link(request_rec *r, const ta_dir_conf *dc, int json, const ta_request *id,
                        const logout_options *o)
@@ -207,7 +221,7 @@ static int revoke_link(request_rec *r, const ta_dir_conf *dc, int json, const ta
         return ta_send_json(r, HTTP_BAD_REQUEST,
                             json_pack("{s:s, s:s}", "error", "invalid_request", "error_description",
                                       "token and all cannot be asked for together"));
-    if ((rv = check_link(r, id, o->token, &link, &expired)) != OK)
+    if (!check_link(r, id, o->token, &link, &expired, &rv))
         return rv;
     if (expired) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -217,6 +231,9 @@ static int revoke_link(request_rec *r, const ta_dir_conf *dc, int json, const ta
     }
     if ((rv = record_link(r, id, &link)) != OK)
         return rv;
+    if (!session_survived(r, id))
+        return logged_out(r, dc, json,
+                          json_pack("{s:s, s:s}", "revoked", "all", "user", id->claims.sub));
     return answer(r, dc, json,
                   json_pack("{s:s, s:s, s:I}", "revoked", "link", "jti", link.jti, "expires_at",
                             (json_int_t)link.exp));

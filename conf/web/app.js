@@ -158,6 +158,11 @@
 
     function say(message) {
         const status = $("status");
+        // Above a modal dialog, the message must live in it (the rest of the page is inert
+        // and below it).
+        const host = [...document.querySelectorAll("dialog[open]")].pop() || document.body;
+        if (status.parentNode !== host)
+            host.append(status);
         clearTimeout(statusTimer);
         status.textContent = message;
         status.classList.toggle("visible", Boolean(message));
@@ -662,9 +667,11 @@
             c = (a.size || 0) - (b.size || 0);
         else if (key === "mtime")
             c = (a.mtime || 0) - (b.mtime || 0);
-        if (c === 0)
+        if (c === 0 && key === "name")
             c = collator.compare(a.name, b.name);
-        return c * dir;
+        if (c !== 0)
+            return c * dir;
+        return collator.compare(a.name, b.name);   // ties: by name, A to Z
     }
 
     const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
@@ -1019,6 +1026,7 @@
         $("share-error").textContent = "";
         $("share-create").disabled = false;
         $("share-create").textContent = "Create link";
+        $("share-create").classList.add("primary");
         openDialog($("share-dialog"), opener);
         $("share-expiry").focus();
     }
@@ -1052,6 +1060,7 @@
         $("share-expires").replaceChildren(timeElement(d.expires_at, dateMedium));
         $("share-result").hidden = false;
         $("share-create").textContent = "Create another link";
+        $("share-create").classList.remove("primary");
         $("share-url").focus();
         $("share-url").select();
         say("Share link created.");
