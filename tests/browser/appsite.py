@@ -51,8 +51,28 @@ def app_dir() -> Path:
     return Path(os.environ.get("TA_WEB") or paths.repo_root() / "conf" / "web")
 
 
+INSTALLED_APP = "/usr/share/tokenauth/web"
+
+
+def shipped_block(web_dir):
+    """conf/webapp.conf, the block an administrator includes, with the app's installed path
+    replaced by web_dir; None when this checkout has none."""
+    conf = paths.repo_root() / "conf" / "webapp.conf"
+    if not conf.exists():
+        return None
+    text = conf.read_text()
+    if INSTALLED_APP not in text:
+        raise ValueError("%s no longer serves the app from %s" % (conf, INSTALLED_APP))
+    return text.replace(INSTALLED_APP, str(web_dir))
+
+
 def site(key_file, web_dir):
-    """The configuration snippet of the contract's site, for a server's paths."""
+    """The configuration of the contract's site: the shipped conf/webapp.conf when there is
+    one (what the tests run is what administrators include), else the same block here."""
+    block = shipped_block(web_dir)
+    if block is not None:
+        return key_file_line(key_file) + "\n" + block
+
     def snippet(p) -> str:
         return f"""\
 {key_file_line(key_file)}
