@@ -240,7 +240,18 @@ class Browser:
         return any(e.is_displayed() for e in self.find_all(css))
 
     def click(self, css: str, timeout: float = WAIT) -> None:
-        self.visible(css, timeout).click()
+        """Click the displayed element css (found again if the page redraws it meanwhile)."""
+        def clicked(d):
+            els = [e for e in d.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()]
+            if not els:
+                return False
+            els[0].click()
+            return True
+        self.wait(clicked, timeout, "%s to be clicked" % css)
+
+    def click_in_row(self, name: str, css: str) -> None:
+        """Click css inside the table row of name."""
+        self.click('table#files tr[data-name="%s"] %s' % (name, css))
 
     def cookies(self) -> list:
         return self.driver.get_cookies()
@@ -306,9 +317,6 @@ class Browser:
     def row_names(self) -> list:
         return [n for n, _ in self.rows()]
 
-    def row(self, name: str):
-        return self.find('table#files tr[data-name="%s"]' % name)
-
     def wait_folder(self, folder: str, timeout: float = WAIT) -> None:
         """The app shows the sample home's folder (path in the home, '' the top): its own
         file listed, no other folder's."""
@@ -323,8 +331,7 @@ class Browser:
     def open_folder(self, folder: str) -> None:
         """Click the name link of the last part of folder (in the folder listed now) and
         wait for its listing."""
-        name = folder.strip("/").split("/")[-1]
-        self.row(name).find_element(By.CSS_SELECTOR, "a.name").click()
+        self.click_in_row(folder.strip("/").split("/")[-1], "a.name")
         self.wait_folder(folder)
 
     def go_to(self, folder: str) -> None:

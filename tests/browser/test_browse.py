@@ -3,7 +3,6 @@ size, the image viewer and the gallery's thumbnails."""
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from taharness.samples import PICTURES
@@ -67,7 +66,7 @@ def test_sort_by_size(browser, home_sizes):
 
 def test_image_viewer(browser):
     browser.go_to("Photos")
-    browser.row("sunset.png").find_element(By.CSS_SELECTOR, "a.name").click()
+    browser.click_in_row("sunset.png", "a.name")
     browser.wait(lambda d: browser.js("return document.querySelector('#viewer').open"),
                  what="the viewer to open")
     browser.wait(lambda d: browser.image_loaded("img#viewer-image"), what="the picture")
@@ -93,10 +92,15 @@ def test_gallery_thumbnails_load(browser):
     browser.visible("#gallery")
     for name in PICTURE_NAMES:
         css = '#gallery img.thumb[data-name="%s"]' % name
-        thumb = browser.visible(css)
-        assert thumb.get_attribute("loading") == "lazy"
-        assert "token=" in thumb.get_attribute("src")
-        browser.js("arguments[0].scrollIntoView({block: 'center'})", thumb)
+        browser.visible(css)
+        # the gallery may be drawn again while its links are made: read it afresh each time
+        attrs = browser.wait(lambda d: browser.js(
+            "const i = document.querySelector(arguments[0]);"
+            "return i && i.src ? [i.getAttribute('loading'), i.src] : null;", css),
+            what="%s with a src" % css)
+        assert attrs[0] == "lazy", attrs
+        assert "token=" in attrs[1], attrs
+        browser.js("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", css)
         browser.wait(lambda d: browser.image_loaded(css), what="thumbnail %s" % name)
     # a text file gets no picture
     assert not browser.find_all('#gallery img.thumb[data-name="captions.txt"]')
@@ -106,8 +110,8 @@ def test_gallery_thumbnails_load(browser):
 
 def test_download_link_serves_the_file(browser, home_sizes):
     browser.go_to("")
-    href = browser.row("readme.txt").find_element(By.CSS_SELECTOR, "a.download") \
-        .get_attribute("href")
+    href = browser.js("return document.querySelector("
+                      "'table#files tr[data-name=\"readme.txt\"] a.download').href")
     got = browser.driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "fetch(arguments[0], {credentials: 'same-origin'})"

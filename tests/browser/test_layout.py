@@ -23,9 +23,12 @@ def assert_no_sideways_scroll(b, where: str) -> None:
     assert widths[0] <= widths[1], "%s scrolls sideways: %r" % (where, widths)
 
 
-def assert_within_width(b, el, what: str) -> None:
-    rect = b.js("const r = arguments[0].getBoundingClientRect();"
-                "return [r.left, r.right, r.width, r.height];", el)
+def assert_within_width(b, css: str) -> None:
+    """The element css is shown and lies within the phone's width."""
+    b.visible(css)
+    what = css
+    rect = b.js("const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+                "return [r.left, r.right, r.width, r.height];", css)
     assert rect[2] > 0 and rect[3] > 0, "%s is not shown: %r" % (what, rect)
     assert rect[0] >= 0 and rect[1] <= PHONE[0] + 0.5, "%s is off screen: %r" % (what, rect)
 
@@ -38,21 +41,21 @@ def test_phone_width(phone, alice):
     b.visible("form#signin-form")
     assert_no_sideways_scroll(b, "the sign-in page")
     for css in ("input#username", "input#password", "button#signin-submit"):
-        assert_within_width(b, b.find(css), css)
+        assert_within_width(b, css)
     b.sign_in(alice.name, alice.password)
     assert_no_sideways_scroll(b, "the top folder")
     for css in ('tr[data-name="Photos"] a.name', "button#account-button"):
-        assert_within_width(b, b.visible(css), css)
+        assert_within_width(b, css)
     b.open_folder("Photos")
     assert_no_sideways_scroll(b, "the Photos folder")
     for css in ('tr[data-name="sunset.png"] a.name', 'tr[data-name="sunset.png"] button.share'):
-        assert_within_width(b, b.visible(css), css)
+        assert_within_width(b, css)
     b.click("button#view-gallery")
     thumb_css = '#gallery img.thumb[data-name="sunset.png"]'
-    thumb = b.visible(thumb_css)
-    b.js("arguments[0].scrollIntoView({block: 'center'})", thumb)
+    b.visible(thumb_css)
+    b.js("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", thumb_css)
     b.wait(lambda d: b.image_loaded(thumb_css), what="a thumbnail")
-    assert_within_width(b, thumb, "a thumbnail")
+    assert_within_width(b, thumb_css)
     assert_no_sideways_scroll(b, "the gallery")
     b.click("button#view-list")
     b.visible("table#files")
@@ -61,12 +64,13 @@ def test_phone_width(phone, alice):
 def test_keyboard_opens_a_folder(browser, alice):
     browser.fresh_sign_in(alice)
     browser.go_to("")
-    target = browser.find('tr[data-name="Photos"] a.name')
+    target = 'tr[data-name="Photos"] a.name'
     browser.js("document.activeElement && document.activeElement.blur();"
                "window.scrollTo(0, 0);")
     actions = ActionChains(browser.driver)
     for _ in range(MAX_TABS):
-        if browser.js("return document.activeElement === arguments[0]", target):
+        if browser.js("return document.activeElement === document.querySelector(arguments[0])",
+                      target):
             break
         actions.send_keys(Keys.TAB).perform()
     else:

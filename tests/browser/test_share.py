@@ -5,7 +5,6 @@ another one keeps working."""
 import re
 
 import pytest
-from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 PICTURE_WIDTH = 320
@@ -29,7 +28,7 @@ def stranger(new_browser, server):
 def make_share_link(b, folder: str, name: str) -> str:
     """Through the share dialog: a one-hour link to folder/name; the URL shown."""
     b.go_to(folder)
-    b.row(name).find_element(By.CSS_SELECTOR, "button.share").click()
+    b.click_in_row(name, "button.share")
     b.visible("#share-dialog")
     Select(b.find("select#share-expiry")).select_by_value(ONE_HOUR)
     b.click("button#share-create")
@@ -71,8 +70,7 @@ def revoke_in_my_shares(b, name: str) -> None:
     b.click("button#my-shares")
     b.visible("#shares-dialog")
     css = 'ul#shares-list li[data-path$="/%s"]' % name
-    item = b.visible(css)
-    item.find_element(By.CSS_SELECTOR, "button.revoke").click()
+    b.click(css + " button.revoke")
     b.accept_confirm(timeout=1)
     b.wait(lambda d: not b.find_all(css), what="%s to leave the list" % name)
 
