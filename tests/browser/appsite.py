@@ -22,7 +22,7 @@ from selenium.common.exceptions import (NoSuchElementException,  # noqa: E402
                                         StaleElementReferenceException, TimeoutException)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -348,6 +348,23 @@ class Browser:
         if not self.is_visible("#account-menu"):
             self.click("button#account-button")
             self.visible("#account-menu")
+
+    def share_link(self, folder: str, name: str, expiry: str = "3600") -> str:
+        """Through the share dialog: a link to folder/name valid expiry seconds (one of the
+        select's values); the URL the dialog shows. The dialog stays open."""
+        self.go_to(folder)
+        self.click_in_row(name, "button.share")
+        self.visible("#share-dialog")
+        Select(self.find("select#share-expiry")).select_by_value(expiry)
+        self.click("button#share-create")
+        url = self.wait(lambda d: self.find("input#share-url").get_attribute("value"),
+                        what="the share URL")
+        assert self.find("input#share-url").get_attribute("readonly") is not None
+        return url
+
+    def close_share_dialog(self) -> None:
+        self.click("button#share-close")
+        self.wait(lambda d: not self.is_visible("#share-dialog"), what="the dialog to close")
 
     def accept_confirm(self, timeout: float = 2) -> str:
         """Accept a window.confirm/alert if one appears; its text (or '' if none did)."""

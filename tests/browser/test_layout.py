@@ -78,3 +78,33 @@ def test_keyboard_opens_a_folder(browser, alice):
     actions.send_keys(Keys.ENTER).perform()
     browser.wait_folder("Photos")
     assert browser.js("return decodeURIComponent(location.hash)") == "#/Photos/"
+
+
+def luminance(rgb) -> float:
+    """Brightness 0..1 of an [r, g, b] colour."""
+    r, g, b = rgb[:3]
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+@pytest.mark.parametrize("scheme, dark", [("light", False), ("dark", True)])
+def test_colour_scheme_follows_the_system(browser, alice, scheme, dark):
+    browser.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+        "features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    try:
+        browser.fresh_sign_in(alice)
+        colours = browser.js(
+            "const s = e => getComputedStyle(e);"
+            "const ctx = document.createElement('canvas').getContext('2d');"
+            "const rgb = c => { ctx.clearRect(0, 0, 1, 1); ctx.fillStyle = c;"
+            "  ctx.fillRect(0, 0, 1, 1); return Array.from(ctx.getImageData(0, 0, 1, 1).data); };"
+            "const bg = e => { for (; e; e = e.parentElement) {"
+            "  const c = s(e).backgroundColor;"
+            "  if (c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') return c; }"
+            "  return 'rgb(255, 255, 255)'; };"
+            "const a = document.querySelector('table#files a.name');"
+            "return [bg(document.body), s(a).color, bg(a)].map(rgb);")
+        page, text, behind = (luminance(c) for c in colours)
+        assert (page < 0.5) == dark, colours
+        assert abs(text - behind) > 0.4, "names hard to read: %r" % colours
+    finally:
+        browser.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})

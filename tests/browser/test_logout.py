@@ -88,23 +88,36 @@ def test_back_and_reload_after_listing_sign_out_show_no_files(browser, alice, se
     assert "sunset.png" not in browser.driver.page_source, "reload shows the listing again"
 
 
-def test_logout_everywhere_ends_the_other_session(browser, new_browser, bob):
+def test_logout_everywhere_ends_the_other_session_and_the_links(browser, new_browser, bob):
     other = new_browser("other-session")
     other.open_app()
     other.sign_in(bob.name, bob.password)
     browser.fresh_sign_in(bob)
+    link = browser.share_link("Photos", "sunset.png")
+    browser.close_share_dialog()
+    stranger = new_browser("stranger")
+    stranger.get(link)
+    stranger.wait(lambda d: stranger.document_image_width() > 0, what="the link to work")
+    assert browser.js("return JSON.parse(localStorage.getItem('tokenauth.shares.bob') || '[]')"
+                      ".length") == 1
+
     browser.open_menu()
     browser.click("button#logout-all")
     said = browser.accept_confirm(timeout=3)
     assert "share" in said.lower(), "the app must say that share links end too: %r" % said
     browser.visible("form#signin-form")
     assert browser.rows() == []
+    assert browser.js("return JSON.parse(localStorage.getItem('tokenauth.shares.bob') || '[]')"
+                      ".length") == 0, "the list of share links was not cleared"
     # the other browser's cookie is still there, but it opens nothing any more
     assert other.cookies()
     files_not_accessible(other)
     other.open_app()
     other.visible("form#signin-form")
     assert other.rows() == []
+    # nor does the share link
+    stranger.get(link)
+    assert stranger.document_image_width() == 0, "a link outlived log out everywhere"
     # tokens of the logout second are refused too; the next second a new sign-in works
     time.sleep(1.1)
     other.sign_in(bob.name, bob.password)

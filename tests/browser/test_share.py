@@ -2,13 +2,22 @@
 fresh browser profile), and revoked from "my share links", after which that link fails while
 another one keeps working."""
 
+import base64
+import json
 import re
+import time
 
 import pytest
-from selenium.webdriver.support.ui import Select
 
 PICTURE_WIDTH = 320
-ONE_HOUR = "3600"
+ONE_DAY = "86400"
+
+
+def claims_of(url: str) -> dict:
+    """The payload of the token in a share URL (read only; the server checks it)."""
+    token = url.split("token=", 1)[1].split("&", 1)[0]
+    part = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -25,34 +34,20 @@ def stranger(new_browser, server):
     return b
 
 
-def make_share_link(b, folder: str, name: str) -> str:
-    """Through the share dialog: a one-hour link to folder/name; the URL shown."""
-    b.go_to(folder)
-    b.click_in_row(name, "button.share")
-    b.visible("#share-dialog")
-    Select(b.find("select#share-expiry")).select_by_value(ONE_HOUR)
-    b.click("button#share-create")
-    b.wait(lambda d: b.find("input#share-url").get_attribute("value"), what="the share URL")
-    url = b.find("input#share-url").get_attribute("value")
-    assert b.find("input#share-url").get_attribute("readonly") is not None
-    return url
-
-
-def close_share_dialog(b) -> None:
-    b.click("button#share-close")
-    b.wait(lambda d: not b.is_visible("#share-dialog"), what="the share dialog to close")
-
-
 def test_share_link_opens_in_a_fresh_profile(browser, stranger, server):
-    url = make_share_link(browser, "Photos", "sunset.png")
+    before = time.time()
+    url = browser.share_link("Photos", "sunset.png", expiry=ONE_DAY)
     assert url.startswith(server.base_url + "/files/Photos/sunset.png?"), url
+    claims = claims_of(url)
+    assert claims.get("kind") == "share", claims
+    assert before + 86400 - 60 <= claims["exp"] <= time.time() + 86400 + 60, claims
     # the expiry is shown as a date and time, not as a Unix timestamp
     expires = browser.find("#share-expires").text.strip()
     assert expires and not re.fullmatch(r"\d{9,}", expires), expires
     assert re.search(r"\d", expires), expires
     browser.click("button#share-copy")
     browser.wait(lambda d: browser.clipboard() == url, what="the URL in the clipboard")
-    close_share_dialog(browser)
+    browser.close_share_dialog()
     # no cookie, no session: the link alone shows the picture
     stranger.get(url)
     stranger.wait(lambda d: stranger.document_image_width() == PICTURE_WIDTH,
@@ -76,10 +71,10 @@ def revoke_in_my_shares(b, name: str) -> None:
 
 
 def test_revoked_link_stops_working(browser, stranger, alice):
-    revoked = make_share_link(browser, "Photos", "rings.png")
-    close_share_dialog(browser)
-    kept = make_share_link(browser, "Photos", "checkers.png")
-    close_share_dialog(browser)
+    revoked = browser.share_link("Photos", "rings.png")
+    browser.close_share_dialog()
+    kept = browser.share_link("Photos", "checkers.png")
+    browser.close_share_dialog()
     stranger.get(revoked)
     stranger.wait(lambda d: stranger.document_image_width() == PICTURE_WIDTH,
                   what="the link before it is revoked")

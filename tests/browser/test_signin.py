@@ -83,3 +83,21 @@ def test_throttled_sign_in_says_when_to_try_again(new_browser, throttled_server,
     assert int(m.group(1)) == THROTTLE_LOCKOUT // 60, text
     assert b.rows() == []
     assert b.cookies() == []
+
+
+@pytest.mark.parametrize("value, folder", [
+    ("/files/Photos/Trips/", "Photos/Trips"),        # a folder of the files root: followed
+    ("//evil.example/files/Photos/", ""),           # another server: ignored
+    ("https://evil.example/files/Photos/", ""),
+    ("/app/../files/Photos/", ""),                  # not literally under the files root
+    ("/login", ""),                                 # elsewhere on this server
+])
+def test_return_after_sign_in_goes_only_under_the_files_root(browser, alice, server, value,
+                                                             folder):
+    browser.get("/app/")
+    browser.driver.delete_all_cookies()
+    browser.get("/app/?return=" + value.replace("/", "%2F").replace(":", "%3A"))
+    browser.sign_in(alice.name, alice.password)
+    browser.wait_folder(folder)
+    assert browser.driver.current_url.startswith(server.base_url + "/app/")
+    assert "return=" not in browser.driver.current_url
