@@ -1166,13 +1166,18 @@
         const isDir = s.path.endsWith("/");
         const root = state.config.files;
         const shown = s.path.startsWith(root) ? "/" + s.path.slice(root.length) : s.path;
+        // The name first (what people recognise), its folder and the expiry below.
+        const parts = shown.split("/").filter(Boolean);
+        const name = parts.length ? parts[parts.length - 1] + (isDir ? "/" : "") : "/";
+        const folder = "/" + parts.slice(0, -1).map((p) => p + "/").join("");
         const what = el("div", "share-info");
         const title = el("a", "share-path");
         title.href = s.url;
         title.target = "_blank";
         title.rel = "noopener noreferrer";
-        title.append(icon(isDir ? "folder" : "link"), el("span", "", shown));
-        const when = el("span", "share-when", "expires ");
+        title.title = shown;
+        title.append(icon(isDir ? "folder" : "link"), el("span", "", name));
+        const when = el("span", "share-when", "in " + folder + " · expires ");
         when.append(timeElement(s.expires_at, dateMedium));
         what.append(title, when);
         const copy = el("button", "copy icon-button");
