@@ -1062,6 +1062,10 @@
             $("share-error").textContent = errorText(answer, "Making the link");
             return;
         }
+        if (!ownUrl(d.url)) {
+            $("share-error").textContent = "The server answered with a link to somewhere else.";
+            return;
+        }
         const url = new URL(d.url, location.origin).href;
         addShare(state.user, { url, token: d.token, path: target.path, expires_at: d.expires_at, created_at: now() });
         $("share-url").value = url;
@@ -1105,8 +1109,18 @@
     }
 
     function validShare(s) {
-        return s && typeof s.url === "string" && typeof s.token === "string" &&
+        return s && typeof s.url === "string" && ownUrl(s.url) && typeof s.token === "string" &&
                typeof s.path === "string" && Number.isFinite(s.expires_at);
+    }
+
+    /* Links we show and store point to this server only (never javascript: or elsewhere). */
+    function ownUrl(url) {
+        try {
+            const u = new URL(url, location.origin);
+            return u.origin === location.origin && /^https?:$/.test(u.protocol);
+        } catch {
+            return false;
+        }
     }
 
     function loadShares(user) {
