@@ -1331,6 +1331,19 @@
     }
 
     async function start() {
+        // Never inside another site's frame, where a page could trick clicks on "share" or
+        // "sign out everywhere" (a <meta> CSP cannot say frame-ancestors).
+        if (window.top !== window.self) {
+            document.body.classList.remove("checking");
+            const p = el("p", "noscript", "This page does not work inside a frame. ");
+            const a = el("a", "", "Open it on its own");
+            a.href = location.href;
+            a.target = "_top";
+            p.append(a);
+            $("main").replaceChildren(p);
+            $("main").hidden = false;
+            return;
+        }
         wire();
         document.body.classList.add("checking");
         await loadConfig();
