@@ -21,6 +21,7 @@
         mint: "/auth/mint",
         whoami: "/auth/whoami",
     };
+    const SIGNIN_HINT = "Use the user name and password of your account on this server.";
     const PAGE_SIZE = 2000;           // entries per listing request
     const MAX_ENTRIES = 20000;        // a folder larger than this is shown in part
     const THUMB_TTL = 3600;           // lifetime asked for the gallery's url token
@@ -49,7 +50,7 @@
         sort: { key: "name", dir: 1 },
         view: "list",
         loadSeq: 0,           // increases with every navigation; late answers are dropped
-        thumbs: null,         // {path, base, param, token, expires, timer}
+        thumbs: null,         // the gallery's url token: {path, base, param, token, renewAt, timer}
         viewerList: [],       // the pictures of the folder, in the order shown
         viewerIndex: 0,
         shareTarget: null,    // {name, path, type}
@@ -326,14 +327,17 @@
         try {
             answer = await request(state.config.whoami);
         } catch {
-            say("Cannot reach the server.");
+            if (state.user)
+                say("Cannot reach the server.");
+            else
+                signedOut("Cannot reach the server. Check your connection and reload the page.");
             return false;
         }
         if (answer.res.ok && answer.data && typeof answer.data.user === "string") {
             signedIn(answer.data);
             return true;
         }
-        signedOut("");
+        signedOut(state.user ? "Your session has ended. Please sign in again." : "");
         return false;
     }
 
@@ -343,6 +347,7 @@
         $("whoami").textContent = who.user;
         $("topbar").hidden = false;
         $("signin").hidden = true;
+        $("signin-hint").textContent = SIGNIN_HINT;
         $("browser").hidden = false;
         document.body.classList.remove("checking");
         clearTimeout(state.sessionTimer);
@@ -859,7 +864,7 @@
         const seq = state.loadSeq;
         const path = filesPath(state.segments);
         let t = state.thumbs;
-        if (!t || t.path !== path || t.expires - now() < THUMB_RENEW_BEFORE) {
+        if (!t || t.path !== path || now() >= t.renewAt) {
             t = await mintThumbToken(path, state.segments);
             if (!t || seq !== state.loadSeq)
                 return;
@@ -886,8 +891,11 @@
         }
         const param = tokenParam(d.url, d.token) || "token";
         dropThumbToken();
-        const t = { path, base: filesUrl(segments), param, token: d.token, expires: d.expires_at, timer: 0 };
-        const renewIn = Math.max(30, (d.expires_at - now()) - THUMB_RENEW_BEFORE);
+        // Renewed THUMB_RENEW_BEFORE seconds before it expires, or at four fifths of its
+        // life when the server gives a short one.
+        const life = Math.max(0, d.expires_at - now());
+        const renewIn = Math.max(20, life - Math.min(THUMB_RENEW_BEFORE, life / 5));
+        const t = { path, base: filesUrl(segments), param, token: d.token, renewAt: now() + renewIn, timer: 0 };
         t.timer = setTimeout(() => renewThumbToken(t), Math.min(renewIn * 1000, 2 ** 31 - 1));
         state.thumbs = t;
         return t;
@@ -1054,6 +1062,10 @@
             $("share-error").textContent = errorText(answer, "Making the link");
             return;
         }
+        if (!ownUrl(d.url)) {
+            $("share-error").textContent = "The server answered with a link to somewhere else.";
+            return;
+        }
         const url = new URL(d.url, location.origin).href;
         addShare(state.user, { url, token: d.token, path: target.path, expires_at: d.expires_at, created_at: now() });
         $("share-url").value = url;
@@ -1097,8 +1109,18 @@
     }
 
     function validShare(s) {
-        return s && typeof s.url === "string" && typeof s.token === "string" &&
+        return s && typeof s.url === "string" && ownUrl(s.url) && typeof s.token === "string" &&
                typeof s.path === "string" && Number.isFinite(s.expires_at);
+    }
+
+    /* Links we show and store point to this server only (never javascript: or elsewhere). */
+    function ownUrl(url) {
+        try {
+            const u = new URL(url, location.origin);
+            return u.origin === location.origin && /^https?:$/.test(u.protocol);
+        } catch {
+            return false;
+        }
     }
 
     function loadShares(user) {
@@ -1158,13 +1180,18 @@
         const isDir = s.path.endsWith("/");
         const root = state.config.files;
         const shown = s.path.startsWith(root) ? "/" + s.path.slice(root.length) : s.path;
+        // The name first (what people recognise), its folder and the expiry below.
+        const parts = shown.split("/").filter(Boolean);
+        const name = parts.length ? parts[parts.length - 1] + (isDir ? "/" : "") : "/";
+        const folder = "/" + parts.slice(0, -1).map((p) => p + "/").join("");
         const what = el("div", "share-info");
         const title = el("a", "share-path");
         title.href = s.url;
         title.target = "_blank";
         title.rel = "noopener noreferrer";
-        title.append(icon(isDir ? "folder" : "link"), el("span", "", shown));
-        const when = el("span", "share-when", "expires ");
+        title.title = shown;
+        title.append(icon(isDir ? "folder" : "link"), el("span", "", name));
+        const when = el("span", "share-when", "in " + folder + " · expires ");
         when.append(timeElement(s.expires_at, dateMedium));
         what.append(title, when);
         const copy = el("button", "copy icon-button");
@@ -1304,14 +1331,32 @@
     }
 
     async function start() {
+        // Never inside another site's frame, where a page could trick clicks on "share" or
+        // "sign out everywhere" (a <meta> CSP cannot say frame-ancestors).
+        if (window.top !== window.self) {
+            document.body.classList.remove("checking");
+            const p = el("p", "noscript", "This page does not work inside a frame. ");
+            const a = el("a", "", "Open it on its own");
+            a.href = location.href;
+            a.target = "_top";
+            p.append(a);
+            $("main").replaceChildren(p);
+            $("main").hidden = false;
+            return;
+        }
         wire();
         document.body.classList.add("checking");
         await loadConfig();
         if (await checkSession()) {
             followReturn();
-        } else {
-            $("username").focus();
+            return;
         }
+        const target = parseReturn(new URLSearchParams(location.search).get("return"));
+        if (target) {
+            const shown = "/" + target.segments.join("/") + (target.isDir && target.segments.length ? "/" : "");
+            $("signin-hint").textContent = "Sign in to open " + shown + ".";
+        }
+        $("username").focus();
     }
 
     if (document.readyState === "loading")

@@ -18,7 +18,8 @@ from taharness.waiting import wait_until
 
 # The full ledger of test_a_full_ledger_says_what_it_revoked: refused revocations are errors.
 ERROR_LOG_ALLOW = [r"TA00033: revocation ledger: full",
-                   r"TA00131: revocation of carol's link \S+ from \S+ could not be recorded \(full\)"]
+                   r"TA00131: revocation of carol's link \S+ from \S+ could not be "
+                   r"recorded \(full\)"]
 
 HELLO = FILES["files/hello.txt"]
 CLEARED_FOR = 1.0  # seconds a child reuses the shared store's "not revoked" (ta_revoke.c)
