@@ -126,7 +126,7 @@ def start_server(harness, name: str, extra=()):
                                 extra=list(extra))
 
 
-def _put(user, rel: str, data: bytes) -> Path:
+def put_file(user, rel: str, data: bytes) -> Path:
     """A file in user's home, owned by the user, its folders too (0755)."""
     target = user.host_home / rel
     folder = user.host_home
@@ -147,7 +147,7 @@ def populate_home(user) -> dict:
     files.update({rel: text.encode() for rel, text in TEXT_FILES.items()})
     files[TRIP_PICTURE] = PICTURES["rings.png"](160, 100)
     for rel, data in files.items():
-        _put(user, rel, data)
+        put_file(user, rel, data)
     sizes = {rel: len(data) for rel, data in files.items()}
     return sizes
 

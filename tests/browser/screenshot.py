@@ -3,27 +3,62 @@
 tests' site (a real Apache, a user with photos in a 0700 home, in a private namespace), signs
 in with headless Chromium and writes
 
-  docs/screenshot.png        1280 x 800, the Photos folder as a gallery
+  docs/screenshot.png        1280 x 800, a Photos folder as a gallery
   docs/screenshot-phone.png  390 x 844 (a phone), the same folder as a list
 
 Options: --out DIR (default: the checkout's docs/), --view list|gallery for the wide one."""
 
 import argparse
+import os
+import shutil
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import appsite  # noqa: E402
-from taharness import Harness, paths  # noqa: E402
+from taharness import Harness, paths, samples  # noqa: E402
 
 USER = "maria"
 WIDE = (1280, 800)
 PHONE = (390, 844)
+PICTURE_SIZE = (480, 300)
+DAY = 86400
+# every sample picture there is (more when taharness.samples has its PHOTOS)
+PHOTOS = getattr(samples, "PHOTOS", samples.PICTURES)
+TEXTS = {
+    "welcome.txt": "Your own files, from anywhere.\n",
+    "Documents/packing-list.txt": "passport\ncharger\nsun cream\n",
+    "Documents/budget.csv": "item,amount\ntrain,84.50\nhotel,312.00\n",
+}
+
+
+def fill_home(user) -> None:
+    """The pictured home: a Photos folder (with a Holidays sub-folder), documents, a text
+    file, dated over the past weeks; everything owned by the user."""
+    for entry in user.host_home.iterdir():        # not the harness's test files
+        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    files = {}
+    for name, make in PHOTOS.items():
+        folder = "Photos/Holidays" if name == "beach.png" else "Photos"
+        files[folder + "/" + name] = make(*PICTURE_SIZE)
+    files.update({rel: text.encode() for rel, text in TEXTS.items()})
+    for age, (rel, data) in enumerate(files.items()):
+        path = appsite.put_file(user, rel, data)
+        stamp = time.time() - (1 + 2.5 * age) * DAY
+        os.utime(path, (stamp, stamp))
+    for dirpath, dirnames, filenames in os.walk(user.host_home, topdown=False):
+        if dirpath != str(user.host_home):          # a folder dated as its newest file
+            newest = max(os.lstat(os.path.join(dirpath, n)).st_mtime
+                         for n in dirnames + filenames)
+            os.utime(dirpath, (newest, newest))
 
 
 def settle(b) -> None:
-    """Every picture in the page loaded and fonts ready, so the shot is not half drawn."""
+    """Every picture in the page loaded and fonts ready, so the shot is not half drawn; the
+    mouse in a corner, so no row looks hovered."""
+    b.driver.execute_cdp_cmd("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": 0, "y": 0})
     b.wait(lambda d: b.js("return document.fonts.status === 'loaded' && Array.from("
                           "document.images).filter(i => i.getClientRects().length)"
                           ".every(i => i.complete && i.naturalWidth > 0)"),
@@ -70,7 +105,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with Harness() as h:
         user = h.users.add_user(USER, USER + "-pw")
-        appsite.populate_home(user)
+        fill_home(user)
         server = appsite.start_server(h, "screenshot")
         for path in (shoot_wide(server, user, args.out, args.view),
                      shoot_phone(server, user, args.out)):
