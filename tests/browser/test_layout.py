@@ -61,6 +61,16 @@ def test_phone_width(phone, alice):
     b.visible("table#files")
 
 
+def test_server_listing_at_phone_width(phone, alice):
+    """The no-JavaScript listing (server-rendered) fits a phone too."""
+    b = phone
+    b.fresh_sign_in(alice)
+    b.get("/files/Photos/")
+    assert "sunset.png" in b.driver.page_source
+    assert_no_sideways_scroll(b, "the server's listing")
+    assert_within_width(b, 'a[href="./sunset.png"]')
+
+
 def test_keyboard_opens_a_folder(browser, alice):
     browser.fresh_sign_in(alice)
     browser.go_to("")
