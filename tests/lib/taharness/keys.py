@@ -19,9 +19,6 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 EDDSA = "EdDSA"
 HS256 = "HS256"
 ALGS = (EDDSA, HS256)
@@ -56,8 +53,11 @@ class Key:
     def is_eddsa(self) -> bool:
         return self.alg == EDDSA
 
-    def private_key(self) -> Ed25519PrivateKey:
-        """The Ed25519 private key made from the seed (EdDSA keys only)."""
+    def private_key(self):
+        """The Ed25519 private key made from the seed (EdDSA keys only). python3-cryptography
+        is imported here, not at the top: the demo writes key files and never needs it, so a
+        server without the test packages runs it."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         if not self.is_eddsa:
             raise ValueError("key %s is %s, not EdDSA" % (self.kid, self.alg))
         return Ed25519PrivateKey.from_private_bytes(self.secret_bytes)
@@ -65,6 +65,7 @@ class Key:
     @property
     def public_bytes(self) -> bytes:
         """The 32-byte Ed25519 public key (JWK "x")."""
+        from cryptography.hazmat.primitives import serialization
         return self.private_key().public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
