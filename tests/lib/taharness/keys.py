@@ -116,11 +116,16 @@ def write_key_lines(path: Path, lines, mode: int = 0o600, owner: int = 0) -> Pat
     """Write raw lines (for malformed files too) with the given owner and mode. The module
     refuses a key file that group or others may read, or that root does not own."""
     path = Path(path)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # written beside it and renamed over it, as an administrator's tools do: a helper that
+    # re-reads the file meanwhile (a graceful restart still under way) sees the old or the
+    # new file, never an empty one
+    tmp = path.with_name(path.name + ".new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write("".join(ln + "\n" for ln in lines))
-    os.chown(path, owner, owner)
-    os.chmod(path, mode)
+    os.chown(tmp, owner, owner)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
     return path
 
 
