@@ -1,5 +1,6 @@
 /* tokenauth-logout (SPEC §4): revoke the request's session token until it expires, or with
- * all=1 every token of its user issued up to now; clear the cookie. */
+ * all=1 every token of its user issued up to now; clear the cookie. With a token field it
+ * revokes that one url or share token of the caller's instead, and the session stays. */
 #include "ta_access.h"
 #include "ta_config.h"
 #include "ta_handlers.h"
@@ -25,36 +26,61 @@ static int form_flag(const char *v)
     return -1;
 }
 
-/* {"all":true|false}: an object without duplicate keys; "all" optional but boolean. */
-static int parse_json(const char *body, apr_size_t len, int *all)
+/* What the body asked for. */
+typedef struct {
+    int all;           /* log out everywhere */
+    int all_given;     /* the body named "all", whatever its value */
+    const char *token; /* a link (url or share token) to revoke instead, or NULL */
+} logout_options;
+
+/* {"all":true|false, "token":"..."}: an object without duplicate keys; "all" optional but
+ * boolean, "token" optional but a string without NULs. */
+static int parse_json(request_rec *r, const char *body, apr_size_t len, logout_options *o)
 {
     json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
-    json_t *a = json_object_get(j, "all");
-    int ok = json_is_object(j) && (a == NULL || json_is_boolean(a));
+    json_t *a = json_object_get(j, "all"), *t = json_object_get(j, "token");
+    int ok =
+        json_is_object(j) && (a == NULL || json_is_boolean(a)) &&
+        (t == NULL || (json_is_string(t) && strlen(json_string_value(t)) == json_string_length(t)));
 
-    *all = ok && json_is_true(a);
+    if (ok) {
+        o->all = json_is_true(a);
+        o->all_given = a != NULL;
+        o->token = t ? apr_pstrdup(r->pool, json_string_value(t)) : NULL;
+    }
     json_decref(j);
     return ok ? OK : HTTP_BAD_REQUEST;
 }
 
-/* The body: empty, a form, or JSON; *all when it asks to log out everywhere. */
-static int read_options(request_rec *r, int *json, int *all)
+/* The fields of a form body. */
+static int parse_form(request_rec *r, const char *body, logout_options *o)
+{
+    int bad = 0;
+    const char *all = ta_form_field(r, body, "all", &bad);
+
+    o->token = ta_form_field(r, body, "token", &bad);
+    o->all = form_flag(all);
+    o->all_given = all != NULL;
+    return bad || o->all < 0 ? HTTP_BAD_REQUEST : OK;
+}
+
+/* The body: empty, a form, or JSON. */
+static int read_options(request_rec *r, logout_options *o)
 {
     char *body = NULL;
     apr_size_t len = 0;
-    int rv, bad = 0;
+    int rv;
 
-    *json = ta_content_type_is(r, "application/json");
+    memset(o, 0, sizeof(*o));
     if ((rv = ta_read_body(r, &body, &len)) != OK)
         return rv;
     if (len == 0)
         return OK;
-    if (*json)
-        return parse_json(body, len, all);
+    if (ta_content_type_is(r, "application/json"))
+        return parse_json(r, body, len, o);
     if (!ta_content_type_is(r, "application/x-www-form-urlencoded"))
         return HTTP_UNSUPPORTED_MEDIA_TYPE;
-    *all = form_flag(ta_form_field(r, body, "all", &bad));
-    return bad || *all < 0 ? HTTP_BAD_REQUEST : OK;
+    return parse_form(r, body, o);
 }
 
 static int refuse_kind(request_rec *r, const char *error)
@@ -89,22 +115,153 @@ static int record_revocation(request_rec *r, const ta_claims *c, int all)
     return OK;
 }
 
-/* Clear the cookie; a browser is sent to the login page (or /), an app gets JSON. */
-static int logged_out(request_rec *r, const ta_dir_conf *dc, int json, json_t *answer)
+/* The answer: JSON for an app; a browser is sent to the login page (or /). */
+static int answer(request_rec *r, const ta_dir_conf *dc, int json, json_t *body)
 {
-    ta_set_cookie(r, ta_cookie_name(r), "", 0);
     if (json)
-        return ta_send_json(r, HTTP_OK, answer);
-    json_decref(answer);
+        return ta_send_json(r, HTTP_OK, body);
+    json_decref(body);
     apr_table_setn(r->headers_out, "Location", dc->login_url ? dc->login_url : "/");
     return HTTP_SEE_OTHER;
+}
+
+/* Clear the cookie, and answer. */
+static int logged_out(request_rec *r, const ta_dir_conf *dc, int json, json_t *body)
+{
+    ta_set_cookie(r, ta_cookie_name(r), "", 0);
+    return answer(r, dc, json, body);
+}
+
+/* --- revoking one link ------------------------------------------------------------------ */
+
+/* Refuse to revoke a link (logged at info with the reason, never the token): 0, with *rv
+ * the handler's answer (ta_send_json's). */
+static int refuse_link(request_rec *r, const ta_request *id, int *rv, int status, const char *error,
+                       const char *reason, const char *description)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00132: %s from %s: link not revoked: %s",
+                  id->claims.sub, r->useragent_ip, reason);
+    *rv = ta_send_json(r, status,
+                       json_pack("{s:s, s:s}", "error", error, "error_description", description));
+    return 0;
+}
+
+/* Whether token is a link the caller may revoke: a url or share token that we signed, for
+ * the caller's own name and uid. Every rule of SPEC §3 holds but two: its expiry (*expired
+ * says; an expired link needs nothing) and its revocation (revoking twice does no harm).
+ * So nobody can put a jti into the ledger that was not minted for them. 1 with *link
+ * filled; else 0 with *rv the handler's answer (the refusal was sent, or an error status). */
+static int check_link(request_rec *r, const ta_request *id, const char *token, ta_claims *link,
+                      int *expired, int *rv)
+{
+    const ta_server_conf *sc = ta_server_config(r->server);
+    const char *issuer = sc->issuer ? sc->issuer : TA_DEFAULT_ISSUER;
+    ta_token_status st = TA_TOKEN_INTERNAL;
+
+    if (sc->keys) /* the caller's session verified: the keys are there */
+        st = ta_token_verify_any_expiry(sc->keys, issuer, token, strlen(token),
+                                        (long long)apr_time_sec(r->request_time), link, expired);
+    if (st == TA_TOKEN_INTERNAL || st == TA_TOKEN_NO_MEMORY) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00134: cannot check a link to revoke: %s",
+                      ta_token_status_name(st));
+        *rv = HTTP_INTERNAL_SERVER_ERROR;
+        return 0;
+    }
+    if (st != TA_TOKEN_OK)
+        return refuse_link(r, id, rv, HTTP_BAD_REQUEST, "invalid_token", ta_token_status_name(st),
+                           "the token is not a link of this server");
+    if (link->kind == TA_KIND_SESSION)
+        return refuse_link(r, id, rv, HTTP_BAD_REQUEST, "invalid_request", "session token",
+                           "this is a session token: log out to end it");
+    /* the name alone is not enough: a user deleted and made anew under it is someone else */
+    if (strcmp(link->sub, id->claims.sub) != 0 || link->uid != id->claims.uid)
+        return refuse_link(r, id, rv, HTTP_FORBIDDEN, "not_yours",
+                           apr_psprintf(r->pool, "a link of %s (uid %lu)", link->sub, link->uid),
+                           "the link belongs to another user");
+    return 1;
+}
+
+/* Record the link's revocation, through the same path as a logout's (ledger and shared
+ * store; 503 when it cannot be recorded). */
+static int record_link(request_rec *r, const ta_request *id, const ta_claims *link)
+{
+    ta_cache_status st = ta_revoke_token(r, link);
+
+    if (st != TA_CACHE_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "TA00131: revocation of %s's link %s from %s could not be recorded (%s)",
+                      id->claims.sub, link->jti, r->useragent_ip, ta_cache_status_name(st));
+        return ta_unavailable(r);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "TA00130: %s from %s revoked %s token %s until %" APR_INT64_T_FMT, id->claims.sub,
+                  r->useragent_ip, ta_kind_name(link->kind), link->jti, (apr_int64_t)link->exp);
+    return OK;
+}
+
+/* Whether the caller's session outlived the link's revocation. It does, unless the ledger had
+ * no room for the link's own entry: ta_revoke_token then moved the user's cutoff instead,
+ * which ends every token of the user, this session too, and the answer must say so. A
+ * revocation check that cannot be made counts as alive: the next request fails closed. */
+static int session_survived(request_rec *r, const ta_request *id)
+{
+    int revoked = 0;
+
+    return ta_revoked(r, &id->claims, &revoked) != TA_CACHE_OK || !revoked;
+}
+
+/* Revoke the link the body named; the caller's session and cookie stay as they are. */
+static int revoke_link(request_rec *r, const ta_dir_conf *dc, int json, const ta_request *id,
+                       const logout_options *o)
+{
+    ta_claims link;
+    int expired = 0, rv;
+
+    if (o->all_given)
+        return ta_send_json(r, HTTP_BAD_REQUEST,
+                            json_pack("{s:s, s:s}", "error", "invalid_request", "error_description",
+                                      "token and all cannot be asked for together"));
+    if (!check_link(r, id, o->token, &link, &expired, &rv))
+        return rv;
+    if (expired) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "TA00133: %s from %s: %s token %s had expired already", id->claims.sub,
+                      r->useragent_ip, ta_kind_name(link.kind), link.jti);
+        return answer(r, dc, json, json_pack("{s:s}", "revoked", "expired"));
+    }
+    if ((rv = record_link(r, id, &link)) != OK)
+        return rv;
+    if (!session_survived(r, id))
+        return logged_out(r, dc, json,
+                          json_pack("{s:s, s:s}", "revoked", "all", "user", id->claims.sub));
+    return answer(r, dc, json,
+                  json_pack("{s:s, s:s, s:I}", "revoked", "link", "jti", link.jti, "expires_at",
+                            (json_int_t)link.exp));
+}
+
+/* --- the handler ------------------------------------------------------------------------ */
+
+/* A browser whose session is already gone: nothing to revoke, and it belongs on the login
+ * page (not on one that would return it to this POST-only URL). Unless it asked to revoke a
+ * link: that cannot be done, and it must not look done. */
+static int session_gone(request_rec *r, const ta_dir_conf *dc)
+{
+    logout_options o;
+
+    if (read_options(r, &o) == OK && o.token) {
+        ta_bearer_challenge(r, NULL);
+        return ta_send_json(r, HTTP_UNAUTHORIZED, json_pack("{s:s}", "error", "unauthorized"));
+    }
+    ap_discard_request_body(r);
+    return logged_out(r, dc, 0, NULL);
 }
 
 int ta_logout_handler(request_rec *r)
 {
     const ta_dir_conf *dc = ta_dir_config(r);
     const ta_request *id = NULL;
-    int json, body_json = 0, all = 0, rv;
+    logout_options o;
+    int json, rv;
 
     if (r->handler == NULL || strcmp(r->handler, "tokenauth-logout") != 0)
         return DECLINED;
@@ -118,23 +275,22 @@ int ta_logout_handler(request_rec *r)
         return HTTP_FORBIDDEN;
     json = ta_content_type_is(r, "application/json") || ta_wants_json(r);
     rv = ta_authenticate_header_or_cookie(r, &id, !json);
-    if (rv == HTTP_UNAUTHORIZED && !json) {
-        /* a browser whose session is already gone: nothing to revoke, and it belongs on the
-         * login page (not on one that would return it to this POST-only URL) */
-        ap_discard_request_body(r);
-        return logged_out(r, dc, 0, NULL);
-    }
+    if (rv == HTTP_UNAUTHORIZED && !json)
+        return session_gone(r, dc);
     if (rv != OK)
         return rv;
+    /* only a session logs out or revokes links: never a link, nor a token from a URL */
     if (id->source == TA_FROM_QUERY)
         return refuse_kind(r, "token_in_query"); /* a link must not log anyone out */
     if (id->claims.kind != TA_KIND_SESSION)
         return refuse_kind(r, "insufficient_scope");
-    if ((rv = read_options(r, &body_json, &all)) != OK)
+    if ((rv = read_options(r, &o)) != OK)
         return rv;
-    if ((rv = record_revocation(r, &id->claims, all)) != OK)
+    if (o.token)
+        return revoke_link(r, dc, json, id, &o);
+    if ((rv = record_revocation(r, &id->claims, o.all)) != OK)
         return rv;
     return logged_out(
         r, dc, json,
-        json_pack("{s:s, s:s}", "revoked", all ? "all" : "token", "user", id->claims.sub));
+        json_pack("{s:s, s:s}", "revoked", o.all ? "all" : "token", "user", id->claims.sub));
 }

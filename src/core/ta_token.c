@@ -481,9 +481,10 @@ static ta_token_status check_uid(const ta_jobject *cl, ta_claims *c)
     return TA_TOKEN_OK;
 }
 
-/* Rules: iat and exp are integers in [0, 2^53]; exp is in the future; iat is at most 60 s
- * ahead of our clock; an nbf, when present, likewise. */
-static ta_token_status check_times(const ta_jobject *cl, long long now, ta_claims *c)
+/* Rules: iat and exp are integers in [0, 2^53]; exp is in the future (unless expired is not
+ * NULL: then it is set instead); iat is at most 60 s ahead of our clock; an nbf, when
+ * present, likewise. */
+static ta_token_status check_times(const ta_jobject *cl, long long now, ta_claims *c, int *expired)
 {
     const ta_jfield *nbf = ta_jobject_get(cl, "nbf");
     long long nb = 0;
@@ -493,8 +494,10 @@ static ta_token_status check_times(const ta_jobject *cl, long long now, ta_claim
         return TA_TOKEN_BAD_TIME;
     if (nbf && get_bounded_int(nbf, TA_TIME_MAX, &nb) != 0)
         return TA_TOKEN_BAD_TIME;
-    if (c->exp <= now)
+    if (c->exp <= now && expired == NULL)
         return TA_TOKEN_EXPIRED;
+    if (expired)
+        *expired = c->exp <= now;
     if (c->iat > now + TA_IAT_LEEWAY || (nbf && nb > now + TA_IAT_LEEWAY))
         return TA_TOKEN_FUTURE_IAT;
     return TA_TOKEN_OK;
@@ -542,20 +545,22 @@ static ta_token_status check_kind_scope(const ta_jobject *cl, ta_claims *c)
 
 /* The claim rules, in order. */
 static ta_token_status check_claims(const ta_jobject *cl, const char *issuer, long long now,
-                                    ta_claims *c)
+                                    ta_claims *c, int *expired)
 {
     ta_token_status rc;
 
     if ((rc = check_issuer(cl, issuer)) != TA_TOKEN_OK ||
         (rc = check_subject(cl, c)) != TA_TOKEN_OK || (rc = check_uid(cl, c)) != TA_TOKEN_OK ||
-        (rc = check_times(cl, now, c)) != TA_TOKEN_OK || (rc = check_jti(cl, c)) != TA_TOKEN_OK ||
-        (rc = check_kind_scope(cl, c)) != TA_TOKEN_OK || (rc = check_sid(cl, c)) != TA_TOKEN_OK)
+        (rc = check_times(cl, now, c, expired)) != TA_TOKEN_OK ||
+        (rc = check_jti(cl, c)) != TA_TOKEN_OK || (rc = check_kind_scope(cl, c)) != TA_TOKEN_OK ||
+        (rc = check_sid(cl, c)) != TA_TOKEN_OK)
         return rc;
     return TA_TOKEN_OK;
 }
 
-ta_token_status ta_token_verify(const ta_keyset *ks, const char *issuer, const char *token,
-                                size_t len, long long now, ta_claims *c)
+/* Every rule, in order; with expired not NULL, an expired token passes and says so there. */
+static ta_token_status verify_token(const ta_keyset *ks, const char *issuer, const char *token,
+                                    size_t len, long long now, ta_claims *c, int *expired)
 {
     unsigned char buf[PART_BUF];
     jws_parts j;
@@ -570,12 +575,31 @@ ta_token_status ta_token_verify(const ta_keyset *ks, const char *issuer, const c
         return rc;
     if (decode_object(j.p, j.plen, buf, &cl) != 0)
         return TA_TOKEN_BAD_PAYLOAD;
-    rc = check_claims(&cl, issuer, now, c);
+    rc = check_claims(&cl, issuer, now, c, expired);
     ta_jobject_release(&cl);
     if (rc == TA_TOKEN_OK)
         memcpy(c->kid, ta_key_kid(key), strlen(ta_key_kid(key)) + 1);
     else
         memset(c, 0, sizeof(*c));
+    return rc;
+}
+
+ta_token_status ta_token_verify(const ta_keyset *ks, const char *issuer, const char *token,
+                                size_t len, long long now, ta_claims *c)
+{
+    return verify_token(ks, issuer, token, len, now, c, NULL);
+}
+
+ta_token_status ta_token_verify_any_expiry(const ta_keyset *ks, const char *issuer,
+                                           const char *token, size_t len, long long now,
+                                           ta_claims *c, int *expired)
+{
+    ta_token_status rc;
+
+    *expired = 0;
+    rc = verify_token(ks, issuer, token, len, now, c, expired);
+    if (rc != TA_TOKEN_OK)
+        *expired = 0;
     return rc;
 }
 

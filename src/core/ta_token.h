@@ -124,6 +124,14 @@ ta_token_status ta_token_issue(const ta_keyset *ks, const char *issuer, const ta
 ta_token_status ta_token_verify(const ta_keyset *ks, const char *issuer, const char *token,
                                 size_t len, long long now, ta_claims *c);
 
+/* ta_token_verify with one rule left out: an expired token is accepted, with *expired set
+ * (0 otherwise; also 0 on any refusal). Every other rule holds, signature and iat included.
+ * For revoking a link (mod_tokenauth/ta_logout.c), where an expired token needs no more than
+ * to be recognised as the caller's own; never for authenticating a request. */
+ta_token_status ta_token_verify_any_expiry(const ta_keyset *ks, const char *issuer,
+                                           const char *token, size_t len, long long now,
+                                           ta_claims *c, int *expired);
+
 /* The scope and method rules for url/share tokens (session tokens pass). path is the
  * normalised request path. */
 ta_token_status ta_token_check_request(const ta_claims *c, const char *path, int is_get_or_head);

@@ -1211,6 +1211,73 @@ static void test_token_refused_after_its_lifetime(void **state)
     assert_token_status(verify_at(tok, UT_NOW + 300), TA_TOKEN_EXPIRED);
 }
 
+/* --- ta_token_verify_any_expiry: every rule but the expiry --------------------------- */
+
+static ta_token_status verify_any_expiry(long long now, int *expired)
+{
+    *expired = -1;
+    return ta_token_verify_any_expiry(ks, UT_ISSUER, tok, strlen(tok), now, &claims, expired);
+}
+
+static void test_any_expiry_accepts_an_expired_token_and_says_so(void **state)
+{
+    int expired;
+
+    (void)state;
+    forge(HDR, scoped_claims("share", "/files/a.txt"));
+    assert_token_status(verify_any_expiry(UT_NOW + 300, &expired), TA_TOKEN_OK);
+    assert_int_equal(expired, 1);
+    assert_string_equal(claims.sub, "alice");
+    assert_int_equal(claims.uid, 1000);
+    assert_string_equal(claims.jti, JTI);
+    assert_int_equal(claims.kind, TA_KIND_SHARE);
+    assert_string_equal(claims.scope, "/files/a.txt");
+    assert_token_status(verify_at(tok, UT_NOW + 300), TA_TOKEN_EXPIRED);
+}
+
+static void test_any_expiry_says_not_expired_for_a_live_token(void **state)
+{
+    int expired;
+
+    (void)state;
+    forge(HDR, scoped_claims("url", "/files/"));
+    assert_token_status(verify_any_expiry(UT_NOW + 299, &expired), TA_TOKEN_OK);
+    assert_int_equal(expired, 0);
+    assert_int_equal(claims.exp, UT_NOW + 300);
+}
+
+static void test_any_expiry_still_refuses_a_bad_signature(void **state)
+{
+    int expired;
+
+    (void)state;
+    forge(HDR, scoped_claims("share", "/files/a.txt"));
+    signature_part()[0] = signature_part()[0] == 'A' ? 'B' : 'A';
+    assert_token_status(verify_any_expiry(UT_NOW + 300, &expired), TA_TOKEN_BAD_MAC);
+    assert_int_equal(expired, 0);
+    assert_string_equal(claims.sub, "");
+}
+
+static void test_any_expiry_still_refuses_every_other_rule(void **state)
+{
+    int expired;
+
+    (void)state;
+    forge(HDR, with(scoped_claims("share", "/f"), "iss", json_string("someone-else")));
+    assert_token_status(verify_any_expiry(UT_NOW + 300, &expired), TA_TOKEN_BAD_ISSUER);
+    forge(HDR, with(scoped_claims("share", "/f"), "iat", json_integer(UT_NOW + 61)));
+    assert_token_status(verify_any_expiry(UT_NOW, &expired), TA_TOKEN_FUTURE_IAT);
+    forge(HDR, with(scoped_claims("share", "/f"), "exp", json_string("1")));
+    assert_token_status(verify_any_expiry(UT_NOW + 300, &expired), TA_TOKEN_BAD_TIME);
+    forge(HDR, with(scoped_claims("share", "/f"), "jti", json_string("short")));
+    assert_token_status(verify_any_expiry(UT_NOW + 300, &expired), TA_TOKEN_BAD_JTI);
+    forge(HDR, without(scoped_claims("share", "/f"), "scope"));
+    assert_token_status(verify_any_expiry(UT_NOW + 300, &expired), TA_TOKEN_BAD_SCOPE);
+    forge("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"nope\"}", scoped_claims("share", "/f"));
+    assert_token_status(verify_any_expiry(UT_NOW + 300, &expired), TA_TOKEN_UNKNOWN_KID);
+    assert_int_equal(expired, 0);
+}
+
 static void test_token_refused_when_iat_is_61_seconds_in_the_future(void **state)
 {
     (void)state;
@@ -2145,6 +2212,10 @@ int main(void)
         cmocka_unit_test(test_scope_split_file_scope_is_the_folder_it_is_in),
         cmocka_unit_test(test_scope_split_scope_at_or_above_the_root),
         cmocka_unit_test(test_scope_split_refuses_what_the_scope_does_not_cover),
+        cmocka_unit_test(test_any_expiry_accepts_an_expired_token_and_says_so),
+        cmocka_unit_test(test_any_expiry_says_not_expired_for_a_live_token),
+        cmocka_unit_test(test_any_expiry_still_refuses_a_bad_signature),
+        cmocka_unit_test(test_any_expiry_still_refuses_every_other_rule),
         cmocka_unit_test(test_token_every_status_has_a_log_name),
     };
 
