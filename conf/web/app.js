@@ -50,6 +50,7 @@
         sort: { key: "name", dir: 1 },
         view: "list",
         loadSeq: 0,           // increases with every navigation; late answers are dropped
+        renderSeq: 0,         // increases with every drawing of the folder
         thumbs: null,         // the gallery's url token: {path, base, param, token, renewAt, timer}
         viewerList: [],       // the pictures of the folder, in the order shown
         viewerIndex: 0,
@@ -362,6 +363,7 @@
     /* Forget everything shown: the files leave the DOM (back/forward must not show them). */
     function clearFiles() {
         state.loadSeq++;
+        state.renderSeq++;
         state.entries = [];
         state.viewerList = [];
         dropThumbToken();
@@ -626,6 +628,7 @@
 
     function showFolderError(message) {
         state.entries = [];
+        state.renderSeq++;
         $("files").tBodies[0].replaceChildren();
         $("gallery").replaceChildren();
         $("empty").hidden = true;
@@ -686,6 +689,7 @@
     }
 
     function render() {
+        state.renderSeq++;
         const entries = sortedEntries();
         state.viewerList = entries.filter(isPicture);
         renderSortHeaders();
@@ -698,6 +702,7 @@
         $("files").classList.toggle("is-empty", entries.length === 0);
         if (gallery) {
             $("files").tBodies[0].replaceChildren();
+            $("gallery").replaceChildren();
             renderGallery(entries);
         } else {
             $("gallery").replaceChildren();
@@ -823,7 +828,10 @@
         render();
     }
 
-    function renderGallery(entries) {
+    /* The tiles go on the page once the folder's token is there, each picture with its src
+     * (lazy: the browser fetches it as it nears the view). */
+    async function renderGallery(entries) {
+        const seq = ++state.renderSeq;
         const list = document.createDocumentFragment();
         const pictures = [];
         for (const e of entries) {
@@ -853,24 +861,23 @@
             }
             list.append(li);
         }
+        const t = pictures.length ? await thumbToken() : null;
+        if (seq !== state.renderSeq)
+            return;     // the folder, the order or the view changed meanwhile
+        if (t)
+            for (const img of pictures)
+                img.src = thumbUrl(t, img.dataset.name);
         $("gallery").replaceChildren(list);
-        if (pictures.length)
-            withThumbToken(pictures);
     }
 
     /* Thumbnails load through one url token minted for the folder ("path" ending in "/"),
      * renewed shortly before it expires; pictures not yet loaded move to the new token. */
-    async function withThumbToken(images) {
-        const seq = state.loadSeq;
+    async function thumbToken() {
         const path = filesPath(state.segments);
-        let t = state.thumbs;
-        if (!t || t.path !== path || now() >= t.renewAt) {
-            t = await mintThumbToken(path, state.segments);
-            if (!t || seq !== state.loadSeq)
-                return;
-        }
-        for (const img of images)
-            img.src = thumbUrl(t, img.dataset.name);
+        const t = state.thumbs;
+        if (t && t.path === path && now() < t.renewAt)
+            return t;
+        return mintThumbToken(path, state.segments);
     }
 
     async function mintThumbToken(path, segments) {
