@@ -196,9 +196,10 @@
         return out;
     }
 
+    /* A name of one folder or file: anything but "", ".", ".." and "/" (the server decides
+     * the rest; every segment is percent-encoded on its way into a URL). */
     function plainSegment(seg) {
-        // eslint-disable-next-line no-control-regex
-        return seg !== "" && seg !== "." && seg !== ".." && !/[/\\\u0000-\u001f\u007f]/.test(seg);
+        return seg !== "" && seg !== "." && seg !== ".." && !seg.includes("/");
     }
 
     function encodeSegments(segments) {
@@ -254,7 +255,7 @@
      * referrer policy is no-referrer (share links must not leak); our own calls say
      * same-origin instead, so that browsers send the real Origin with a POST rather than
      * "null" (the page's URL holds no secret). */
-    async function request(url, { method = "GET", body, accept = "application/json" } = {}) {
+    async function request(url, { method = "GET", body, accept = "application/json", discard = false } = {}) {
         const init = {
             method,
             credentials: "same-origin",
@@ -269,7 +270,13 @@
         }
         const res = await fetch(url, init);
         let data = null;
-        if ((res.headers.get("Content-Type") || "").includes("json")) {
+        if (discard) {
+            try {
+                await res.body?.cancel();
+            } catch {
+                // nothing to drop
+            }
+        } else if ((res.headers.get("Content-Type") || "").includes("json")) {
             try {
                 data = await res.json();
             } catch {
@@ -424,7 +431,9 @@
         error.textContent = "";
         let answer;
         try {
-            answer = await request(state.config.login, { method: "POST", body: { username, password } });
+            // The answer holds the session token: its body is never read (the HttpOnly
+            // cookie carries the session); the status says all the app needs.
+            answer = await request(state.config.login, { method: "POST", body: { username, password }, discard: true });
         } catch {
             answer = null;
         }
@@ -434,8 +443,6 @@
             return;
         }
         const { res } = answer;
-        // The answer holds the session token too: it is left alone (the cookie carries it).
-        answer = null;
         if (res.status === 429) {
             const n = retryMinutes(res);
             error.textContent = "Too many attempts — try again in " + n + (n === 1 ? " minute." : " minutes.");
@@ -503,12 +510,13 @@
         }
         const user = state.user;
         if (answer.res.ok || answer.res.status === 401) {
-            if (all && user)
-                saveShares(user, []);
+            const everywhere = all && answer.res.ok;
+            if (everywhere && user)
+                saveShares(user, []);   // every link on the list has stopped working
             signedOut("");
-            say(all ? "Signed out everywhere. Your share links no longer work." : "Signed out.");
+            say(everywhere ? "Signed out everywhere. Your share links no longer work." :
+                answer.res.ok ? "Signed out." : "Your session had already ended.");
             history.replaceState(null, "", location.pathname);
-            $("username").value = user || "";
             $("username").focus();
             return;
         }
@@ -570,7 +578,7 @@
                 return null;
             if (!answer.res.ok || !Array.isArray(answer.data))
                 return { error: answer };
-            entries = entries.concat(answer.data.filter(validEntry));
+            entries = entries.concat(answer.data.filter(validEntry).map(cleanEntry));
             total = Number.parseInt(answer.res.headers.get("X-Total-Count") || "", 10);
             if (!Number.isFinite(total))
                 total = entries.length;
@@ -578,6 +586,15 @@
                 break;
         }
         return { entries, total };
+    }
+
+    function cleanEntry(e) {
+        return {
+            name: e.name,
+            type: e.type,
+            size: Number.isFinite(e.size) && e.size >= 0 ? e.size : 0,
+            mtime: Number.isFinite(e.mtime) ? e.mtime : NaN,
+        };
     }
 
     function validEntry(e) {
@@ -592,8 +609,15 @@
         renderBreadcrumbs(segments);
         $("files").setAttribute("aria-busy", "true");
         $("folder-error").hidden = true;
-        if (!sameFolder)
+        if (!sameFolder) {
+            // no names of the last folder under the new folder's path, even for a moment
             dropThumbToken();
+            state.renderSeq++;
+            $("files").tBodies[0].replaceChildren();
+            $("gallery").replaceChildren();
+            $("empty").hidden = true;
+            $("more").hidden = true;
+        }
         let result;
         try {
             result = await fetchListing(segments, seq);
@@ -672,7 +696,7 @@
         const { key, dir } = state.sort;
         let c = 0;
         if (key === "size")
-            c = (a.size || 0) - (b.size || 0);
+            c = a.size - b.size;
         else if (key === "mtime")
             c = (a.mtime || 0) - (b.mtime || 0);
         if (c === 0 && key === "name")
