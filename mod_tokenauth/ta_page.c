@@ -289,7 +289,11 @@ int ta_page_answer(request_rec *r, int status)
     const ta_request *id = status == HTTP_UNAUTHORIZED ? NULL : ta_request_identity(r);
     int session = id && id->claims.kind == TA_KIND_SESSION;
 
-    if (t == NULL || r->main || !ta_page_wanted(r) || has_error_document(r, status))
+    if (t == NULL || r->main)
+        return status;
+    /* a browser and an API client get different answers at one URL: no cache may mix them */
+    apr_table_mergen(r->err_headers_out, "Vary", "Accept");
+    if (!ta_page_wanted(r) || has_error_document(r, status))
         return status;
     /* a session may go back to the location's root; a link reaches its own scope only */
     ap_custom_response(r, status,

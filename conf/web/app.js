@@ -50,6 +50,7 @@
         sort: { key: "name", dir: 1 },
         view: "list",
         loadSeq: 0,           // increases with every navigation; late answers are dropped
+        renderSeq: 0,         // increases with every drawing of the folder
         thumbs: null,         // the gallery's url token: {path, base, param, token, renewAt, timer}
         viewerList: [],       // the pictures of the folder, in the order shown
         viewerIndex: 0,
@@ -195,9 +196,10 @@
         return out;
     }
 
+    /* A name of one folder or file: anything but "", ".", ".." and "/" (the server decides
+     * the rest; every segment is percent-encoded on its way into a URL). */
     function plainSegment(seg) {
-        // eslint-disable-next-line no-control-regex
-        return seg !== "" && seg !== "." && seg !== ".." && !/[/\\\u0000-\u001f\u007f]/.test(seg);
+        return seg !== "" && seg !== "." && seg !== ".." && !seg.includes("/");
     }
 
     function encodeSegments(segments) {
@@ -253,7 +255,7 @@
      * referrer policy is no-referrer (share links must not leak); our own calls say
      * same-origin instead, so that browsers send the real Origin with a POST rather than
      * "null" (the page's URL holds no secret). */
-    async function request(url, { method = "GET", body, accept = "application/json" } = {}) {
+    async function request(url, { method = "GET", body, accept = "application/json", discard = false } = {}) {
         const init = {
             method,
             credentials: "same-origin",
@@ -268,7 +270,13 @@
         }
         const res = await fetch(url, init);
         let data = null;
-        if ((res.headers.get("Content-Type") || "").includes("json")) {
+        if (discard) {
+            try {
+                await res.body?.cancel();
+            } catch {
+                // nothing to drop
+            }
+        } else if ((res.headers.get("Content-Type") || "").includes("json")) {
             try {
                 data = await res.json();
             } catch {
@@ -362,6 +370,7 @@
     /* Forget everything shown: the files leave the DOM (back/forward must not show them). */
     function clearFiles() {
         state.loadSeq++;
+        state.renderSeq++;
         state.entries = [];
         state.viewerList = [];
         dropThumbToken();
@@ -422,7 +431,9 @@
         error.textContent = "";
         let answer;
         try {
-            answer = await request(state.config.login, { method: "POST", body: { username, password } });
+            // The answer holds the session token: its body is never read (the HttpOnly
+            // cookie carries the session); the status says all the app needs.
+            answer = await request(state.config.login, { method: "POST", body: { username, password }, discard: true });
         } catch {
             answer = null;
         }
@@ -432,8 +443,6 @@
             return;
         }
         const { res } = answer;
-        // The answer holds the session token too: it is left alone (the cookie carries it).
-        answer = null;
         if (res.status === 429) {
             const n = retryMinutes(res);
             error.textContent = "Too many attempts — try again in " + n + (n === 1 ? " minute." : " minutes.");
@@ -501,12 +510,13 @@
         }
         const user = state.user;
         if (answer.res.ok || answer.res.status === 401) {
-            if (all && user)
-                saveShares(user, []);
+            const everywhere = all && answer.res.ok;
+            if (everywhere && user)
+                saveShares(user, []);   // every link on the list has stopped working
             signedOut("");
-            say(all ? "Signed out everywhere. Your share links no longer work." : "Signed out.");
+            say(everywhere ? "Signed out everywhere. Your share links no longer work." :
+                answer.res.ok ? "Signed out." : "Your session had already ended.");
             history.replaceState(null, "", location.pathname);
-            $("username").value = user || "";
             $("username").focus();
             return;
         }
@@ -568,7 +578,7 @@
                 return null;
             if (!answer.res.ok || !Array.isArray(answer.data))
                 return { error: answer };
-            entries = entries.concat(answer.data.filter(validEntry));
+            entries = entries.concat(answer.data.filter(validEntry).map(cleanEntry));
             total = Number.parseInt(answer.res.headers.get("X-Total-Count") || "", 10);
             if (!Number.isFinite(total))
                 total = entries.length;
@@ -576,6 +586,15 @@
                 break;
         }
         return { entries, total };
+    }
+
+    function cleanEntry(e) {
+        return {
+            name: e.name,
+            type: e.type,
+            size: Number.isFinite(e.size) && e.size >= 0 ? e.size : 0,
+            mtime: Number.isFinite(e.mtime) ? e.mtime : NaN,
+        };
     }
 
     function validEntry(e) {
@@ -590,8 +609,15 @@
         renderBreadcrumbs(segments);
         $("files").setAttribute("aria-busy", "true");
         $("folder-error").hidden = true;
-        if (!sameFolder)
+        if (!sameFolder) {
+            // no names of the last folder under the new folder's path, even for a moment
             dropThumbToken();
+            state.renderSeq++;
+            $("files").tBodies[0].replaceChildren();
+            $("gallery").replaceChildren();
+            $("empty").hidden = true;
+            $("more").hidden = true;
+        }
         let result;
         try {
             result = await fetchListing(segments, seq);
@@ -626,6 +652,7 @@
 
     function showFolderError(message) {
         state.entries = [];
+        state.renderSeq++;
         $("files").tBodies[0].replaceChildren();
         $("gallery").replaceChildren();
         $("empty").hidden = true;
@@ -669,7 +696,7 @@
         const { key, dir } = state.sort;
         let c = 0;
         if (key === "size")
-            c = (a.size || 0) - (b.size || 0);
+            c = a.size - b.size;
         else if (key === "mtime")
             c = (a.mtime || 0) - (b.mtime || 0);
         if (c === 0 && key === "name")
@@ -686,6 +713,7 @@
     }
 
     function render() {
+        state.renderSeq++;
         const entries = sortedEntries();
         state.viewerList = entries.filter(isPicture);
         renderSortHeaders();
@@ -698,6 +726,7 @@
         $("files").classList.toggle("is-empty", entries.length === 0);
         if (gallery) {
             $("files").tBodies[0].replaceChildren();
+            $("gallery").replaceChildren();
             renderGallery(entries);
         } else {
             $("gallery").replaceChildren();
@@ -823,7 +852,10 @@
         render();
     }
 
-    function renderGallery(entries) {
+    /* The tiles go on the page once the folder's token is there, each picture with its src
+     * (lazy: the browser fetches it as it nears the view). */
+    async function renderGallery(entries) {
+        const seq = ++state.renderSeq;
         const list = document.createDocumentFragment();
         const pictures = [];
         for (const e of entries) {
@@ -853,24 +885,23 @@
             }
             list.append(li);
         }
+        const t = pictures.length ? await thumbToken() : null;
+        if (seq !== state.renderSeq)
+            return;     // the folder, the order or the view changed meanwhile
+        if (t)
+            for (const img of pictures)
+                img.src = thumbUrl(t, img.dataset.name);
         $("gallery").replaceChildren(list);
-        if (pictures.length)
-            withThumbToken(pictures);
     }
 
     /* Thumbnails load through one url token minted for the folder ("path" ending in "/"),
      * renewed shortly before it expires; pictures not yet loaded move to the new token. */
-    async function withThumbToken(images) {
-        const seq = state.loadSeq;
+    async function thumbToken() {
         const path = filesPath(state.segments);
-        let t = state.thumbs;
-        if (!t || t.path !== path || now() >= t.renewAt) {
-            t = await mintThumbToken(path, state.segments);
-            if (!t || seq !== state.loadSeq)
-                return;
-        }
-        for (const img of images)
-            img.src = thumbUrl(t, img.dataset.name);
+        const t = state.thumbs;
+        if (t && t.path === path && now() < t.renewAt)
+            return t;
+        return mintThumbToken(path, state.segments);
     }
 
     async function mintThumbToken(path, segments) {

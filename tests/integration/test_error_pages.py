@@ -216,6 +216,7 @@ def test_missing_file_page_names_the_address_escaped(c, mint, user):
     r = browse(c, "/h/docs/" + quote("<script>alert(1)</script>caf\u00e9"), token)
     text = page(r, 404)
     assert h1(text) == "Not found"
+    assert "Accept" in r.headers["Vary"], "the API client's answer differs"
     assert "<script>" not in text
     assert "&#x3C;script&#x3E;alert(1)&#x3C;/script&#x3E;caf&#xE9;" in text
     assert "Signed in as <strong>%s</strong>" % user.name in text

@@ -110,15 +110,16 @@ class Harness:
 
     # --- servers -------------------------------------------------------------------------
     def apache(self, name: str, snippets=None, extra=(), key_file=None,
-               modules=None) -> ApacheServer:
+               modules=None, populate=site.populate) -> ApacheServer:
         """A server (not yet started) under workdir/name. snippets replaces the default site;
         extra is appended to whichever is used. key_file defaults to the harness's; modules
-        to apacheconf.BASE_MODULES."""
+        to apacheconf.BASE_MODULES. populate fills the document root (default: the test
+        site's static files and CGI); None leaves it empty, for a site of its own (the demo)."""
         key_file = key_file or self.key_file.path
         if snippets is None:
             snippets = [site.default_site(key_file)]
         server = ApacheServer(self.ns, self.workdir / name, list(snippets) + list(extra),
-                              modules=modules or apacheconf.BASE_MODULES, env=self.sanitizers.env(paths.module_path()), populate=site.populate)
+                              modules=modules or apacheconf.BASE_MODULES, env=self.sanitizers.env(paths.module_path()), populate=populate)
         self.servers.append(server)
         return server
 

@@ -19,9 +19,6 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 EDDSA = "EdDSA"
 HS256 = "HS256"
 ALGS = (EDDSA, HS256)
@@ -56,8 +53,11 @@ class Key:
     def is_eddsa(self) -> bool:
         return self.alg == EDDSA
 
-    def private_key(self) -> Ed25519PrivateKey:
-        """The Ed25519 private key made from the seed (EdDSA keys only)."""
+    def private_key(self):
+        """The Ed25519 private key made from the seed (EdDSA keys only). python3-cryptography
+        is imported here, not at the top: the demo writes key files and never needs it, so a
+        server without the test packages runs it."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         if not self.is_eddsa:
             raise ValueError("key %s is %s, not EdDSA" % (self.kid, self.alg))
         return Ed25519PrivateKey.from_private_bytes(self.secret_bytes)
@@ -65,6 +65,7 @@ class Key:
     @property
     def public_bytes(self) -> bytes:
         """The 32-byte Ed25519 public key (JWK "x")."""
+        from cryptography.hazmat.primitives import serialization
         return self.private_key().public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
@@ -115,11 +116,16 @@ def write_key_lines(path: Path, lines, mode: int = 0o600, owner: int = 0) -> Pat
     """Write raw lines (for malformed files too) with the given owner and mode. The module
     refuses a key file that group or others may read, or that root does not own."""
     path = Path(path)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # written beside it and renamed over it, as an administrator's tools do: a helper that
+    # re-reads the file meanwhile (a graceful restart still under way) sees the old or the
+    # new file, never an empty one
+    tmp = path.with_name(path.name + ".new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write("".join(ln + "\n" for ln in lines))
-    os.chown(path, owner, owner)
-    os.chmod(path, mode)
+    os.chown(tmp, owner, owner)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
     return path
 
 

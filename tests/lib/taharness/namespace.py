@@ -56,10 +56,25 @@ class MountNamespace:
                 os.chmod(dst, 0o640)
         shutil.copytree("/etc/pam.d", self.etc / "pam.d", symlinks=True)
 
-    def _mount_script(self) -> str:
+    def _binds(self) -> list:
+        """(copy, target) pairs: what the holder bind-mounts over what."""
         binds = [(self.etc / n, "/etc/" + n) for n in ETC_FILES if (self.etc / n).exists()]
-        binds += [(self.etc / "pam.d", "/etc/pam.d"), (self.home, "/home")]
-        cmds = ["mount --bind %s %s" % (shlex.quote(str(s)), shlex.quote(d)) for s, d in binds]
+        return binds + [(self.etc / "pam.d", "/etc/pam.d"), (self.home, "/home")]
+
+    def bind_targets(self) -> list:
+        """The paths our copies hide inside the namespace (/etc/passwd, ..., /home)."""
+        return [target for _, target in self._binds()]
+
+    def mount_points(self) -> set:
+        """Mount points the namespace has now, from its holder's mountinfo. A bind target that
+        is missing was detached: e.g. the host renamed a new /etc/passwd over the original,
+        and the kernel drops mounts on a replaced file in every namespace."""
+        text = Path("/proc", str(self.pid), "mountinfo").read_text()
+        return {line.split()[4] for line in text.splitlines() if len(line.split()) > 4}
+
+    def _mount_script(self) -> str:
+        cmds = ["mount --bind %s %s" % (shlex.quote(str(s)), shlex.quote(d))
+                for s, d in self._binds()]
         return "set -e; %s; echo ready; exec sleep infinity" % "; ".join(cmds)
 
     def _start_holder(self) -> None:
