@@ -25,8 +25,6 @@ WIDE = (1280, 800)
 PHONE = (390, 844)
 PICTURE_SIZE = (480, 300)
 DAY = 86400
-# every sample picture there is (more when taharness.samples has its PHOTOS)
-PHOTOS = getattr(samples, "PHOTOS", samples.PICTURES)
 TEXTS = {
     "welcome.txt": "Your own files, from anywhere.\n",
     "Documents/packing-list.txt": "passport\ncharger\nsun cream\n",
@@ -40,7 +38,7 @@ def fill_home(user) -> None:
     for entry in user.host_home.iterdir():        # not the harness's test files
         shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     files = {}
-    for name, make in PHOTOS.items():
+    for name, make in samples.PHOTOS.items():
         folder = "Photos/Holidays" if name == "beach.png" else "Photos"
         files[folder + "/" + name] = make(*PICTURE_SIZE)
     files.update({rel: text.encode() for rel, text in TEXTS.items()})
