@@ -5,6 +5,7 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
+import appsite
 from taharness.samples import PICTURES
 
 PICTURE_NAMES = sorted(PICTURES)
@@ -118,3 +119,43 @@ def test_download_link_serves_the_file(browser, home_sizes):
         ".then(r => r.text().then(t => done([r.status, t.length])), e => done([0, String(e)]));",
         href)
     assert got == [200, home_sizes["readme.txt"]], (href, got)
+
+
+# Names a person may well have, and names someone may plant for the owner to look at: shown as
+# text, never run as markup, and their pictures reachable (?, #, % and spaces in URLs).
+ODD_FOLDER = "Odd <img src=x onerror=window.__pwned=1>"
+ODD_PICTURES = ("<svg onload=window.__pwned=2>.png", "what? #1 & 100% sure.png",
+                "javascript:window.__pwned=3.png")
+
+
+@pytest.fixture(scope="module")
+def odd_folder(alice):
+    for name in ODD_PICTURES:
+        appsite.put_file(alice, ODD_FOLDER + "/" + name, PICTURES["rings.png"]())
+    return ODD_FOLDER
+
+
+def test_odd_names_are_text_and_their_pictures_load(browser, odd_folder):
+    browser.go_to("")
+    browser.js("location.hash = '#/' + encodeURIComponent(arguments[0]) + '/'", odd_folder)
+    browser.wait(lambda d: set(ODD_PICTURES) <= set(browser.row_names()),
+                 what="the odd folder's listing")
+    texts = [a.text.strip() for a in crumbs(browser)] + [browser.find("nav#breadcrumbs").text]
+    assert any(odd_folder in t for t in texts), texts
+    for name in ODD_PICTURES:
+        href = browser.js("return document.querySelector("
+                          "'table#files tr[data-name=\"' + CSS.escape(arguments[0]) + '\"] a.name')"
+                          ".getAttribute('href')", name)
+        assert not href.lower().startswith("javascript:"), href
+    browser.click("button#view-gallery")
+    for name in ODD_PICTURES:
+        css = browser.js("return '#gallery img.thumb[data-name=\"' + CSS.escape(arguments[0])"
+                         " + '\"]'", name)
+        browser.visible(css)
+        browser.js("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", css)
+        browser.wait(lambda d: browser.image_loaded(css), what="the thumbnail of %r" % name)
+    browser.click("button#view-list")
+    browser.click_in_row(ODD_PICTURES[1], "a.name")
+    browser.wait(lambda d: browser.image_loaded("img#viewer-image"), what="the viewer")
+    ActionChains(browser.driver).send_keys(Keys.ESCAPE).perform()
+    assert browser.js("return window.__pwned === undefined"), "a file name ran as script"

@@ -92,3 +92,28 @@ def test_revoked_link_stops_working(browser, stranger, alice):
     stranger.get(kept)
     stranger.wait(lambda d: stranger.document_image_width() == PICTURE_WIDTH,
                   what="the link that was not revoked")
+
+
+def test_my_share_links_drop_expired_and_foreign_entries(browser, alice):
+    live = browser.share_link("Photos", "sunset.png")
+    browser.close_share_dialog()
+    key = "tokenauth.shares." + alice.name
+    # entries this device kept from before: one expired, one pointing elsewhere
+    browser.js("""
+        const list = JSON.parse(localStorage.getItem(arguments[0]) || '[]');
+        const now = Math.floor(Date.now() / 1000);
+        list.push({url: location.origin + '/files/old.png?token=x', token: 'x',
+                   path: '/files/old.png', expires_at: now - 10, created_at: now - 100});
+        list.push({url: 'javascript:window.__pwned=1', token: 'y',
+                   path: '/files/evil.png', expires_at: now + 3600, created_at: now});
+        localStorage.setItem(arguments[0], JSON.stringify(list));""", key)
+    browser.open_menu()
+    browser.click("button#my-shares")
+    browser.visible("#shares-dialog")
+    browser.visible('ul#shares-list li[data-path$="/sunset.png"]')
+    assert not browser.find_all('ul#shares-list li[data-path$="/old.png"]')
+    assert not browser.find_all('ul#shares-list li[data-path$="/evil.png"]')
+    assert not browser.find_all('#shares-dialog a[href^="javascript:"]')
+    stored = browser.js("return localStorage.getItem(arguments[0])", key)
+    assert "old.png" not in stored and live.split("?")[0].split("/")[-1] in stored, stored
+    browser.click("button#shares-close")
