@@ -51,6 +51,7 @@
         view: "list",
         loadSeq: 0,           // increases with every navigation; late answers are dropped
         renderSeq: 0,         // increases with every drawing of the folder
+        drawn: null,          // the folder and listing on the page, to leave it be if unchanged
         thumbs: null,         // the gallery's url token: {path, base, param, token, renewAt, timer}
         viewerList: [],       // the pictures of the folder, in the order shown
         viewerIndex: 0,
@@ -371,6 +372,7 @@
     function clearFiles() {
         state.loadSeq++;
         state.renderSeq++;
+        state.drawn = null;
         state.entries = [];
         state.viewerList = [];
         dropThumbToken();
@@ -613,6 +615,7 @@
             // no names of the last folder under the new folder's path, even for a moment
             dropThumbToken();
             state.renderSeq++;
+            state.drawn = null;
             $("files").tBodies[0].replaceChildren();
             $("gallery").replaceChildren();
             $("empty").hidden = true;
@@ -638,10 +641,16 @@
                             errorText(result.error, "Loading the folder"));
             return;
         }
+        // The same folder again, unchanged (back to it, a second hashchange, a refresh): the
+        // page stays as it is, with the focus and the scroll position.
+        const drawn = segments.join("/") + "\n" + result.total + "\n" + JSON.stringify(result.entries);
+        if (drawn === state.drawn)
+            return;
         state.entries = result.entries;
         state.total = result.total;
         state.view = preferredView(segments);
         render();
+        state.drawn = drawn;
         const more = $("more");
         more.hidden = state.total <= state.entries.length;
         more.textContent = more.hidden ? "" :
@@ -653,6 +662,7 @@
     function showFolderError(message) {
         state.entries = [];
         state.renderSeq++;
+        state.drawn = null;
         $("files").tBodies[0].replaceChildren();
         $("gallery").replaceChildren();
         $("empty").hidden = true;
