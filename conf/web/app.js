@@ -381,6 +381,7 @@
         $("breadcrumbs").replaceChildren();
         $("empty").hidden = true;
         $("more").hidden = true;
+        $("loading").hidden = true;
         $("folder-error").hidden = true;
         $("viewer-image").removeAttribute("src");
         $("viewer-title").textContent = "";
@@ -621,6 +622,11 @@
             $("empty").hidden = true;
             $("more").hidden = true;
         }
+        // "Loading…" only when it takes long enough to notice
+        const slow = setTimeout(() => {
+            if (seq === state.loadSeq)
+                $("loading").hidden = false;
+        }, 300);
         let result;
         try {
             result = await fetchListing(segments, seq);
@@ -629,8 +635,11 @@
                 showFolderError("Cannot reach the server.");
             return;
         } finally {
-            if (seq === state.loadSeq)
+            clearTimeout(slow);
+            if (seq === state.loadSeq) {
                 $("files").removeAttribute("aria-busy");
+                $("loading").hidden = true;
+            }
         }
         if (result === null)
             return;
@@ -697,6 +706,7 @@
         });
         nav.replaceChildren(ol);
         nav.scrollLeft = nav.scrollWidth;
+        $("files-caption").textContent = "Contents of " + (segments.length ? segments.join("/") : "your files");
         document.title = (segments.length ? segments[segments.length - 1] : "Files") + " — Files";
     }
 
