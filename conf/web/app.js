@@ -380,6 +380,8 @@
         $("gallery").replaceChildren();
         $("breadcrumbs").replaceChildren();
         $("empty").hidden = true;
+        $("no-match").hidden = true;
+        $("filter").value = "";
         $("more").hidden = true;
         $("loading").hidden = true;
         $("folder-error").hidden = true;
@@ -615,6 +617,8 @@
         if (!sameFolder) {
             // no names of the last folder under the new folder's path, even for a moment
             dropThumbToken();
+            $("filter").value = "";
+            $("no-match").hidden = true;
             state.renderSeq++;
             state.drawn = null;
             $("files").tBodies[0].replaceChildren();
@@ -728,8 +732,13 @@
 
     const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
+    /* The folder's entries in the order shown, those the filter box lets through. */
     function sortedEntries() {
-        return [...state.entries].sort(compareEntries);
+        const words = $("filter").value.trim().toLocaleLowerCase().split(/\s+/).filter(Boolean);
+        const shown = words.length ?
+            state.entries.filter((e) => words.every((w) => e.name.toLocaleLowerCase().includes(w))) :
+            state.entries;
+        return [...shown].sort(compareEntries);
     }
 
     function render() {
@@ -742,7 +751,8 @@
         $("view-gallery").setAttribute("aria-pressed", String(gallery));
         $("files").hidden = gallery;
         $("gallery").hidden = !gallery;
-        $("empty").hidden = entries.length > 0;
+        $("empty").hidden = state.entries.length > 0;
+        $("no-match").hidden = entries.length > 0 || state.entries.length === 0;
         $("files").classList.toggle("is-empty", entries.length === 0);
         if (gallery) {
             $("files").tBodies[0].replaceChildren();
@@ -1330,6 +1340,17 @@
         for (const b of document.querySelectorAll("button[data-sort]"))
             b.addEventListener("click", () => sortBy(b.dataset.sort));
         $("view-list").addEventListener("click", () => setView("list"));
+        $("filter").addEventListener("input", () => {
+            if (state.drawn)
+                render();
+        });
+        $("filter").addEventListener("keydown", (e) => {
+            if (e.key === "Escape" && $("filter").value) {
+                e.preventDefault();
+                $("filter").value = "";
+                render();
+            }
+        });
         $("view-gallery").addEventListener("click", () => setView("gallery"));
 
         for (const d of document.querySelectorAll("dialog")) {
