@@ -51,6 +51,7 @@
         view: "list",
         loadSeq: 0,           // increases with every navigation; late answers are dropped
         renderSeq: 0,         // increases with every drawing of the folder
+        drawn: null,          // the folder and listing on the page, to leave it be if unchanged
         thumbs: null,         // the gallery's url token: {path, base, param, token, renewAt, timer}
         viewerList: [],       // the pictures of the folder, in the order shown
         viewerIndex: 0,
@@ -371,6 +372,7 @@
     function clearFiles() {
         state.loadSeq++;
         state.renderSeq++;
+        state.drawn = null;
         state.entries = [];
         state.viewerList = [];
         dropThumbToken();
@@ -378,7 +380,10 @@
         $("gallery").replaceChildren();
         $("breadcrumbs").replaceChildren();
         $("empty").hidden = true;
+        $("no-match").hidden = true;
+        $("filter").value = "";
         $("more").hidden = true;
+        $("loading").hidden = true;
         $("folder-error").hidden = true;
         $("viewer-image").removeAttribute("src");
         $("viewer-title").textContent = "";
@@ -612,12 +617,20 @@
         if (!sameFolder) {
             // no names of the last folder under the new folder's path, even for a moment
             dropThumbToken();
+            $("filter").value = "";
+            $("no-match").hidden = true;
             state.renderSeq++;
+            state.drawn = null;
             $("files").tBodies[0].replaceChildren();
             $("gallery").replaceChildren();
             $("empty").hidden = true;
             $("more").hidden = true;
         }
+        // "Loading…" only when it takes long enough to notice
+        const slow = setTimeout(() => {
+            if (seq === state.loadSeq)
+                $("loading").hidden = false;
+        }, 300);
         let result;
         try {
             result = await fetchListing(segments, seq);
@@ -626,8 +639,11 @@
                 showFolderError("Cannot reach the server.");
             return;
         } finally {
-            if (seq === state.loadSeq)
+            clearTimeout(slow);
+            if (seq === state.loadSeq) {
                 $("files").removeAttribute("aria-busy");
+                $("loading").hidden = true;
+            }
         }
         if (result === null)
             return;
@@ -638,10 +654,16 @@
                             errorText(result.error, "Loading the folder"));
             return;
         }
+        // The same folder again, unchanged (back to it, a second hashchange, a refresh): the
+        // page stays as it is, with the focus and the scroll position.
+        const drawn = segments.join("/") + "\n" + result.total + "\n" + JSON.stringify(result.entries);
+        if (drawn === state.drawn)
+            return;
         state.entries = result.entries;
         state.total = result.total;
         state.view = preferredView(segments);
         render();
+        state.drawn = drawn;
         const more = $("more");
         more.hidden = state.total <= state.entries.length;
         more.textContent = more.hidden ? "" :
@@ -653,6 +675,7 @@
     function showFolderError(message) {
         state.entries = [];
         state.renderSeq++;
+        state.drawn = null;
         $("files").tBodies[0].replaceChildren();
         $("gallery").replaceChildren();
         $("empty").hidden = true;
@@ -687,6 +710,7 @@
         });
         nav.replaceChildren(ol);
         nav.scrollLeft = nav.scrollWidth;
+        $("files-caption").textContent = "Contents of " + (segments.length ? segments.join("/") : "your files");
         document.title = (segments.length ? segments[segments.length - 1] : "Files") + " — Files";
     }
 
@@ -708,8 +732,13 @@
 
     const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
+    /* The folder's entries in the order shown, those the filter box lets through. */
     function sortedEntries() {
-        return [...state.entries].sort(compareEntries);
+        const words = $("filter").value.trim().toLocaleLowerCase().split(/\s+/).filter(Boolean);
+        const shown = words.length ?
+            state.entries.filter((e) => words.every((w) => e.name.toLocaleLowerCase().includes(w))) :
+            state.entries;
+        return [...shown].sort(compareEntries);
     }
 
     function render() {
@@ -722,7 +751,8 @@
         $("view-gallery").setAttribute("aria-pressed", String(gallery));
         $("files").hidden = gallery;
         $("gallery").hidden = !gallery;
-        $("empty").hidden = entries.length > 0;
+        $("empty").hidden = state.entries.length > 0;
+        $("no-match").hidden = entries.length > 0 || state.entries.length === 0;
         $("files").classList.toggle("is-empty", entries.length === 0);
         if (gallery) {
             $("files").tBodies[0].replaceChildren();
@@ -1310,6 +1340,17 @@
         for (const b of document.querySelectorAll("button[data-sort]"))
             b.addEventListener("click", () => sortBy(b.dataset.sort));
         $("view-list").addEventListener("click", () => setView("list"));
+        $("filter").addEventListener("input", () => {
+            if (state.drawn)
+                render();
+        });
+        $("filter").addEventListener("keydown", (e) => {
+            if (e.key === "Escape" && $("filter").value) {
+                e.preventDefault();
+                $("filter").value = "";
+                render();
+            }
+        });
         $("view-gallery").addEventListener("click", () => setView("gallery"));
 
         for (const d of document.querySelectorAll("dialog")) {
