@@ -11,14 +11,16 @@ import json
 import os
 import re
 import secrets
+import signal
 import time
 from urllib.parse import quote
 
 import pytest
 
-from taharness import tokens
+from taharness import helperproc, tokens
 from taharness.homefiles import make_files_as, mkdir_as
 from taharness.http import Client, raw_request
+from taharness.waiting import wait_until
 
 SITE = """
 <Location /h>
@@ -235,6 +237,21 @@ def test_other_methods_get_a_405_page_with_allow(c, mint, user):
     assert h1(page(r, 405)) == "This is not possible here"
     assert set(r.headers["Allow"].replace(" ", "").split(",")) - {"TRACE", "OPTIONS"} == \
         {"GET", "HEAD"}
+
+
+def test_helper_away_gets_the_busy_page(srv, c, mint, user, expect_error_log):
+    expect_error_log(r"TA00040: home file for %s: " % user.name)
+    token = mint(user.name)
+    live = [p for p in helperproc.helpers_of(srv) if p.state != "Z"]
+    assert len(live) == 1, live
+    os.kill(live[0].pid, signal.SIGSTOP)
+    try:
+        r = browse(c, "/h/docs/never-opened-%s.txt" % secrets.token_hex(4), token)
+        assert h1(page(r, 503)) == "Busy for a moment"
+        assert r.headers["Retry-After"].isdigit()
+    finally:
+        os.kill(live[0].pid, signal.SIGCONT)
+    assert wait_until(lambda: browse(c, "/h/docs/a.txt", token).status_code == 200, 10)
 
 
 def test_api_clients_of_home_get_no_page(c, mint, user):
