@@ -117,3 +117,21 @@ def test_my_share_links_drop_expired_and_foreign_entries(browser, alice):
     stored = browser.js("return localStorage.getItem(arguments[0])", key)
     assert "old.png" not in stored and live.split("?")[0].split("/")[-1] in stored, stored
     browser.click("button#shares-close")
+
+
+def test_folder_share_link_opens_its_files(browser, stranger, server):
+    """The app offers share links for folders too: the recipient, with no cookie, sees the
+    folder and can open the files in it (and nothing outside it)."""
+    url = browser.share_link("Photos", "Trips")
+    browser.close_share_dialog()
+    assert url.startswith(server.base_url + "/files/Photos/Trips/?"), url
+    stranger.get(url)
+    stranger.wait(lambda d: "rings-small.png" in d.page_source, what="the shared folder")
+    assert "sunset.png" not in stranger.driver.page_source
+    links = stranger.js("return Array.from(document.querySelectorAll('a'))"
+                        ".filter(a => a.textContent.includes('rings-small.png'))"
+                        ".map(a => a.href)")
+    assert links, "the shared folder's page has no link to its file"
+    stranger.get(links[0])
+    stranger.wait(lambda d: stranger.document_image_width() > 0,
+                  what="the file of the shared folder, opened from its page (at %s)" % links[0])
