@@ -56,8 +56,20 @@ def test_share_link_opens_in_a_fresh_profile(browser, stranger, server):
     token = url.split("token=", 1)[1]
     stranger.get("/files/Photos/checkers.png?token=" + token)
     assert stranger.document_image_width() == 0
+    assert_page_for_people(stranger)
+    stranger.get("/files/Photos/sunset.png?token=" + token[:-8] + "AAAAAAAA")    # tampered
+    assert stranger.document_image_width() == 0
+    assert_page_for_people(stranger)
     stranger.get("/files/Photos/")
     assert "sunset.png" not in stranger.driver.page_source
+
+
+def assert_page_for_people(b) -> None:
+    """What a browser shows for a link that does not work: an HTML page with words, no JSON."""
+    kind = b.js("return document.contentType")
+    text = b.body_text().strip()
+    assert kind == "text/html", kind
+    assert text and not text.startswith("{") and "invalid_token" not in text, text
 
 
 def revoke_in_my_shares(b, name: str) -> None:
@@ -88,7 +100,7 @@ def test_revoked_link_stops_working(browser, stranger, alice):
 
     stranger.get(revoked)
     assert stranger.document_image_width() == 0, "a revoked link still shows the picture"
-    assert "invalid_token" not in stranger.body_text()   # a page for people, not raw JSON
+    assert_page_for_people(stranger)
     stranger.get(kept)
     stranger.wait(lambda d: stranger.document_image_width() == PICTURE_WIDTH,
                   what="the link that was not revoked")
