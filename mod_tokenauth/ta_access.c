@@ -4,6 +4,7 @@
 #include "ta_access.h"
 #include "ta_config.h"
 #include "ta_http.h"
+#include "ta_page.h"
 #include "ta_revoke.h"
 #include "ta_credential.h"
 #include "ta_tokencache.h"
@@ -245,15 +246,22 @@ int ta_redact_for_log(request_rec *r)
     return DECLINED;
 }
 
-void ta_bearer_challenge(request_rec *r, const char *error)
+void ta_bearer_challenge_described(request_rec *r, const char *error, const char *description)
 {
     const char *realm = ap_auth_name(r) ? ap_auth_name(r) : TA_DEFAULT_ISSUER;
+    const char *v = apr_psprintf(r->pool, "Bearer realm=\"%s\"", ap_escape_quotes(r->pool, realm));
 
-    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   apr_psprintf(r->pool, "Bearer realm=\"%s\"%s%s%s",
-                                ap_escape_quotes(r->pool, realm), error ? ", error=\"" : "",
-                                error ? error : "", error ? "\"" : ""));
+    if (error)
+        v = apr_pstrcat(r->pool, v, ", error=\"", error, "\"", NULL);
+    if (error && description) /* our own texts: no quote or backslash in them (RFC 6750 §3) */
+        v = apr_pstrcat(r->pool, v, ", error_description=\"", description, "\"", NULL);
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate", v);
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+}
+
+void ta_bearer_challenge(request_rec *r, const char *error)
+{
+    ta_bearer_challenge_described(r, error, NULL);
 }
 
 int ta_auth_failure_challenge(request_rec *r, const char *auth_type)
@@ -272,8 +280,7 @@ static int wants_html(request_rec *r)
     return accept && ap_strcasestr(accept, "text/html") != NULL;
 }
 
-/* Answer a request without a valid token: 302 to the login page for browsers, else 401 with
- * a Bearer challenge and a small JSON body (written here, as the error page would be HTML). */
+/* TA00002 at info: why a token was refused, and where it came from; never the token. */
 static void log_refusal(request_rec *r, const ta_request *n, ta_token_status why)
 {
     int sent = n && (n->token || n->refusal);
@@ -287,10 +294,16 @@ static void log_refusal(request_rec *r, const ta_request *n, ta_token_status why
                                                 : "none");
 }
 
+/* Answer a request without a valid token: 302 to the login page for browsers where there is
+ * one; else 401 with a Bearer challenge and, for a browser, a page saying what happened and
+ * what to do, for anyone else a small JSON body whose error_description tells an expired token
+ * from one out of its scope, a revoked one and a malformed one. */
 static int refuse(request_rec *r, const ta_request *n, ta_token_status why)
 {
     const ta_dir_conf *dc = ta_dir_config(r);
     int sent = n && (n->token || n->refusal);
+    ta_refusal reason = ta_refusal_of(why, sent);
+    const char *desc = ta_refusal_description(reason);
 
     log_refusal(r, n, why);
     if (dc->login_url && wants_html(r)) {
@@ -300,13 +313,18 @@ static int refuse(request_rec *r, const ta_request *n, ta_token_status why)
         apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
         return HTTP_MOVED_TEMPORARILY;
     }
-    ta_bearer_challenge(r, sent ? "invalid_token" : NULL);
+    ta_bearer_challenge_described(r, sent ? "invalid_token" : NULL, desc);
     if (r->main)
         return HTTP_UNAUTHORIZED;
+    if (ta_page_wanted(r))
+        return ta_page_refused(r, reason, n && n->source == TA_FROM_QUERY);
     ap_discard_request_body(r);
     r->status = HTTP_UNAUTHORIZED;
     ap_set_content_type(r, "application/json");
-    ap_rputs(sent ? "{\"error\":\"invalid_token\"}\n" : "{\"error\":\"unauthorized\"}\n", r);
+    if (!sent)
+        ap_rputs("{\"error\":\"unauthorized\"}\n", r);
+    else
+        ap_rvputs(r, "{\"error\":\"invalid_token\",\"error_description\":\"", desc, "\"}\n", NULL);
     return DONE;
 }
 

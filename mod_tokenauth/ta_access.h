@@ -83,6 +83,10 @@ const apr_array_header_t *ta_strip_query_params(void);
  * §3) on a response that no cache may keep: every 401 of ours carries it. */
 void ta_bearer_challenge(request_rec *r, const char *error);
 
+/* The same, with error_description="<description>" after the error (only with an error);
+ * description must hold no '"' or backslash. */
+void ta_bearer_challenge_described(request_rec *r, const char *error, const char *description);
+
 /* note_auth_failure: the Bearer challenge when a Require line refuses a token's user. */
 int ta_auth_failure_challenge(request_rec *r, const char *auth_type);
 

@@ -90,6 +90,7 @@ void *ta_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->url_ttl_max = add->url_ttl_set ? add->url_ttl_max : base->url_ttl_max;
     c->url_ttl_set = add->url_ttl_set || base->url_ttl_set;
     c->login_url = add->login_url ? add->login_url : base->login_url;
+    c->logout_url = add->logout_url ? add->logout_url : base->logout_url;
     c->redact = add->redact_set ? add->redact : base->redact;
     c->redact_set = add->redact_set || base->redact_set;
     c->home = add->home ? add->home : base->home;
@@ -188,17 +189,37 @@ static const char *set_issuer(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
-/* A page used when no TokenAuthLoginTemplate is set: plain, accessible, no script. */
+/* A page used when no TokenAuthLoginTemplate is set: accessible, no script, sized for phones,
+ * light and dark (the style of conf/login.html, in short). */
+#define LOGIN_STYLE                                                                                \
+    ":root{color-scheme:light dark;--bg:#f5f6f8;--fg:#1d2025;--card:#fff;--line:#d9dde3;"          \
+    "--accent:#1b5fb0;--err:#b3261e}"                                                              \
+    "@media (prefers-color-scheme:dark){:root{--bg:#15171a;--fg:#e6e8eb;--card:#1f2226;"           \
+    "--line:#363b42;--accent:#7fb2f0;--err:#f2b8b5}}"                                              \
+    "*{box-sizing:border-box}"                                                                     \
+    "body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,sans-serif}"       \
+    "main{max-width:24rem;margin:10vh auto 2rem;padding:1.5rem;background:var(--card);"            \
+    "border:1px solid var(--line);border-radius:.75rem}"                                           \
+    "h1{font-size:1.4rem;margin:0 0 1rem}label{display:block;margin-top:1rem;font-weight:600}"     \
+    "input{width:100%;margin-top:.3rem;padding:.6rem;font:inherit;color:inherit;"                  \
+    "background:var(--bg);border:1px solid var(--line);border-radius:.4rem}"                       \
+    "button{width:100%;margin-top:1.5rem;padding:.7rem;font:inherit;font-weight:600;"              \
+    "color:var(--card);background:var(--accent);border:0;border-radius:.4rem;cursor:pointer}"      \
+    ".message{color:var(--err);margin:0}.message:empty{display:none}"                              \
+    "@media (max-width:30rem){main{margin:0;border:0;border-radius:0;min-height:100vh}}"
+
 static const char builtin_login_page[] =
-    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in</title>"
-    "</head>\n<body><main><h1>Sign in</h1><p role=\"alert\">{{message}}</p>\n"
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "<title>Sign in</title>\n<style>" LOGIN_STYLE "</style></head>\n"
+    "<body><main><h1>Sign in</h1><p class=\"message\" role=\"alert\">{{message}}</p>\n"
     "<form method=\"post\" action=\"{{action}}\">"
     "<input type=\"hidden\" name=\"return\" value=\"{{return}}\">\n"
-    "<p><label for=\"u\">User name</label> <input id=\"u\" name=\"username\" "
-    "autocomplete=\"username\" required></p>\n"
-    "<p><label for=\"p\">Password</label> <input id=\"p\" name=\"password\" "
-    "type=\"password\" autocomplete=\"current-password\" required></p>\n"
-    "<p><button type=\"submit\">Sign in</button></p></form></main></body></html>\n";
+    "<label for=\"u\">User name</label><input id=\"u\" name=\"username\" "
+    "autocomplete=\"username\" autocapitalize=\"none\" required autofocus>\n"
+    "<label for=\"p\">Password</label><input id=\"p\" name=\"password\" "
+    "type=\"password\" autocomplete=\"current-password\" required>\n"
+    "<button type=\"submit\">Sign in</button></form></main></body></html>\n";
 
 const char *ta_login_template(const server_rec *s)
 {
@@ -369,16 +390,35 @@ static const char *set_cookie(cmd_parms *cmd, void *dcv, const char *arg)
     return err;
 }
 
-/* TokenAuthLoginURL: a local path or an absolute http(s) URL, without control characters. */
-static const char *set_login_url(cmd_parms *cmd, void *dcv, const char *arg)
+/* A local path or an absolute http(s) URL, without spaces or control characters. */
+static const char *check_url(cmd_parms *cmd, const char *arg)
 {
     for (const char *p = arg; *p; p++)
         if (apr_iscntrl(*p) || *p == ' ')
             return cfg_error(cmd, "must not contain spaces or control characters");
     if (arg[0] != '/' && strncasecmp(arg, "https://", 8) && strncasecmp(arg, "http://", 7))
         return cfg_error(cmd, "takes a local path or an http(s) URL");
-    ((ta_dir_conf *)dcv)->login_url = arg;
     return NULL;
+}
+
+static const char *set_login_url(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    const char *err = check_url(cmd, arg);
+
+    if (err == NULL)
+        ((ta_dir_conf *)dcv)->login_url = arg;
+    return err;
+}
+
+/* TokenAuthLogoutURL: the tokenauth-logout location the sign-out buttons of HTML pages post
+ * to (a form post there needs the session cookie; see ta_page.c). */
+static const char *set_logout_url(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    const char *err = check_url(cmd, arg);
+
+    if (err == NULL)
+        ((ta_dir_conf *)dcv)->logout_url = arg;
+    return err;
 }
 
 static const char *set_cache(cmd_parms *cmd, void *dummy, const char *arg)
@@ -578,6 +618,8 @@ const command_rec ta_directives[] = {
                   "default and max lifetime of minted tokens in seconds (default 300 604800)"),
     AP_INIT_TAKE1("TokenAuthLoginURL", set_login_url, NULL, DIR_SCOPE,
                   "where browsers without a valid token are sent"),
+    AP_INIT_TAKE1("TokenAuthLogoutURL", set_logout_url, NULL, DIR_SCOPE,
+                  "the tokenauth-logout location that sign-out buttons of HTML pages post to"),
     AP_INIT_FLAG("TokenAuthRedact", set_redact, NULL, DIR_SCOPE,
                  "remove query tokens before anything logs them (default On)"),
     AP_INIT_TAKE1("TokenAuthHome", set_home, NULL, ACCESS_CONF,

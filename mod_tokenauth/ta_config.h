@@ -58,8 +58,9 @@ typedef struct {
     long long url_ttl;     /* TokenAuthURLTokenTTL default */
     long long url_ttl_max; /* TokenAuthURLTokenTTL max */
     unsigned int url_ttl_set : 1;
-    const char *login_url; /* TokenAuthLoginURL */
-    int redact;            /* TokenAuthRedact */
+    const char *login_url;  /* TokenAuthLoginURL */
+    const char *logout_url; /* TokenAuthLogoutURL: where HTML pages post their sign-out button */
+    int redact;             /* TokenAuthRedact */
     unsigned int redact_set : 1;
     const char *home;        /* TokenAuthHome subdir; NULL when unset, "" for Off */
     const char *home_prefix; /* the <Location> path TokenAuthHome was set in */

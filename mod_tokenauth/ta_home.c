@@ -10,6 +10,7 @@
 #include "ta_home.h"
 #include "ta_homecache.h"
 #include "ta_http.h"
+#include "ta_page.h"
 
 #include "apr_strings.h"
 #include "http_core.h"
@@ -286,9 +287,11 @@ int ta_home_token_refused(request_rec *r, const char *user)
     return HTTP_UNAUTHORIZED;
 }
 
-int ta_home_handler(request_rec *r)
+/* A request of a home location, claimed by ta_home_fixups: the file, the directory's listing,
+ * or the status of a refusal. */
+static int serve_home(request_rec *r)
 {
-    const ta_dir_conf *dc;
+    const ta_dir_conf *dc = ta_dir_config(r);
     const ta_request *id;
     const char *user, *rel, *key;
     struct stat cached;
@@ -296,9 +299,6 @@ int ta_home_handler(request_rec *r)
     char err[256] = "";
     int bare, fd = -1, st;
 
-    if (r->handler == NULL || strcmp(r->handler, HOME_HANDLER) != 0)
-        return DECLINED;
-    dc = ta_dir_config(r);
     if (!serves_home(r, dc)) /* "SetHandler tokenauth-home" without TokenAuthHome */
         return HTTP_NOT_FOUND;
     ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
@@ -337,4 +337,12 @@ int ta_home_handler(request_rec *r)
     if (bare || (r->uri[0] && r->uri[strlen(r->uri) - 1] != '/'))
         return redirect_to_directory(r);
     return ta_home_list(r, id, tighten(dc), rel);
+}
+
+int ta_home_handler(request_rec *r)
+{
+    if (r->handler == NULL || strcmp(r->handler, HOME_HANDLER) != 0)
+        return DECLINED;
+    /* a refusal gets a page for people, unless the administrator set an ErrorDocument */
+    return ta_page_answer(r, serve_home(r));
 }

@@ -9,6 +9,7 @@
 #include "ta_home.h"
 #include "ta_http.h"
 #include "ta_listpage.h"
+#include "ta_page.h"
 #include "ta_token.h"
 
 #include "apr_strings.h"
@@ -124,10 +125,6 @@ static int send_json(request_rec *r, ta_listing *l, const ta_page *pg)
 
 /* --- HTML ---------------------------------------------------------------------------------- */
 
-#define STYLE                                                                                      \
-    "body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}"                       \
-    "th,td{padding:.2em .8em;text-align:left}td+td{white-space:nowrap}"
-
 /* A link to the parent directory, except at the location's root and where the request's token
  * does not reach (a url or share token scoped to this directory): no link that must fail. */
 static int has_parent(request_rec *r, const ta_request *id, const char *rel)
@@ -142,15 +139,11 @@ static int has_parent(request_rec *r, const ta_request *id, const char *rel)
     return ta_token_check_request(&id->claims, parent, 1) == TA_TOKEN_OK;
 }
 
-static void html_head(request_rec *r, int parent)
+/* The page's head (ta_page.c: the style, who is signed in, the sign-out buttons), the
+ * directory's name, the parent link, the table's head. */
+static void html_head(request_rec *r, const ta_request *id, int parent)
 {
-    const char *title = ap_escape_html2(r->pool, r->uri, 0);
-
-    ap_rvputs(r,
-              "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
-              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-              "<title>",
-              title, "</title>\n<style>" STYLE "</style></head>\n<body><h1>", title, "</h1>\n",
+    ap_rvputs(r, ta_page_head(r, r->uri, id), "<h1>", ta_page_escape(r->pool, r->uri), "</h1>\n",
               parent ? "<p><a href=\"../\">Parent directory</a></p>\n" : "",
               "<table>\n<thead><tr><th>Name</th><th>Size</th><th>Modified (UTC)</th></tr>"
               "</thead>\n<tbody>\n",
@@ -176,7 +169,7 @@ static void html_entry(request_rec *r, apr_pool_t *p, const ta_list_entry *e)
 }
 
 /* The whole directory, written as it is read from the listing. */
-static int send_html(request_rec *r, ta_listing *l, int parent)
+static int send_html(request_rec *r, ta_listing *l, const ta_request *id, int parent)
 {
     unsigned long total = ta_listing_total(l);
     const ta_list_entry *e;
@@ -188,14 +181,14 @@ static int send_html(request_rec *r, ta_listing *l, int parent)
         return OK;
     if (apr_pool_create(&scratch, r->pool) != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
-    html_head(r, parent);
+    html_head(r, id, parent);
     while ((e = ta_listing_next(l)) != NULL) {
         html_entry(r, scratch, e);
         if (++i % SCRATCH_EVERY == 0)
             apr_pool_clear(scratch);
     }
-    ap_rprintf(r, "</tbody>\n</table>\n<p>%lu %s</p>\n</body></html>\n", total,
-               total == 1 ? "entry" : "entries");
+    ap_rprintf(r, "</tbody>\n</table>\n<p class=\"muted\">%lu %s</p>\n%s", total,
+               total == 1 ? "entry" : "entries", ta_page_foot());
     apr_pool_destroy(scratch);
     return OK;
 }
@@ -209,6 +202,9 @@ int ta_home_list(request_rec *r, const ta_request *id, unsigned tighten, const c
     char err[256] = "";
 
     ta_home_content_headers(r);
+    /* a listing is the user's list of files: back or reload after signing out must not show
+     * it again from the browser's cache (a file is "no-cache": asked again, never shown) */
+    apr_table_setn(r->err_headers_out, "Cache-Control", "private, no-store");
     /* the paging parameters are the JSON listing's; the HTML page is the whole directory */
     if (json && (ps = ta_page_parse(r->args, &pg)) != TA_PAGE_OK)
         return bad_page(r, ps);
@@ -216,7 +212,7 @@ int ta_home_list(request_rec *r, const ta_request *id, unsigned tighten, const c
                         r->uri, pg.offset, pg.paged ? pg.limit : 0, &l, err, sizeof(err));
     if (st != TA_CONFINE_IS_DIR)
         return not_listed(r, id, st, err);
-    rv = json ? send_json(r, l, &pg) : send_html(r, l, has_parent(r, id, rel));
+    rv = json ? send_json(r, l, &pg) : send_html(r, l, id, has_parent(r, id, rel));
     ta_listing_free(l);
     return rv;
 }

@@ -24,7 +24,6 @@ APLOG_USE_MODULE(tokenauth);
 
 #define HELPER_TIMEOUT_MS 20000 /* longer than the helper gives one PAM conversation */
 #define FAILURE_MESSAGE "The user name or password is not right."
-#define THROTTLED_MESSAGE "Too many failed attempts. Please try again later."
 
 /* What a login request carried. */
 typedef struct {
@@ -180,6 +179,15 @@ static int login_failed(request_rec *r, int json, const credentials *c, const ch
     return send_form(r, HTTP_UNAUTHORIZED, FAILURE_MESSAGE, c->ret);
 }
 
+/* What a person is told while locked out: the wait in whole minutes, rounded up. */
+static const char *throttled_message(apr_pool_t *p, long long wait)
+{
+    long long minutes = wait > 0 ? (wait + 59) / 60 : 1;
+
+    return apr_psprintf(p, "Too many attempts. Try again in %" APR_INT64_T_FMT " minute%s.",
+                        (apr_int64_t)minutes, minutes == 1 ? "" : "s");
+}
+
 /* 429 with Retry-After: wait seconds. DONE (answered). */
 static int throttled(request_rec *r, int json, const credentials *c, long long wait)
 {
@@ -191,7 +199,7 @@ static int throttled(request_rec *r, int json, const credentials *c, long long w
     if (json)
         ta_send_json(r, HTTP_TOO_MANY_REQUESTS, json_pack("{s:s}", "error", "throttled"));
     else
-        send_form(r, HTTP_TOO_MANY_REQUESTS, THROTTLED_MESSAGE, c->ret);
+        send_form(r, HTTP_TOO_MANY_REQUESTS, throttled_message(r->pool, wait), c->ret);
     return DONE;
 }
 

@@ -88,6 +88,10 @@ def case_throttle_zero(workdir, users):
     return None, "TokenAuthLoginThrottle 0 300 300"
 
 
+def case_logout_url_not_a_path(workdir, users):
+    return None, "TokenAuthLogoutURL logout"
+
+
 CASES = {
     # name: (builder, directive named in the message, words the message must contain)
     "missing key file": (case_missing_key_file, "TokenAuthKeyFile", r"open|No such file"),
@@ -117,6 +121,8 @@ CASES = {
                                                     "TokenAuthRevocationSlots",
                                                     r"100000.*power of two"),
     "TokenAuthLoginThrottle of 0": (case_throttle_zero, "TokenAuthLoginThrottle", r"\"0\""),
+    "TokenAuthLogoutURL not a path or URL": (case_logout_url_not_a_path, "TokenAuthLogoutURL",
+                                             r"local path or an http\(s\) URL"),
 }
 
 

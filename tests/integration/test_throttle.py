@@ -185,7 +185,7 @@ def test_throttled_form_login_shows_the_form_with_a_message(default):
     r = login(default, name, "x", addr, form=True)
     assert r.status == 429
     assert r.header("Content-Type").startswith("text/html")
-    assert b"Too many failed attempts" in r.body
+    assert b"Too many attempts. Try again in 5 minutes." in r.body
     assert b"<form" in r.body
     assert r.header("Retry-After")
 

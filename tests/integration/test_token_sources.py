@@ -176,7 +176,8 @@ def test_missing_token_gets_bearer_challenge_without_error(http):
 def test_refused_token_gets_invalid_token_challenge(http, bad_token):
     r = http.get("/files/hello.txt", headers={"Authorization": "Bearer " + bad_token})
     expect.refused(r)
-    assert json.loads(r.text) == {"error": "invalid_token"}
+    assert json.loads(r.text) == {"error": "invalid_token",
+                                  "error_description": "The token is malformed or does not verify"}
 
 
 def test_browser_without_token_redirected_to_login_with_return_path(http):
@@ -199,8 +200,12 @@ def test_api_client_at_login_location_gets_401(http):
     expect.challenged(http.get("/web/hello.txt", headers={"Accept": "application/json"}))
 
 
-def test_browser_without_login_url_gets_401(http):
-    expect.challenged(http.get("/files/hello.txt", headers={"Accept": "text/html"}))
+def test_browser_without_login_url_gets_401_with_a_page(http):
+    r = http.get("/files/hello.txt", headers={"Accept": "text/html"})
+    assert r.status_code == 401
+    assert r.headers["WWW-Authenticate"] == 'Bearer realm="files"'
+    assert r.headers["Content-Type"].startswith("text/html")
+    assert "You are not signed in" in r.text
 
 
 def test_valid_token_at_login_location_served(http, session_token):
