@@ -38,7 +38,6 @@ TEXT_FILES = {
     "Photos/captions.txt": "sunset: the last evening\nrings: a pond\n",
 }
 PHOTO_DIR = "Photos"
-SUB_DIR = "Photos/Trips"
 TRIP_PICTURE = "Photos/Trips/rings-small.png"
 # a file that only this folder of the sample home holds: its listing is shown when it is there
 FOLDER_MARKS = {"": "readme.txt", "Photos": "sunset.png", "Photos/Trips": "rings-small.png",
@@ -177,15 +176,21 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="ta-chromium-")
         opts = chrome_options(width, height)
         opts.add_argument("--user-data-dir=" + self.profile)
-        self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-        self.driver.set_page_load_timeout(30)
-        self.viewport(width, height)
-        self._grant_clipboard()
+        self.driver = None
+        try:
+            self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+            self.driver.set_page_load_timeout(30)
+            self.viewport(width, height)
+            self._grant_clipboard()
+        except BaseException:
+            self.quit()
+            raise
 
     # --- plumbing ------------------------------------------------------------------------
     def quit(self) -> None:
         try:
-            self.driver.quit()
+            if self.driver is not None:
+                self.driver.quit()
         finally:
             shutil.rmtree(self.profile, ignore_errors=True)
 

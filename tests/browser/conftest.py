@@ -104,7 +104,7 @@ def apache_factory(harness, request):
 
 
 @pytest.fixture(scope="module")
-def browser(server, request):
+def browser(server):
     b = appsite.Browser(server.base_url, "main")
     yield b
     b.quit()
