@@ -340,13 +340,16 @@ class Browser:
         self.wait_folder(folder)
 
     def go_to(self, folder: str) -> None:
-        """The app at #/folder/ (folder '' is the top), listed."""
+        """The app at #/folder/ (folder '' is the top), listed as the server has it now."""
         target = "#/" + (folder.strip("/") + "/" if folder.strip("/") else "")
-        if self.driver.current_url.startswith(self.base_url + "/app/"):
+        url = self.base_url + "/app/" + target
+        if self.driver.current_url == url:
+            self.driver.refresh()            # the same folder: load it again
+        elif self.driver.current_url.startswith(self.base_url + "/app/"):
             self.js("document.querySelectorAll('dialog[open]').forEach(d => d.close());"
                     "location.hash = arguments[0]", target)
         else:
-            self.get("/app/" + target)
+            self.get(url)
         self.wait_folder(folder)
 
     def open_menu(self) -> None:

@@ -137,9 +137,16 @@ def odd_folder(alice):
 
 def test_odd_names_are_text_and_their_pictures_load(browser, odd_folder):
     browser.go_to("")
+    shown = browser.js("return Array.from(document.querySelectorAll('table#files a.name'))"
+                       ".map(a => a.textContent.trim())")
+    assert odd_folder in shown, shown
     browser.js("location.hash = '#/' + encodeURIComponent(arguments[0]) + '/'", odd_folder)
     browser.wait(lambda d: set(ODD_PICTURES) <= set(browser.row_names()),
                  what="the odd folder's listing")
+    shown = browser.js("return Array.from(document.querySelectorAll('table#files a.name'))"
+                       ".map(a => a.textContent.trim())")
+    for name in ODD_PICTURES:
+        assert name in shown, "%r is not shown as text: %r" % (name, shown)
     texts = [a.text.strip() for a in crumbs(browser)] + [browser.find("nav#breadcrumbs").text]
     assert any(odd_folder in t for t in texts), texts
     for name in ODD_PICTURES:
