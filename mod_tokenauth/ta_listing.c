@@ -202,6 +202,10 @@ int ta_home_list(request_rec *r, const ta_request *id, unsigned tighten, const c
     char err[256] = "";
 
     ta_home_content_headers(r);
+    /* Our own page, not the user's content: no script at all, and nothing loaded from
+     * anywhere, but its sign-out form may post to this site. "sandbox" would block that form
+     * (and a sandboxed page's post comes from an opaque origin, which logout refuses). */
+    apr_table_setn(r->headers_out, "Content-Security-Policy", TA_PAGE_CSP);
     /* a listing is the user's list of files: back or reload after signing out must not show
      * it again from the browser's cache (a file is "no-cache": asked again, never shown) */
     apr_table_setn(r->err_headers_out, "Cache-Control", "private, no-store");
