@@ -139,12 +139,31 @@ static int has_parent(request_rec *r, const ta_request *id, const char *rel)
     return ta_token_check_request(&id->claims, parent, 1) == TA_TOKEN_OK;
 }
 
+/* What the page's links end with, HTML-escaped: the request's own token when it came in
+ * the query string (a share link of a folder, an app's url token), so that its files and
+ * folders open with the access that opened the folder; else nothing (a cookie or bearer goes
+ * along by itself). The token is already in this page's own address; the page runs no script
+ * and sends no Referer. */
+static const char *link_query(request_rec *r, const ta_request *id)
+{
+    const ta_dir_conf *dc = ta_dir_config(r);
+    const char *param = dc->query_param ? dc->query_param : TA_DEFAULT_QUERY_PARAM;
+
+    if (id->source != TA_FROM_QUERY || id->token == NULL)
+        return "";
+    return ap_escape_html2(r->pool,
+                           apr_pstrcat(r->pool, "?", ap_escape_urlencoded(r->pool, param), "=",
+                                       ap_escape_urlencoded(r->pool, id->token), NULL),
+                           0);
+}
+
 /* The page's head (ta_page.c: the style, who is signed in, the sign-out buttons), the
  * directory's name, the parent link, the table's head. */
-static void html_head(request_rec *r, const ta_request *id, int parent)
+static void html_head(request_rec *r, const ta_request *id, int parent, const char *q)
 {
     ap_rvputs(r, ta_page_head(r, r->uri, id), "<h1>", ta_page_escape(r->pool, r->uri), "</h1>\n",
-              parent ? "<p><a href=\"../\">Parent directory</a></p>\n" : "",
+              parent ? "<p><a href=\"../" : "", parent ? q : "",
+              parent ? "\">Parent directory</a></p>\n" : "",
               "<table>\n<thead><tr><th>Name</th><th>Size</th><th>Modified (UTC)</th></tr>"
               "</thead>\n<tbody>\n",
               NULL);
@@ -152,7 +171,7 @@ static void html_head(request_rec *r, const ta_request *id, int parent)
 
 /* One row: the name as a link (URL-encoded, then HTML-escaped) and as text (HTML-escaped), the
  * size of a file, the time. */
-static void html_entry(request_rec *r, apr_pool_t *p, const ta_list_entry *e)
+static void html_entry(request_rec *r, apr_pool_t *p, const ta_list_entry *e, const char *q)
 {
     const char *slash = e->is_dir ? "/" : "";
     const char *href = ap_escape_html2(p, ap_os_escape_path(p, e->name, 1), 0);
@@ -162,8 +181,8 @@ static void html_entry(request_rec *r, apr_pool_t *p, const ta_list_entry *e)
 
     if (!e->is_dir)
         ta_human_size(e->size, size);
-    ap_rvputs(r, "<tr><td><a href=\"./", href, slash, "\">", ap_escape_html2(p, e->name, 0), slash,
-              "</a></td><td>", size, "</td><td>", dated ? "<time datetime=\"" : "-",
+    ap_rvputs(r, "<tr><td><a href=\"./", href, slash, q, "\">", ap_escape_html2(p, e->name, 0),
+              slash, "</a></td><td>", size, "</td><td>", dated ? "<time datetime=\"" : "-",
               dated ? t.iso : "", dated ? "\">" : "", dated ? t.shown : "", dated ? "</time>" : "",
               "</td></tr>\n", NULL);
 }
@@ -174,6 +193,7 @@ static int send_html(request_rec *r, ta_listing *l, const ta_request *id, int pa
     unsigned long total = ta_listing_total(l);
     const ta_list_entry *e;
     apr_pool_t *scratch;
+    const char *q = link_query(r, id);
     size_t i = 0;
 
     ap_set_content_type(r, "text/html; charset=utf-8");
@@ -181,9 +201,9 @@ static int send_html(request_rec *r, ta_listing *l, const ta_request *id, int pa
         return OK;
     if (apr_pool_create(&scratch, r->pool) != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
-    html_head(r, id, parent);
+    html_head(r, id, parent, q);
     while ((e = ta_listing_next(l)) != NULL) {
-        html_entry(r, scratch, e);
+        html_entry(r, scratch, e, q);
         if (++i % SCRATCH_EVERY == 0)
             apr_pool_clear(scratch);
     }
@@ -202,6 +222,10 @@ int ta_home_list(request_rec *r, const ta_request *id, unsigned tighten, const c
     char err[256] = "";
 
     ta_home_content_headers(r);
+    /* Our own page, not the user's content: no script at all, and nothing loaded from
+     * anywhere, but its sign-out form may post to this site. "sandbox" would block that form
+     * (and a sandboxed page's post comes from an opaque origin, which logout refuses). */
+    apr_table_setn(r->headers_out, "Content-Security-Policy", TA_PAGE_CSP);
     /* a listing is the user's list of files: back or reload after signing out must not show
      * it again from the browser's cache (a file is "no-cache": asked again, never shown) */
     apr_table_setn(r->err_headers_out, "Cache-Control", "private, no-store");

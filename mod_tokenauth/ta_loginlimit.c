@@ -1,6 +1,7 @@
-/* Login failure counters in TokenAuthCache. Records read back are untrusted: one that does
- * not decode counts as absent (a counter can only be lost that way, never a revocation,
- * which live in the ledger). */
+/* Login failure and link revocation counters in TokenAuthCache. Records read back are
+ * untrusted: one that does not decode counts as absent (a counter can only be lost that way,
+ * never a revocation: this server's live in its ledger, which these counters, which any client
+ * can create, never reach). */
 #include "ta_loginlimit.h"
 #include "ta_config.h"
 #include "ta_throttle.h"
@@ -34,8 +35,9 @@ static ta_throttle_policy policy_of(request_rec *r)
     return p;
 }
 
-/* The record under key; a fresh one when there is none (or only garbage). Lock held. */
-static ta_cache_status load(request_rec *r, const char *key, ta_throttle_rec *rec)
+/* The record under key (a counter of what); a fresh one when there is none (or only
+ * garbage). Lock held. */
+static ta_cache_status load(request_rec *r, const char *key, const char *what, ta_throttle_rec *rec)
 {
     unsigned char buf[TA_THROTTLE_REC_LEN + 1];
     unsigned len = sizeof(buf);
@@ -45,7 +47,7 @@ static ta_cache_status load(request_rec *r, const char *key, ta_throttle_rec *re
     memset(rec, 0, sizeof(*rec));
     if (st == TA_CACHE_OK && ta_throttle_decode(buf, len, rec) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "TA00026: unreadable login counter in TokenAuthCache; starting afresh");
+                      "TA00026: unreadable %s counter in TokenAuthCache; starting afresh", what);
         memset(rec, 0, sizeof(*rec));
     }
     return st == TA_CACHE_MISSING ? TA_CACHE_OK : st;
@@ -69,7 +71,8 @@ static ta_cache_status attempt(request_rec *r, const keys *k, long long now, lon
     ta_cache_status st;
     long long w;
 
-    if ((st = load(r, k->user, &u)) != TA_CACHE_OK || (st = load(r, k->addr, &a)) != TA_CACHE_OK)
+    if ((st = load(r, k->user, "login", &u)) != TA_CACHE_OK ||
+        (st = load(r, k->addr, "login", &a)) != TA_CACHE_OK)
         return st;
     if (u.failures == 0 && u.locked_until == 0 && a.failures == 0 && a.locked_until == 0 &&
         (st = ta_cache_confirm_miss(r)) != TA_CACHE_OK)
@@ -106,7 +109,7 @@ static ta_cache_status give_back(request_rec *r, const char *key, long long atte
 {
     ta_throttle_policy p = policy_of(r);
     ta_throttle_rec rec;
-    ta_cache_status st = load(r, key, &rec);
+    ta_cache_status st = load(r, key, "login", &rec);
 
     if (st != TA_CACHE_OK)
         return st;
@@ -133,6 +136,46 @@ ta_cache_status ta_login_give_back(request_rec *r, const char *user, int clear_u
                     : give_back(r, k.user, t);
     if (st == TA_CACHE_OK)
         st = give_back(r, k.addr, t);
+    ta_cache_unlock(r);
+    return st;
+}
+
+/* --- link revocations ------------------------------------------------------------------- */
+
+/* The wait under key, or count this request under it. Lock held. */
+static ta_cache_status link_attempt(request_rec *r, const char *key, long long now, long long *wait)
+{
+    static const ta_throttle_policy p = {TA_LINK_REVOKE_LIMIT, TA_LINK_REVOKE_WINDOW,
+                                         TA_LINK_REVOKE_LOCKOUT};
+    ta_throttle_rec rec;
+    ta_cache_status st;
+
+    if ((st = load(r, key, "link revocation", &rec)) != TA_CACHE_OK)
+        return st;
+    if (rec.failures == 0 && rec.locked_until == 0 &&
+        (st = ta_cache_confirm_miss(r)) != TA_CACHE_OK)
+        return st; /* a shared store down answers "not found": a fresh count must be a real one */
+    if ((*wait = ta_throttle_wait(&rec, now)) > 0)
+        return TA_CACHE_OK;
+    ta_throttle_fail(&rec, &p, now);
+    return save(r, key, &rec, &p);
+}
+
+ta_cache_status ta_link_revoke_attempt(request_rec *r, const char *user, long long *wait)
+{
+    char key[TA_THROTTLE_KEY_MAX];
+    ta_cache_status st;
+
+    *wait = 0;
+    if (ta_throttle_revoker_key(user, strlen(user), key, sizeof(key)) == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "TA00137: no link revocation counter key for %s from %s", user,
+                      r->useragent_ip);
+        return TA_CACHE_UNAVAILABLE;
+    }
+    if ((st = ta_cache_lock(r)) != TA_CACHE_OK)
+        return st;
+    st = link_attempt(r, key, (long long)apr_time_sec(r->request_time), wait);
     ta_cache_unlock(r);
     return st;
 }

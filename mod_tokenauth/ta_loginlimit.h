@@ -1,5 +1,6 @@
 /* TokenAuthLoginThrottle (SPEC §2, §4): failed logins counted per user name and per client
- * address in TokenAuthCache, and consulted before PAM is asked. */
+ * address in TokenAuthCache, and consulted before PAM is asked. And, with the same records
+ * under keys of their own, the link revocations of each user (tokenauth-logout's token field). */
 #ifndef TA_LOGINLIMIT_H
 #define TA_LOGINLIMIT_H
 
@@ -17,5 +18,20 @@ ta_cache_status ta_login_attempt(request_rec *r, const char *user, long long *wa
  * good account must not reset the count of an address that is guessing at others); an
  * attempt that never reached PAM (helper down) gives both their attempt back. */
 ta_cache_status ta_login_give_back(request_rec *r, const char *user, int clear_user);
+
+/* Link revocations: each takes a slot of the revocation ledger until the link's exp (up to
+ * a week), and minting is cheap, so without a bound one user could fill the ledger in minutes
+ * and turn every other user's logout into "log out everywhere". At most this many requests
+ * to revoke a link per user in a window; the one that reaches the limit still goes through,
+ * and the next ones are refused for the lockout. Fixed: a number to document, not to tune. */
+#define TA_LINK_REVOKE_LIMIT 100
+#define TA_LINK_REVOKE_WINDOW 3600  /* seconds */
+#define TA_LINK_REVOKE_LOCKOUT 3600 /* seconds */
+
+/* Before the link is looked at, under one lock: the seconds to wait while user has used up
+ * their link revocations (*wait >= 1: answer 429), else count this request (*wait 0). Every
+ * request counts, refused or not, so that guessing at links is bounded too. TA_CACHE_UNAVAILABLE
+ * when the counter cannot be read or written. */
+ta_cache_status ta_link_revoke_attempt(request_rec *r, const char *user, long long *wait);
 
 #endif

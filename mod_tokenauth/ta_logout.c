@@ -5,6 +5,7 @@
 #include "ta_config.h"
 #include "ta_handlers.h"
 #include "ta_http.h"
+#include "ta_loginlimit.h"
 #include "ta_revoke.h"
 
 #include "apr_strings.h"
@@ -146,6 +147,38 @@ static int refuse_link(request_rec *r, const ta_request *id, int *rv, int status
     return 0;
 }
 
+/* Count this request against the caller's link revocations (ta_loginlimit.h), before the
+ * link is even looked at: a refusal counts too, so that guessing is bounded as well as the
+ * ledger's filling. 1 to go on; else 0 with *rv the handler's answer: 429 with Retry-After
+ * (sent), or 503 when the counter cannot be had (fail closed, as a logout does). */
+static int within_link_limit(request_rec *r, const ta_request *id, int *rv)
+{
+    long long wait = 0;
+    ta_cache_status st = ta_link_revoke_attempt(r, id->claims.sub, &wait);
+
+    if (st != TA_CACHE_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "TA00136: %s from %s: link revocations cannot be counted (%s)",
+                      id->claims.sub, r->useragent_ip, ta_cache_status_name(st));
+        *rv = ta_unavailable(r);
+        return 0;
+    }
+    if (wait == 0)
+        return 1;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "TA00135: %s from %s: link not revoked: throttled after %d link revocations "
+                  "within %d s (%" APR_INT64_T_FMT " s left)",
+                  id->claims.sub, r->useragent_ip, TA_LINK_REVOKE_LIMIT, TA_LINK_REVOKE_WINDOW,
+                  (apr_int64_t)wait);
+    apr_table_setn(r->err_headers_out, "Retry-After",
+                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)wait));
+    *rv = ta_send_json(r, HTTP_TOO_MANY_REQUESTS,
+                       json_pack("{s:s, s:s}", "error", "too_many_revocations", "error_description",
+                                 "too many links revoked for now: try again after Retry-After "
+                                 "seconds, or log out everywhere"));
+    return 0;
+}
+
 /* Whether token is a link the caller may revoke: a url or share token that we signed, for
  * the caller's own name and uid. Every rule of SPEC §3 holds but two: its expiry (*expired
  * says; an expired link needs nothing) and its revocation (revoking twice does no harm).
@@ -221,7 +254,7 @@ static int revoke_link(request_rec *r, const ta_dir_conf *dc, int json, const ta
         return ta_send_json(r, HTTP_BAD_REQUEST,
                             json_pack("{s:s, s:s}", "error", "invalid_request", "error_description",
                                       "token and all cannot be asked for together"));
-    if (!check_link(r, id, o->token, &link, &expired, &rv))
+    if (!within_link_limit(r, id, &rv) || !check_link(r, id, o->token, &link, &expired, &rv))
         return rv;
     if (expired) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,

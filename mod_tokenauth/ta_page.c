@@ -235,6 +235,7 @@ int ta_page_refused(request_rec *r, ta_refusal why, int from_link)
         return HTTP_UNAUTHORIZED;
     ap_discard_request_body(r);
     r->status = HTTP_UNAUTHORIZED;
+    apr_table_setn(r->err_headers_out, "Content-Security-Policy", TA_PAGE_CSP);
     ap_set_content_type(r, "text/html; charset=utf-8");
     if (!r->header_only)
         ap_rputs(message_page(r, &refusal_text[why][from_link ? 0 : 1], NULL, NULL, NULL, NULL), r);
@@ -295,6 +296,7 @@ int ta_page_answer(request_rec *r, int status)
     apr_table_mergen(r->err_headers_out, "Vary", "Accept");
     if (!ta_page_wanted(r) || has_error_document(r, status))
         return status;
+    apr_table_setn(r->err_headers_out, "Content-Security-Policy", TA_PAGE_CSP);
     /* a session may go back to the location's root; a link reaches its own scope only */
     ap_custom_response(r, status,
                        message_page(r, t, id, r->uri,

@@ -11,6 +11,13 @@
 
 #include "ta_access.h"
 
+/* The Content-Security-Policy of our own pages (listings, error pages): no script, nothing
+ * loaded from anywhere, no framing; the inline style, and forms (sign out) posting to this
+ * site, allowed. */
+#define TA_PAGE_CSP                                                                                \
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "         \
+    "frame-ancestors 'none'"
+
 /* Why the access checker refused a request, as people and API clients are told. */
 typedef enum {
     TA_REFUSED_NO_TOKEN = 0,

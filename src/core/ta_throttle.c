@@ -10,6 +10,7 @@
 
 #define USER_PREFIX "tu:"
 #define ADDR_PREFIX "ta:"
+#define REVOKER_PREFIX "tr:" /* link revocations (tokenauth-logout), not login failures */
 #define SHA256_LEN 32
 #define ZONE_MAX 15 /* IF_NAMESIZE - 1: the longest interface name */
 
@@ -128,15 +129,16 @@ long long ta_throttle_expiry(const ta_throttle_rec *rec, const ta_throttle_polic
     return until > window_end ? until : window_end;
 }
 
-/* Hashing makes the key independent of what a user name holds: no separator, control byte
- * or length in a name can reach the cache's key space. */
-size_t ta_throttle_user_key(const char *user, size_t len, char *out, size_t outlen)
+/* prefix + base64url of SHA-256(user[0..len)) into out. Hashing makes the key independent of
+ * what a user name holds: no separator, control byte or length in a name can reach the cache's
+ * key space. */
+static size_t hashed_key(const char *prefix, const char *user, size_t len, char *out, size_t outlen)
 {
     static const unsigned char empty[1] = {0};
     unsigned char md[EVP_MAX_MD_SIZE];
     char b64[TA_B64URL_BUFSIZE(SHA256_LEN)];
     unsigned int mdlen = 0;
-    size_t prefix = sizeof(USER_PREFIX) - 1, n;
+    size_t plen = strlen(prefix), n;
 
     if (out != NULL && outlen > 0)
         out[0] = '\0';
@@ -147,11 +149,21 @@ size_t ta_throttle_user_key(const char *user, size_t len, char *out, size_t outl
         mdlen != SHA256_LEN)
         return 0;
     n = ta_b64url_encode(md, SHA256_LEN, b64);
-    if (n != ta_b64url_encoded_len(SHA256_LEN) || prefix + n + 1 > outlen)
+    if (n != ta_b64url_encoded_len(SHA256_LEN) || plen + n + 1 > outlen)
         return 0;
-    memcpy(out, USER_PREFIX, prefix);
-    memcpy(out + prefix, b64, n + 1);
-    return prefix + n;
+    memcpy(out, prefix, plen);
+    memcpy(out + plen, b64, n + 1);
+    return plen + n;
+}
+
+size_t ta_throttle_user_key(const char *user, size_t len, char *out, size_t outlen)
+{
+    return hashed_key(USER_PREFIX, user, len, out, outlen);
+}
+
+size_t ta_throttle_revoker_key(const char *user, size_t len, char *out, size_t outlen)
+{
+    return hashed_key(REVOKER_PREFIX, user, len, out, outlen);
 }
 
 /* Split "addr%zone" into addr (copied into buf) and check the zone is an interface name or

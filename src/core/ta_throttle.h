@@ -1,7 +1,8 @@
 /* TokenAuthLoginThrottle (SPEC): after N failed logins for one user name, or from one client
  * address, within a window, refuse further attempts for a lockout with 429. This is the pure
  * core: the glue keeps one record per key in a socache (shared memory or Redis) and decides
- * with these functions. Records read back from a cache are untrusted (another server or
+ * with these functions (for the per-user limit on link revocations of tokenauth-logout too,
+ * under keys of their own). Records read back from a cache are untrusted (another server or
  * version may have written them, or garbage): they are decoded strictly, and every time is
  * kept within [0, 2^53] so that no sum of two of them can overflow. */
 #ifndef TA_THROTTLE_H
@@ -55,6 +56,11 @@ long long ta_throttle_expiry(const ta_throttle_rec *rec, const ta_throttle_polic
  * any name (any bytes, any length) gives a short key of fixed length. Writes it NUL-terminated
  * into out[0..outlen) and returns its length, or 0 (and out "" when outlen > 0) on error. */
 size_t ta_throttle_user_key(const char *user, size_t len, char *out, size_t outlen);
+
+/* Cache key for the link revocations of a user name (tokenauth-logout's token field): as
+ * ta_throttle_user_key, under the prefix "tr:" instead, so that these counters and the login
+ * counters of one name never meet. */
+size_t ta_throttle_revoker_key(const char *user, size_t len, char *out, size_t outlen);
 
 /* Cache key for a client address as Apache gives it (r->useragent_ip): "ta:" + a canonical
  * form. IPv4 as inet_ntop writes it; IPv4-mapped IPv6 ("::ffff:1.2.3.4") as that IPv4 address,

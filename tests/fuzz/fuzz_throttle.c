@@ -127,7 +127,7 @@ static void check_fixed_point(const char *key, size_t n)
 
 static void fuzz_keys(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1), key[TA_THROTTLE_KEY_MAX];
+    char *s = malloc(size + 1), key[TA_THROTTLE_KEY_MAX], revoker[TA_THROTTLE_KEY_MAX];
     size_t n;
 
     CHECK(s != NULL);
@@ -146,6 +146,8 @@ static void fuzz_keys(const uint8_t *data, size_t size)
     }
     CHECK(ta_throttle_user_key(s, size, key, sizeof(key)) == USER_KEY_LEN);
     CHECK(strlen(key) == USER_KEY_LEN && strncmp(key, "tu:", 3) == 0);
+    CHECK(ta_throttle_revoker_key(s, size, revoker, sizeof(revoker)) == USER_KEY_LEN);
+    CHECK(strncmp(revoker, "tr:", 3) == 0 && strcmp(revoker + 3, key + 3) == 0);
     free(s);
 }
 

@@ -411,6 +411,31 @@ static void test_user_key_buffer_too_small_refused(void **state)
     assert_int_equal(ta_throttle_user_key(NULL, 1, key, sizeof(key)), 0);
 }
 
+/* Link revocations count under a key of their own: the same hash, another prefix, so that
+ * revoking links never moves a login counter of the same name, nor the other way round. */
+static void test_revoker_key_is_the_hash_under_its_own_prefix(void **state)
+{
+    char login[TA_THROTTLE_KEY_MAX], revoker[TA_THROTTLE_KEY_MAX];
+
+    (void)state;
+    user_key("alice", 5, login);
+    assert_int_equal(ta_throttle_revoker_key("alice", 5, revoker, sizeof(revoker)), USER_KEY_LEN);
+    assert_string_equal(revoker, "tr:K9gGyX8OAK8aH8Myj6djqSaXI8jbj6xPk69x2xhtbpA");
+    assert_string_not_equal(login, revoker);
+    assert_string_equal(login + 3, revoker + 3);
+}
+
+static void test_revoker_key_buffer_too_small_refused(void **state)
+{
+    char key[TA_THROTTLE_KEY_MAX];
+
+    (void)state;
+    assert_int_equal(ta_throttle_revoker_key("alice", 5, key, USER_KEY_LEN), 0);
+    assert_string_equal(key, "");
+    assert_int_equal(ta_throttle_revoker_key(NULL, 1, key, sizeof(key)), 0);
+    assert_int_equal(ta_throttle_revoker_key("alice", 5, NULL, sizeof(key)), 0);
+}
+
 /* The address key of ip; fails the test when it is refused. */
 static const char *addr_key(const char *ip, char out[TA_THROTTLE_KEY_MAX])
 {
@@ -557,6 +582,8 @@ int main(void)
         cmocka_unit_test(test_user_key_differs_for_different_users),
         cmocka_unit_test(test_user_key_fixed_length_for_empty_long_and_binary_names),
         cmocka_unit_test(test_user_key_buffer_too_small_refused),
+        cmocka_unit_test(test_revoker_key_is_the_hash_under_its_own_prefix),
+        cmocka_unit_test(test_revoker_key_buffer_too_small_refused),
         cmocka_unit_test(test_addr_key_ipv4),
         cmocka_unit_test(test_addr_key_ipv4_mapped_ipv6_equals_ipv4),
         cmocka_unit_test(test_addr_key_ipv6_same_64_equal),
