@@ -21,8 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
 
-from taharness import Harness, hostguard, paths, samples  # noqa: E402
-from taharness.site import key_file_line  # noqa: E402
+from taharness import Harness, hostguard, samples, webapp  # noqa: E402
 
 DEMO_USER = "demo"
 SHARED_PHOTO = "Photos/sunset.png"      # the photo of the printed share link
@@ -30,58 +29,6 @@ SHARE_TTL = 86400                       # one day
 WATCH_INTERVAL = 5.0                    # seconds between two checks of the account
 PICTURE_SIZE = (640, 400)
 DAY = 86400
-
-# The contract's locations, as in the shipped example site (conf/): the app (static, no
-# authentication), sign-in and sign-out, the mint and whoami handlers, and the user's home.
-AUTH = """\
-    AuthType token
-    AuthName "files"
-    Require valid-user"""
-
-
-def web_dir() -> Path:
-    """The web app in this checkout (conf/web/), served as it is."""
-    return paths.repo_root() / "conf" / "web"
-
-
-def module_knows_logout_url() -> bool:
-    """Whether the built module has TokenAuthLogoutURL (issue 12) in its directive table,
-    whose names are string literals in the shared object: an older build refuses the line."""
-    return b"TokenAuthLogoutURL" in paths.module_path().read_bytes()
-
-
-def site(key_file) -> str:
-    logout_url = "\n    TokenAuthLogoutURL /logout" if module_knows_logout_url() else ""
-    return f"""\
-{key_file_line(key_file)}
-
-RedirectMatch ^/$ /app/
-Alias /app/ "{web_dir()}/"
-<Directory "{web_dir()}">
-    Require all granted
-</Directory>
-
-<Location /login>
-    SetHandler tokenauth-login
-</Location>
-<Location /logout>
-    SetHandler tokenauth-logout
-    TokenAuthLoginURL /app/
-</Location>
-<Location /auth/mint>
-    SetHandler tokenauth-mint
-{AUTH}
-</Location>
-<Location /auth/whoami>
-    SetHandler tokenauth-whoami
-{AUTH}
-</Location>
-<Location /files/>
-{AUTH}
-    TokenAuthHome .
-    TokenAuthLoginURL /login{logout_url}
-</Location>
-"""
 
 
 # --- the demo account's home --------------------------------------------------------------
@@ -150,7 +97,7 @@ def setup(h: Harness) -> Demo:
     """The account with its files, Apache with the demo site only, and a share link."""
     user = h.users.add_user(DEMO_USER, "demo-" + secrets.token_urlsafe(6))
     fill_home(user)
-    server = h.start_apache("demo", snippets=[site(h.key_file.path)], populate=None)
+    server = webapp.start_server(h, "demo", populate=None)
     scope = "/files/" + SHARED_PHOTO
     share = h.mint(user.name, kind="share", scope=scope, ttl=SHARE_TTL)
     return Demo(h, server, user, server.url(scope + "?token=" + share))
@@ -158,15 +105,13 @@ def setup(h: Harness) -> Demo:
 
 def explain(demo: Demo) -> str:
     base, user = demo.server.base_url, demo.user
-    app_note = "" if (web_dir() / "index.html").exists() else \
-        "\n  (this checkout has no conf/web/index.html yet: the app is missing; use curl)\n"
     login = '{"username":"%s","password":"%s"}' % (user.name, user.password)
     return f"""
 mod_tokenauth demo
 
   Open the app:   {base}/app/
   Sign in as:     {user.name}   password: {user.password}
-{app_note}
+
   A share link to one photo (valid 1 day, works without signing in):
     {demo.share_url}
 

@@ -13,9 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from taharness import paths  # noqa: E402
+from taharness import webapp  # noqa: E402
 from taharness.samples import PICTURES  # noqa: E402
-from taharness.site import MINT, WHOAMI, key_file_line  # noqa: E402
 
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import (NoSuchElementException,  # noqa: E402
@@ -44,85 +43,9 @@ FOLDER_MARKS = {"": "readme.txt", "Photos": "sunset.png", "Photos/Trips": "rings
                 "Documents": "plan.txt"}
 
 
-def app_dir() -> Path:
-    """The web app's files: TA_WEB when set (an installed copy, say), else this checkout's
-    conf/web/ (issue 12)."""
-    return Path(os.environ.get("TA_WEB") or paths.repo_root() / "conf" / "web")
-
-
-INSTALLED_APP = "/usr/share/tokenauth/web"
-
-
-def shipped_block(web_dir):
-    """conf/webapp.conf, the block an administrator includes, with the app's installed path
-    replaced by web_dir; None when this checkout has none."""
-    conf = paths.repo_root() / "conf" / "webapp.conf"
-    if not conf.exists():
-        return None
-    text = conf.read_text()
-    if INSTALLED_APP not in text:
-        raise ValueError("%s no longer serves the app from %s" % (conf, INSTALLED_APP))
-    return text.replace(INSTALLED_APP, str(web_dir))
-
-
-def site(key_file, web_dir):
-    """The configuration of the contract's site: the shipped conf/webapp.conf when there is
-    one (what the tests run is what administrators include), else the same block here."""
-    block = shipped_block(web_dir)
-    if block is not None:
-        return key_file_line(key_file) + "\n" + block
-
-    def snippet(p) -> str:
-        return f"""\
-{key_file_line(key_file)}
-
-Alias /app/ "{web_dir}/"
-<Directory "{web_dir}">
-    Require all granted
-</Directory>
-RedirectMatch ^/$ /app/
-
-<Location /login>
-    SetHandler tokenauth-login
-</Location>
-<Location /logout>
-    SetHandler tokenauth-logout
-    TokenAuthLoginURL /app/
-</Location>
-{MINT}
-{WHOAMI}
-<Location /files>
-    AuthType token
-    AuthName "files"
-    Require valid-user
-    TokenAuthHome .
-    TokenAuthLoginURL /login
-    <IfDirective TokenAuthLogoutURL>
-        TokenAuthLogoutURL /logout
-    </IfDirective>
-</Location>
-"""
-    return snippet
-
-
-def copy_app(dest: Path) -> Path:
-    """A copy of conf/web that www-data can read wherever the checkout lives."""
-    if not (app_dir() / "index.html").exists():
-        raise FileNotFoundError("no web app at %s" % app_dir())
-    shutil.copytree(app_dir(), dest)
-    for dirpath, dirnames, filenames in os.walk(dest):
-        os.chmod(dirpath, 0o755)
-        for n in filenames:
-            os.chmod(os.path.join(dirpath, n), 0o644)
-    return dest
-
-
 def start_server(harness, name: str, extra=()):
     """An Apache with the site (and extra snippets), started."""
-    root = harness.workdir / (name + "-web")
-    web = copy_app(root)
-    return harness.start_apache(name, snippets=[site(harness.key_file.path, web)],
-                                extra=list(extra))
+    return webapp.start_server(harness, name, extra)
 
 
 def put_file(user, rel: str, data: bytes) -> Path:

@@ -17,15 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from taharness import Harness
+from taharness import Harness, webapp
 from taharness.http import Client
 from taharness.waiting import wait_until
 
 DEMO_SCRIPT = Path(__file__).resolve().parents[1] / "demo.py"
-CONTRACT_LOCATIONS = {"/login", "/logout", "/auth/mint", "/auth/whoami", "/files/"}
+CONTRACT_LOCATIONS = {"/login", "/logout", "/auth/mint", "/auth/whoami", "/files"}
 TOP_LEVEL = {"Documents", "Photos", "Projects", "welcome.txt"}
-# A checkout without the app (conf/web/) answers /app/ with httpd's own 403, logged
-NO_APP = r"AH01630: client denied by server configuration: .*/conf/web"
 
 
 def load_demo():
@@ -44,8 +42,7 @@ def demo():
         d = demo_mod.setup(h)
         yield d
         h.stop_servers()
-        has_app = (demo_mod.web_dir() / "index.html").exists()
-        bad = d.server.unexpected_errors(allow=() if has_app else (NO_APP,))
+        bad = d.server.unexpected_errors()
         assert not bad, "unexpected error-log lines of the demo:\n" + "\n".join(bad)
 
 
@@ -81,18 +78,16 @@ def test_the_app_comes_first_and_root_leads_to_it(demo, printed, http):
     assert lines[2].startswith("Sign in as:     demo ") and demo.user.password in lines[2]
     r = http.get("/")
     assert r.status_code == 302 and r.headers["Location"].endswith("/app/")
-    index = demo_mod.web_dir() / "index.html"
     r = http.get("/app/")
-    assert r.status_code == (200 if index.exists() else 403)
-    if index.exists():
-        assert r.content == index.read_bytes()
+    assert r.status_code == 200
+    assert r.content == (webapp.app_dir() / "index.html").read_bytes()
 
 
 def test_only_the_contract_locations(demo, printed, http):
     conf = demo.server.config_text()
     assert set(re.findall(r"<Location ([^>]+)>", conf)) == CONTRACT_LOCATIONS
-    assert "Alias /app/ \"%s/\"" % demo_mod.web_dir() in conf
-    assert ("TokenAuthLogoutURL /logout" in conf) == demo_mod.module_knows_logout_url()
+    # the shipped block, the app served from a copy in the work directory
+    assert webapp.shipped_block(demo.harness.workdir / "demo-web") in conf
     token = printed_session(http, printed)
     for path in ("/web/hello.txt", "/env/id.txt", "/cgi/env.cgi", "/files/hello.txt",
                  "/web/account.html", "/auth/jwks", "/open/hello.txt"):
