@@ -25,19 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import appsite  # noqa: E402
 from taharness import Harness, paths  # noqa: E402
+from taharness.fixtures import (TEST_USERS, alice, bob, carol,  # noqa: E402,F401
+                                checked_log_offsets, unjudged_errors)
 from taharness.site import RELAXED_THROTTLE  # noqa: E402
 
-TEST_USERS = ("alice", "bob", "carol")
 FAILURE_DIR_NAME = "browser"
 
 
 def failure_dir() -> Path:
     return paths.build_dir() / FAILURE_DIR_NAME
-
-
-@pytest.fixture(scope="session")
-def checked_log_offsets():
-    return {}
 
 
 @pytest.fixture(scope="session")
@@ -55,26 +51,6 @@ def harness(checked_log_offsets):
         assert not late, "unexpected error-log lines at shutdown:\n" + "\n".join(late)
     finally:
         h.close()
-
-
-def unjudged_errors(harness, offsets, allow) -> list:
-    return ["%s: %s" % (srv.paths.error_log, line) for srv in harness.servers
-            for line in srv.unexpected_errors(offsets.get(id(srv), 0), allow)]
-
-
-@pytest.fixture(scope="session")
-def alice(harness):
-    return harness.users.get("alice")
-
-
-@pytest.fixture(scope="session")
-def bob(harness):
-    return harness.users.get("bob")
-
-
-@pytest.fixture(scope="session")
-def carol(harness):
-    return harness.users.get("carol")
 
 
 @pytest.fixture(scope="session")

@@ -22,21 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 from taharness import Harness, paths  # noqa: E402
 from taharness.http import Client  # noqa: E402
+from taharness.fixtures import (TEST_USERS, alice, bob, carol,  # noqa: E402,F401
+                                checked_log_offsets, unjudged_errors)
 from taharness.site import RELAXED_THROTTLE  # noqa: E402
-
-TEST_USERS = ("alice", "bob", "carol")
 
 
 def pytest_report_header(config):
     from taharness import sanitizers
     return "mod_tokenauth: %s (sanitizers %s)" % (paths.module_path(),
                                                    "on" if sanitizers.enabled() else "off")
-
-
-@pytest.fixture(scope="session")
-def checked_log_offsets():
-    """Per server (by id), the error-log offset up to which lines were already judged."""
-    return {}
 
 
 @pytest.fixture(scope="session")
@@ -51,27 +45,6 @@ def harness(checked_log_offsets):
         assert not late, "unexpected error-log lines at shutdown:\n" + "\n".join(late)
     finally:
         h.close()
-
-
-def unjudged_errors(harness, offsets, allow) -> list:
-    """Bad lines of every server's error log after its judged offset."""
-    return ["%s: %s" % (srv.paths.error_log, line) for srv in harness.servers
-            for line in srv.unexpected_errors(offsets.get(id(srv), 0), allow)]
-
-
-@pytest.fixture(scope="session")
-def alice(harness):
-    return harness.users.get("alice")
-
-
-@pytest.fixture(scope="session")
-def bob(harness):
-    return harness.users.get("bob")
-
-
-@pytest.fixture(scope="session")
-def carol(harness):
-    return harness.users.get("carol")
 
 
 @pytest.fixture(scope="session")
