@@ -7,14 +7,19 @@ link): each attack stands beside the legitimate path through the same server.
 - A page's sign-out button must sign out what the page was opened with: a session that came
   in the query string (TokenAuthQuerySessions On) is not in the cookie the button's post
   carries, so the button "worked" (303 to the login page) and the session lived on.
+- Back after signing out showed a file the person had opened (a file was "private, no-cache",
+  which a browser's history navigation shows from its cache without asking again): a file
+  opened as a page (Sec-Fetch-Mode: navigate) is now "no-store", while images and other
+  subresources keep "no-cache" and their 304s. Proved in headless Chromium too.
 - What held: an ErrorDocument 401 script, now reached by browsers, sees no token from any
   source; paths with markup and line breaks stay text in pages and headers; the token field
   of tokenauth-logout refuses posts from sandboxed and sibling pages."""
 
-import html
 import os
 import re
 import secrets
+import shutil
+import time
 
 import pytest
 
@@ -265,3 +270,69 @@ def test_one_accounts_logouts_cannot_take_away_another_users_logout(apache_facto
     finally:
         harness.users.delete_user(attacker.name)
         harness.users.delete_user(victim.name)
+
+
+# --- Back after signing out -----------------------------------------------------------------
+
+FILE_TEXT = "TOP-SECRET-CONTENT\n"
+
+
+@pytest.fixture(scope="module")
+def secret(user):
+    from taharness.homefiles import put_file
+    put_file(user, "docs/secret.txt", FILE_TEXT)
+    return "/h/docs/secret.txt"
+
+
+def test_a_file_opened_as_a_page_is_never_stored_and_a_subresource_is_revalidated(
+        srv, c, user, secret):
+    session = login(srv, user)
+    nav = {"Cookie": "tokenauth=" + session, "Accept": BROWSER, "Sec-Fetch-Mode": "navigate",
+           "Sec-Fetch-Dest": "document"}
+    r = c.get(secret, headers=nav)
+    assert r.status_code == 200 and r.text == FILE_TEXT
+    assert r.headers["Cache-Control"] == "private, no-store"
+    assert "Sec-Fetch-Mode" in r.headers.get("Vary", "")
+    sub = {"Cookie": "tokenauth=" + session, "Sec-Fetch-Mode": "no-cors",
+           "Sec-Fetch-Dest": "image"}
+    r = c.get(secret, headers=sub)
+    assert r.headers["Cache-Control"] == "private, no-cache"
+    assert "Sec-Fetch-Mode" in r.headers.get("Vary", "")
+    again = c.get(secret, headers=dict(sub, **{"If-None-Match": r.headers["ETag"]}))
+    assert again.status_code == 304
+    # a client that sends no Sec-Fetch-Mode keeps what it always got
+    assert c.get(secret, headers={"Cookie": "tokenauth=" + session}).headers[
+        "Cache-Control"] == "private, no-cache"
+
+
+def test_back_after_signing_out_shows_no_file_in_a_browser(srv, user, secret):
+    """Headless Chromium: sign in, open a file, open the listing, press Sign out, go back."""
+    assert shutil.which("chromedriver"), "chromedriver is not installed (chromium-driver)"
+    from selenium import webdriver
+    from selenium.webdriver.common.by import By
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    d = webdriver.Chrome(options=options)
+    try:
+        base = srv.base_url
+        d.get(base + "/login?return=/h/docs/")
+        d.find_element(By.NAME, "username").send_keys(user.name)
+        d.find_element(By.NAME, "password").send_keys(user.password)
+        d.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        d.get(base + secret)
+        assert "TOP-SECRET-CONTENT" in d.page_source, "the file opens while signed in"
+        d.get(base + "/h/docs/")
+        d.find_element(By.XPATH, "//button[text()='Sign out']").click()
+        deadline = time.time() + 10
+        while not d.current_url.endswith("/login") and time.time() < deadline:
+            time.sleep(0.1)
+        assert d.current_url.endswith("/login")
+        d.back()  # the listing: asked again, refused
+        assert "secret.txt" not in d.page_source
+        d.back()  # the file
+        time.sleep(0.3)
+        assert d.current_url.endswith(secret)
+        assert "TOP-SECRET-CONTENT" not in d.page_source, "Back showed the file after sign-out"
+    finally:
+        d.quit()
