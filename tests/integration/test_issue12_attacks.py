@@ -11,8 +11,11 @@ link): each attack stands beside the legitimate path through the same server.
   which a browser's history navigation shows from its cache without asking again): a file
   opened as a page (Sec-Fetch-Mode: navigate) is now "no-store", while images and other
   subresources keep "no-cache" and their 304s. Proved in headless Chromium too.
+- Not fixed (xfail, a design decision): one account's login+logout loop fills the
+  revocation ledger, after which other users' logouts answer 503.
 - What held: an ErrorDocument 401 script, now reached by browsers, sees no token from any
-  source; paths with markup and line breaks stay text in pages and headers; the token field
+  source; paths with markup and line breaks stay text in pages and headers; markup in the
+  query never reaches a listing's links (they carry the verified token only); the token field
   of tokenauth-logout refuses posts from sandboxed and sibling pages."""
 
 import os
@@ -209,6 +212,18 @@ def test_markup_and_line_breaks_in_a_path_stay_text(srv, mint, user):
     assert "<img" not in body and "x-injected" not in {k.lower() for k, _ in r.headers}
     assert "&#x3C;img src=x onerror=alert(1)&#x3E;" in body, body
     assert (r.header("Content-Security-Policy") or "").startswith("default-src 'none'")
+
+
+def test_markup_in_the_query_never_reaches_a_listings_links(c, mint, user):
+    share = mint(user.name, kind="share", scope="/h/docs/", ttl=600)
+    r = c.get('/h/docs/?x=%22%3E%3Cscript%3Ealert(1)%3C/script%3E&token=' + share,
+              headers={"Accept": BROWSER})
+    assert r.status_code == 200
+    assert "<script" not in r.text and "alert(1)" not in r.text
+    assert 'href="./a.txt?token=%s"' % share in r.text
+    # two tokens in the query: refused, and the page names neither
+    r = c.get("/h/docs/?token=%s&token=%s" % (share, share), headers={"Accept": BROWSER})
+    assert r.status_code == 401 and share not in r.text and "a.txt" not in r.text
 
 
 @pytest.mark.parametrize("origin,site", [("null", "cross-site"), ("null", "same-site"),
