@@ -178,7 +178,6 @@ def test_a_cookie_sessions_page_keeps_its_working_buttons(srv, user):
 @pytest.mark.parametrize("source", ["query", "cookie", "bearer"])
 def test_an_errordocument_401_script_sees_no_token(c, mint, user, key_file, source):
     from taharness import tokens
-    import time
     now = int(time.time())
     stale = tokens.forge(key_file.signing_key,
                          tokens.claims(user, now=now - 400, ttl=300, kind="url", scope="/e401/"))
