@@ -144,15 +144,29 @@ static void set_finfo(request_rec *r, const ta_file_info *fi)
     r->finfo.protection = (apr_fileperms_t)(fi->mode & 0777);
 }
 
+/* Whether the browser opens the response as a page (a link followed, an address typed), not
+ * as an image or a script's fetch of another page. */
+static int is_navigation(request_rec *r)
+{
+    const char *mode = apr_table_get(r->headers_in, "Sec-Fetch-Mode");
+
+    return mode && strcasecmp(mode, "navigate") == 0;
+}
+
 /* The user's content may be anything, HTML included: it must not run as this site. */
 void ta_home_content_headers(request_rec *r)
 {
     apr_table_setn(r->headers_out, "Content-Security-Policy", "sandbox");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
     /* one URL, a different file for every user: a shared browser must ask again (a 304 is
-     * cheap) rather than show one user's cached file to the next. err_headers_out, where it
-     * replaces the "private" of token-authenticated answers. */
-    apr_table_setn(r->err_headers_out, "Cache-Control", "private, no-cache");
+     * cheap) rather than show one user's cached file to the next. But Back and Forward show
+     * a page from the cache without asking ("no-cache" or not): a file opened as a page is
+     * not stored at all, so that after signing out going back shows no file. Images and other
+     * subresources keep their 304s; Vary keeps the two apart in the browser's cache.
+     * err_headers_out, where it replaces the "private" of token-authenticated answers. */
+    apr_table_mergen(r->headers_out, "Vary", "Sec-Fetch-Mode");
+    apr_table_setn(r->err_headers_out, "Cache-Control",
+                   is_navigation(r) ? "private, no-store" : "private, no-cache");
 }
 
 /* The file as a file bucket, so that sendfile and the byte-range filter work. The descriptor

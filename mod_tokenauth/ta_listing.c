@@ -143,13 +143,15 @@ static int has_parent(request_rec *r, const ta_request *id, const char *rel)
  * the query string (a share link of a folder, an app's url token), so that its files and
  * folders open with the access that opened the folder; else nothing (a cookie or bearer goes
  * along by itself). The token is already in this page's own address; the page runs no script
- * and sends no Referer. */
+ * and sends no Referer. Never in a sub-request: its page goes to the handler or filter that
+ * asked for it (mod_include, a script's virtual()), from which TokenAuthRedact keeps the
+ * token; and its relative links would not lead anywhere in the including page anyway. */
 static const char *link_query(request_rec *r, const ta_request *id)
 {
     const ta_dir_conf *dc = ta_dir_config(r);
     const char *param = dc->query_param ? dc->query_param : TA_DEFAULT_QUERY_PARAM;
 
-    if (id->source != TA_FROM_QUERY || id->token == NULL)
+    if (r->main || id->source != TA_FROM_QUERY || id->token == NULL)
         return "";
     return ap_escape_html2(r->pool,
                            apr_pstrcat(r->pool, "?", ap_escape_urlencoded(r->pool, param), "=",

@@ -175,20 +175,24 @@ static const char *sign_out_form(apr_pool_t *p, const char *url, int all)
 }
 
 /* Who the page is for: the signed-in user with the sign-out buttons, or the user whose link
- * is open (a url or share token cannot sign anyone out). */
+ * is open (a url or share token cannot sign anyone out). The buttons only where the session
+ * came in the cookie: their post carries the cookie and nothing else, so for a session from
+ * the query string (TokenAuthQuerySessions) or a header they would answer "signed out" while
+ * the session the page was opened with lives on. */
 static const char *account_bar(request_rec *r, const ta_request *id)
 {
     const ta_dir_conf *dc = ta_dir_config(r);
     const char *user = ta_page_escape(r->pool, id->claims.sub);
     int session = id->claims.kind == TA_KIND_SESSION;
+    int buttons = session && dc->logout_url && id->source == TA_FROM_COOKIE;
 
     if (!session)
         return apr_pstrcat(r->pool, "<header class=\"account\"><span>Shared by <strong>", user,
                            "</strong></span></header>\n", NULL);
-    return apr_pstrcat(
-        r->pool, "<header class=\"account\"><span>Signed in as <strong>", user, "</strong></span>",
-        dc->logout_url ? sign_out_form(r->pool, dc->logout_url, 0) : "",
-        dc->logout_url ? sign_out_form(r->pool, dc->logout_url, 1) : "", "</header>\n", NULL);
+    return apr_pstrcat(r->pool, "<header class=\"account\"><span>Signed in as <strong>", user,
+                       "</strong></span>", buttons ? sign_out_form(r->pool, dc->logout_url, 0) : "",
+                       buttons ? sign_out_form(r->pool, dc->logout_url, 1) : "", "</header>\n",
+                       NULL);
 }
 
 const char *ta_page_head(request_rec *r, const char *title, const ta_request *id)

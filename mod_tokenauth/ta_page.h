@@ -45,7 +45,8 @@ const char *ta_page_escape(apr_pool_t *p, const char *s);
 /* The start of a page, up to and including the opening <main>: doctype, viewport, title
  * (escaped here), the style (light and dark), and the account bar for id when it is not NULL:
  * "Signed in as USER" and, where TokenAuthLogoutURL is set, the "Sign out" and "Sign out
- * everywhere" buttons (a session token); "Shared by USER" for a url or share token. */
+ * everywhere" buttons (a session token from the cookie, which is what their post carries);
+ * "Shared by USER" for a url or share token. */
 const char *ta_page_head(request_rec *r, const char *title, const ta_request *id);
 
 /* The end of a page opened by ta_page_head. */
