@@ -155,8 +155,18 @@ static ta_cache_status link_attempt(request_rec *r, const char *key, long long n
     if (rec.failures == 0 && rec.locked_until == 0 &&
         (st = ta_cache_confirm_miss(r)) != TA_CACHE_OK)
         return st; /* a shared store down answers "not found": a fresh count must be a real one */
-    if ((*wait = ta_throttle_wait(&rec, now)) > 0)
+    if ((*wait = ta_throttle_wait(&rec, now)) > 0) {
+        /* Stored again, unchanged: shmcb drops its oldest entries when later stores wrap its
+         * buffer, and the one user this record stops would otherwise push it out with their
+         * own logins (a few stores each) and start afresh. Kept young by every refused
+         * request, it stays as long as they keep asking. */
+        if ((st = save(r, key, &rec, &p)) != TA_CACHE_OK)
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "TA00139: a locked single-revocation counter could not be stored "
+                          "again (%s)",
+                          ta_cache_status_name(st));
         return TA_CACHE_OK;
+    }
     ta_throttle_fail(&rec, &p, now);
     return save(r, key, &rec, &p);
 }

@@ -19,11 +19,13 @@ ta_cache_status ta_login_attempt(request_rec *r, const char *user, long long *wa
  * attempt that never reached PAM (helper down) gives both their attempt back. */
 ta_cache_status ta_login_give_back(request_rec *r, const char *user, int clear_user);
 
-/* Link revocations: each takes a slot of the revocation ledger until the link's exp (up to
- * a week), and minting is cheap, so without a bound one user could fill the ledger in minutes
- * and turn every other user's logout into "log out everywhere". At most this many requests
- * to revoke a link per user in a window; the one that reaches the limit still goes through,
- * and the next ones are refused for the lockout. Fixed: a number to document, not to tune. */
+/* Single revocations (a link revoked, a logout of one session): each takes a slot of the
+ * revocation ledger until the token's exp (a link's up to a week), and minting (or a login and
+ * logout loop) is cheap, so without a bound one user could fill the ledger and leave other
+ * users' logouts without room. At most this many per user in a window, counted together; the
+ * one that reaches the limit still goes through. After it, requests to revoke a link are
+ * refused for the lockout (429), and a logout revokes every token of the user instead (their
+ * one cutoff entry). Fixed: a number to document, not to tune. */
 #define TA_LINK_REVOKE_LIMIT 100
 #define TA_LINK_REVOKE_WINDOW 3600  /* seconds */
 #define TA_LINK_REVOKE_LOCKOUT 3600 /* seconds */

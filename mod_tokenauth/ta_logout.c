@@ -89,22 +89,59 @@ static int refuse_kind(request_rec *r, const char *error)
     return ta_send_json(r, HTTP_FORBIDDEN, json_pack("{s:s}", "error", error));
 }
 
-/* Record the revocation; the answer's status. */
-static int record_revocation(request_rec *r, const ta_claims *c, int all)
+/* Whether a logout of one token may take a slot of the ledger: it counts against the user's
+ * single revocations (ta_loginlimit.h, shared with revoking links). Past the limit the logout
+ * is widened to every token of the user issued up to now, which updates the user's one cutoff
+ * entry in place: so one account's login and logout loop cannot fill the ledger and leave
+ * other users' logouts without room. 1 when widened, 0 when not; -1 when the count cannot be
+ * had (the caller answers 503, as for any logout that cannot be recorded). */
+static int widened_logout(request_rec *r, const ta_claims *c)
+{
+    long long wait = 0;
+    ta_cache_status st = ta_link_revoke_attempt(r, c->sub, &wait);
+
+    if (st != TA_CACHE_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "TA00136: %s from %s: single revocations cannot be counted (%s)", c->sub,
+                      r->useragent_ip, ta_cache_status_name(st));
+        return -1;
+    }
+    if (wait == 0)
+        return 0;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "TA00138: logout of %s from %s: more than %d single revocations within %d s: "
+                  "every token of the user issued up to now is revoked instead",
+                  c->sub, r->useragent_ip, TA_LINK_REVOKE_LIMIT, TA_LINK_REVOKE_WINDOW);
+    return 1;
+}
+
+/* Record the revocation (*all may be widened, see widened_logout); the answer's status. */
+static int record_revocation(request_rec *r, const ta_claims *c, int *all)
 {
     long long now = (long long)apr_time_sec(r->request_time);
-    /* the token itself too: its iat may be up to 60 s ahead of this server's clock */
-    ta_cache_status st = ta_revoke_token(r, c);
+    ta_cache_status st = TA_CACHE_OK;
+    int widened = *all ? 0 : widened_logout(r, c);
 
-    if (st == TA_CACHE_OK && all)
-        st = ta_revoke_user(r, c->sub, now);
+    if (widened < 0)
+        return ta_unavailable(r);
+    if (widened) {
+        *all = 1;
+        /* the cutoff must cover this token, whose iat may be up to 60 s ahead of our clock */
+        st = ta_revoke_user(r, c->sub, c->iat > now ? c->iat : now);
+    }
+    else {
+        /* the token itself too: its iat may be up to 60 s ahead of this server's clock */
+        st = ta_revoke_token(r, c);
+        if (st == TA_CACHE_OK && *all)
+            st = ta_revoke_user(r, c->sub, now);
+    }
     if (st != TA_CACHE_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "TA00031: logout of %s from %s could not be recorded (%s)", c->sub,
                       r->useragent_ip, ta_cache_status_name(st));
         return ta_unavailable(r);
     }
-    if (all)
+    if (*all)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "TA00030: logout of %s from %s: every token issued up to %" APR_INT64_T_FMT
                       " revoked",
@@ -321,7 +358,7 @@ int ta_logout_handler(request_rec *r)
         return rv;
     if (o.token)
         return revoke_link(r, dc, json, id, &o);
-    if ((rv = record_revocation(r, &id->claims, o.all)) != OK)
+    if ((rv = record_revocation(r, &id->claims, &o.all)) != OK)
         return rv;
     return logged_out(
         r, dc, json,
