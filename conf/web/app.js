@@ -386,9 +386,18 @@
         $("loading").hidden = true;
         $("folder-error").hidden = true;
         $("viewer-image").removeAttribute("src");
+        $("viewer-image").alt = "";
         $("viewer-title").textContent = "";
+        $("viewer-count").textContent = "";
+        $("viewer-download").href = "#";
+        $("viewer-download").setAttribute("download", "");
+        state.shareTarget = null;
+        $("share-name").textContent = "";
         $("share-url").value = "";
+        $("share-expires").replaceChildren();
         $("shares-list").replaceChildren();
+        $("files-caption").textContent = "Files";
+        document.title = "Files";
         for (const id of ["viewer", "share-dialog", "shares-dialog"])
             if ($(id).open)
                 $(id).close();
