@@ -83,6 +83,15 @@
         return KIND_BY_EXT.get(extension(entry.name)) || "file";
     }
 
+    /* A name as the page shows it: bidi controls (U+202E draws "report<RLO>fdp.exe" as
+     * "reportexe.pdf") and control characters (a newline looks like a space) become a visible
+     * U+FFFD, so that no name can pose as another. Links and data-name keep the real name. */
+    const HIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+    function shownName(name) {
+        return name.replace(HIDDEN_CHARS, "\ufffd");
+    }
+
     function isPicture(entry) {
         return entry.type === "file" && IMAGE_EXT.has(extension(entry.name));
     }
@@ -701,7 +710,7 @@
         const nav = $("breadcrumbs");
         const ol = el("ol");
         const crumbs = [{ label: "Files", segs: [] }];
-        segments.forEach((s, i) => crumbs.push({ label: s, segs: segments.slice(0, i + 1) }));
+        segments.forEach((s, i) => crumbs.push({ label: shownName(s), segs: segments.slice(0, i + 1) }));
         crumbs.forEach((c, i) => {
             const li = el("li");
             const a = el("a");
@@ -719,8 +728,8 @@
         });
         nav.replaceChildren(ol);
         nav.scrollLeft = nav.scrollWidth;
-        $("files-caption").textContent = "Contents of " + (segments.length ? segments.join("/") : "your files");
-        document.title = (segments.length ? segments[segments.length - 1] : "Files") + " — Files";
+        $("files-caption").textContent = "Contents of " + (segments.length ? shownName(segments.join("/")) : "your files");
+        document.title = (segments.length ? shownName(segments[segments.length - 1]) : "Files") + " — Files";
     }
 
     function compareEntries(a, b) {
@@ -800,7 +809,7 @@
 
         const nameCell = el("td", "c-name");
         const link = el("a", "name kind-" + kind);
-        link.append(icon(ICON_BY_KIND[kind]), el("span", "label", entry.name));
+        link.append(icon(ICON_BY_KIND[kind]), el("span", "label", shownName(entry.name)));
         if (entry.type === "dir") {
             link.href = hashFor([...state.segments, entry.name]);
         } else {
@@ -844,7 +853,7 @@
         a.href = filesUrl(state.segments, name);
         a.setAttribute("download", name);
         a.title = "Download";
-        a.append(icon("download"), el("span", "visually-hidden", "Download " + name));
+        a.append(icon("download"), el("span", "visually-hidden", "Download " + shownName(name)));
         return a;
     }
 
@@ -852,7 +861,7 @@
         const b = el("button", "share icon-button");
         b.type = "button";
         b.title = "Share";
-        b.append(icon("link"), el("span", "visually-hidden", "Share " + entry.name));
+        b.append(icon("link"), el("span", "visually-hidden", "Share " + shownName(entry.name)));
         b.addEventListener("click", () => openShare(entry, b));
         return b;
     }
@@ -911,15 +920,15 @@
                 img.height = 180;
                 img.addEventListener("load", () => img.classList.add("loaded"));
                 img.addEventListener("error", () => img.classList.add("broken"));
-                b.append(img, el("span", "tile-name", e.name));
-                b.setAttribute("aria-label", "Open " + e.name);
+                b.append(img, el("span", "tile-name", shownName(e.name)));
+                b.setAttribute("aria-label", "Open " + shownName(e.name));
                 b.addEventListener("click", () => openViewer(e.name, b));
                 li.append(b);
                 pictures.push(img);
             } else {
                 const a = el("a", "tile other kind-" + kindOf(e));
                 a.href = e.type === "dir" ? hashFor([...state.segments, e.name]) : filesUrl(state.segments, e.name);
-                a.append(icon(ICON_BY_KIND[kindOf(e)], "big"), el("span", "tile-name", e.name));
+                a.append(icon(ICON_BY_KIND[kindOf(e)], "big"), el("span", "tile-name", shownName(e.name)));
                 li.append(a);
             }
             list.append(li);
@@ -1042,8 +1051,8 @@
         img.classList.remove("loaded");
         img.onload = () => img.classList.add("loaded");
         img.src = url;
-        img.alt = entry.name;
-        $("viewer-title").textContent = entry.name;
+        img.alt = shownName(entry.name);
+        $("viewer-title").textContent = shownName(entry.name);
         $("viewer-count").textContent = (state.viewerIndex + 1) + " / " + list.length;
         $("viewer-download").href = url;
         $("viewer-download").setAttribute("download", entry.name);
@@ -1096,7 +1105,7 @@
             path: isDir ? filesPath(segs) : filesPath(segs, entry.name),
         };
         $("share-title").textContent = isDir ? "Share a folder" : "Share a file";
-        $("share-name").textContent = entry.name;
+        $("share-name").textContent = shownName(entry.name);
         setIcon($("share-icon"), ICON_BY_KIND[kindOf(entry)]);
         $("share-result").hidden = true;
         $("share-url").value = "";
@@ -1249,7 +1258,7 @@
         li.dataset.path = s.path;
         const isDir = s.path.endsWith("/");
         const root = state.config.files;
-        const shown = s.path.startsWith(root) ? "/" + s.path.slice(root.length) : s.path;
+        const shown = shownName(s.path.startsWith(root) ? "/" + s.path.slice(root.length) : s.path);
         // The name first (what people recognise), its folder and the expiry below.
         const parts = shown.split("/").filter(Boolean);
         const name = parts.length ? parts[parts.length - 1] + (isDir ? "/" : "") : "/";
@@ -1434,7 +1443,7 @@
         }
         const target = parseReturn(new URLSearchParams(location.search).get("return"));
         if (target) {
-            const shown = "/" + target.segments.join("/") + (target.isDir && target.segments.length ? "/" : "");
+            const shown = shownName("/" + target.segments.join("/") + (target.isDir && target.segments.length ? "/" : ""));
             $("signin-hint").textContent = "Sign in to open " + shown + ".";
         }
         $("username").focus();

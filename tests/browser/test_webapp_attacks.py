@@ -278,6 +278,12 @@ def test_a_name_with_bidi_overrides_or_newlines_cannot_pose_as_another_name(brow
     assert not INVISIBLE.search(b.find("#share-name").get_attribute("textContent"))
     b.click("button#share-close")
     b.go("#/%s/" % HOSTILE_ROOT, "x#y.txt")
+    assert not INVISIBLE.search(b.js("return document.title;"))
+    # a hostile link's ?return= is named on the sign-in form: no override there either
+    b.sign_out()
+    b.get("/app/?return=" + urllib.parse.quote("/files/Invoice\u202Efdp.exe/"))
+    b.wait(lambda d: "Invoice" in b.find("#signin-hint").text, "the hint naming the folder")
+    assert not INVISIBLE.search(b.find("#signin-hint").get_attribute("textContent"))
     assert not b.pwned()
 
 
