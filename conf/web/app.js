@@ -150,9 +150,9 @@
     /* A <time> for Unix seconds: short in the table, the full date as its title. */
     function timeElement(seconds, format) {
         const t = el("time");
-        if (!Number.isFinite(seconds))
-            return t;
         const d = new Date(seconds * 1000);
+        if (!Number.isFinite(seconds) || Number.isNaN(d.getTime()))
+            return t;   // no date, or none a Date can hold (toISOString would throw)
         t.dateTime = d.toISOString();
         if (format)
             t.textContent = format.format(d);
