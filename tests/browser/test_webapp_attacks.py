@@ -474,3 +474,38 @@ def test_the_next_user_of_the_browser_cannot_read_the_last_users_share_links(bro
     b.click("button#signin-submit")
     b.wait(lambda d: b.find("#whoami").text == bob.name, "bob signed in")
     assert url not in b.js("return JSON.stringify(localStorage);")
+
+
+# --- the demo (make -f Makefile.apxs demo) -------------------------------------------------
+
+
+def test_the_demo_serves_the_demo_account_only(harness):
+    """The demo's namespace holds a copy of the machine's user database: every account of the
+    machine (here alice and bob, made before it, and mallory, after it) must stay out; the
+    demo account signs in and reads its files."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import demo
+    d = demo.setup(harness)
+    mallory = harness.users.add_user("mallory", "mallory-pw")
+    try:
+        def login(user, password):
+            return requests.post(d.url("/login"), json={"username": user, "password": password})
+
+        ok = login(d.user.name, d.user.password)
+        assert ok.status_code == 200
+        bearer = {"Authorization": "Bearer " + ok.json()["token"], "Accept": "application/json"}
+        assert requests.get(d.url("/files/Photos/"), headers=bearer).status_code == 200
+        assert requests.get(d.share_url).status_code == 200
+        for user, password in (("alice", "alice-pw"), ("bob", "bob-pw")):
+            assert login(user, password).status_code == 401
+        r = login(mallory.name, mallory.password)
+        if r.status_code == 200:
+            other = {"Authorization": "Bearer " + r.json()["token"], "Accept": "application/json"}
+            for path in ("/files/", "/auth/whoami"):
+                assert requests.get(d.url(path), headers=other).status_code == 403, path
+            assert requests.post(d.url("/auth/mint"), headers=other,
+                                 json={"path": "/files/", "kind": "share"}).status_code == 403
+        else:
+            assert r.status_code == 401
+    finally:
+        d.server.stop()
