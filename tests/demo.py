@@ -33,10 +33,13 @@ DAY = 86400
 
 # The contract's locations, as in the shipped example site (conf/): the app (static, no
 # authentication), sign-in and sign-out, the mint and whoami handlers, and the user's home.
+# Only the demo account: the namespace's user database is a copy of the machine's, whose own
+# accounts must neither sign in (TokenAuthMinUID, the demo's uid being above theirs) nor, should
+# one have a uid above it, be served (Require user).
 AUTH = """\
     AuthType token
     AuthName "files"
-    Require valid-user"""
+    Require user {user}"""
 
 
 def web_dir() -> Path:
@@ -50,10 +53,12 @@ def module_knows_logout_url() -> bool:
     return b"TokenAuthLogoutURL" in paths.module_path().read_bytes()
 
 
-def site(key_file) -> str:
+def site(key_file, user) -> str:
     logout_url = "\n    TokenAuthLogoutURL /logout" if module_knows_logout_url() else ""
+    auth = AUTH.format(user=user.name)
     return f"""\
 {key_file_line(key_file)}
+TokenAuthMinUID {user.uid}
 
 RedirectMatch ^/$ /app/
 Alias /app/ "{web_dir()}/"
@@ -70,14 +75,14 @@ Alias /app/ "{web_dir()}/"
 </Location>
 <Location /auth/mint>
     SetHandler tokenauth-mint
-{AUTH}
+{auth}
 </Location>
 <Location /auth/whoami>
     SetHandler tokenauth-whoami
-{AUTH}
+{auth}
 </Location>
 <Location /files/>
-{AUTH}
+{auth}
     TokenAuthHome .
     TokenAuthLoginURL /login{logout_url}
 </Location>
@@ -150,7 +155,7 @@ def setup(h: Harness) -> Demo:
     """The account with its files, Apache with the demo site only, and a share link."""
     user = h.users.add_user(DEMO_USER, "demo-" + secrets.token_urlsafe(6))
     fill_home(user)
-    server = h.start_apache("demo", snippets=[site(h.key_file.path)], populate=None)
+    server = h.start_apache("demo", snippets=[site(h.key_file.path, user)], populate=None)
     scope = "/files/" + SHARED_PHOTO
     share = h.mint(user.name, kind="share", scope=scope, ttl=SHARE_TTL)
     return Demo(h, server, user, server.url(scope + "?token=" + share))

@@ -502,9 +502,9 @@ def test_the_demo_serves_the_demo_account_only(harness):
         if r.status_code == 200:
             other = {"Authorization": "Bearer " + r.json()["token"], "Accept": "application/json"}
             for path in ("/files/", "/auth/whoami"):
-                assert requests.get(d.url(path), headers=other).status_code == 403, path
+                assert requests.get(d.url(path), headers=other).status_code in (401, 403), path
             assert requests.post(d.url("/auth/mint"), headers=other,
-                                 json={"path": "/files/", "kind": "share"}).status_code == 403
+                                 json={"path": "/files/", "kind": "share"}).status_code in (401, 403)
         else:
             assert r.status_code == 401
     finally:
