@@ -509,3 +509,34 @@ def test_the_demo_serves_the_demo_account_only(harness):
             assert r.status_code == 401
     finally:
         d.server.stop()
+
+
+def test_the_copy_of_the_machines_shadow_is_never_open_to_other_users(tmp_path, monkeypatch):
+    """The demo (and every harness) copies /etc/shadow into a work directory other users can
+    enter. shutil.copy2 writes the copy (0644 under umask 022) before it copies the mode: a
+    local user who opens it in that moment keeps reading every password hash of the machine.
+    Here copy2 stops in that moment and the test looks at who could open the copy."""
+    from taharness import namespace
+    moments = []
+    real_copy2 = shutil.copy2
+
+    def copy2_paused_after_writing(src, dst, **kw):
+        shutil.copyfile(src, dst)       # what copy2 does first, before copystat
+        moments.append((Path(dst).name, os.stat(dst).st_mode & 0o777,
+                        os.stat(Path(dst).parent).st_mode & 0o777))
+        return real_copy2(src, dst, **kw)
+
+    monkeypatch.setattr(namespace.shutil, "copy2", copy2_paused_after_writing)
+    os.chmod(tmp_path, 0o755)
+    ns = namespace.MountNamespace(tmp_path)
+    ns._copy_etc()
+    assert {name for name, _, _ in moments} >= {"passwd", "shadow"}
+    for name, mode, folder_mode in moments:
+        if name in namespace.SHADOW_FILES:
+            assert not (mode & 0o004 and folder_mode & 0o001), \
+                "%s was mode %o in a folder of mode %o" % (name, mode, folder_mode)
+    # the legitimate path: afterwards the copies are there with the machine's modes, and
+    # www-data (Apache's worker) may enter the folder, as PAM and NSS in the namespace need
+    assert os.stat(ns.etc).st_mode & 0o777 == 0o755
+    assert os.stat(ns.etc / "shadow").st_mode & 0o777 == 0o640
+    assert (ns.etc / "shadow").read_bytes() == Path("/etc/shadow").read_bytes()
