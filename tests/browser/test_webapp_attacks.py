@@ -422,6 +422,30 @@ def test_tampered_share_list_shows_only_links_to_this_site_as_text(browser, alic
     assert not b.pwned()
 
 
+def test_a_share_list_entry_whose_link_is_not_the_path_it_names_is_not_offered(browser, alice, bob):
+    """Whoever uses this browser profile next (the docs accept that they can write the list)
+    plants an entry that shows as alice's sunset.png but links (and copies) bob's own share
+    link: alice would hand out bob's file as hers. An entry is listed only when its link is
+    the path and the token it names."""
+    b = browser
+    b.sign_in(alice)
+    b.wait(lambda d: "Photos" in b.rows(), "the home")
+    far = int(time.time()) + 3600
+    path = "/files/Photos/sunset.png"
+    good = {"url": b.base_url + path + "?token=t1", "token": "t1", "path": path,
+            "expires_at": far, "created_at": 1}
+    planted = [dict(good, url=b.base_url + "/files/Documents/plan.txt?token=t2", token="t2"),
+               dict(good, url=b.base_url + path + "?token=t3", token="t4"),
+               dict(good, url=b.base_url + "/files/Photos/sunset.png/../../x?token=t5", token="t5")]
+    b.js("localStorage.setItem('tokenauth.shares.alice', JSON.stringify(arguments[0]));",
+         [good] + planted)
+    b.click("button#account-button")
+    b.click("button#my-shares")
+    b.wait(lambda d: b.js("return document.querySelectorAll('#shares-list li').length;"), "the list")
+    hrefs = b.js("return Array.from(document.querySelectorAll('#shares-list a')).map(a => a.href);")
+    assert hrefs == [good["url"]]
+
+
 def test_after_sign_out_no_name_of_the_files_stays_on_the_page(browser, alice):
     b = browser
     b.sign_in(alice, "#/Photos/")
@@ -455,6 +479,69 @@ def test_thumbnail_tokens_stop_working_when_the_user_signs_out(browser, alice):
     b.wait(lambda d: b.shown("table#files"), "the list")
     b.sign_out()
     assert requests.get(src).status_code in (401, 403)
+
+
+def test_a_session_ended_elsewhere_shows_no_files_when_the_page_comes_back(browser, alice):
+    """Signed out on another device (or tab): back/forward brings this page back from the
+    browser's cache; it must check the session before it shows the listing again."""
+    b = browser
+    b.sign_in(alice, "#/Photos/")
+    b.wait(lambda d: "sunset.png" in b.rows(), "Photos")
+    cookie = [c for c in b.driver.get_cookies() if c["name"].endswith("tokenauth")][0]
+    r = requests.post(b.base_url + "/logout", headers={"Accept": "application/json"},
+                      cookies={cookie["name"]: cookie["value"]}, json={})
+    assert r.status_code == 200
+    b.get("/files/Photos/")                  # away (the listing's own page sends to /login)
+    b.driver.back()
+    b.wait(lambda d: b.shown("form#signin-form"), "the sign-in form")
+    assert not b.rows() and "sunset" not in b.js("return document.documentElement.outerHTML;")
+
+
+def test_sign_out_everywhere_asks_first_then_ends_links_and_clears_the_list(browser, alice):
+    b = browser
+    b.sign_in(alice, "#/Photos/")
+    b.wait(lambda d: "sunset.png" in b.rows(), "Photos")
+    share_row(b, "sunset.png")
+    b.click("button#share-create")
+    url = b.wait(lambda d: b.find("input#share-url").get_attribute("value"), "the link")
+    b.click("button#share-close")
+    assert requests.get(url).status_code == 200
+    b.click("button#account-button")
+    b.click("button#logout-all")
+    alert = b.wait(lambda d: d.switch_to.alert, "the question")
+    assert "share" in alert.text and "every" in alert.text
+    alert.dismiss()                                              # no: nothing happens
+    assert b.find("#whoami").text == alice.name and requests.get(url).status_code == 200
+    b.click("button#account-button")
+    b.click("button#logout-all")
+    b.wait(lambda d: d.switch_to.alert, "the question").accept()
+    b.wait(lambda d: b.shown("form#signin-form"), "the sign-in form")
+    assert requests.get(url).status_code == 401
+    assert b.js("return localStorage.getItem('tokenauth.shares.alice');") is None
+
+
+def test_throttled_sign_in_says_minutes_from_retry_after_only(harness, alice):
+    srv = harness.start_apache("attacks-throttle", snippets=[shipped_site(
+        harness.key_file.path, web_copy(harness.workdir / "throttle-web"))],
+        extra=["TokenAuthLoginThrottle 2 300 300"])
+    b = Browser(srv.base_url)
+    try:
+        b.get("/app/")
+        b.wait(lambda d: b.shown("form#signin-form"), "the sign-in form")
+        for _ in range(3):
+            b.find("input#username").clear()
+            b.find("input#username").send_keys(alice.name)
+            b.find("input#password").send_keys("wrong")
+            b.click("button#signin-submit")
+            time.sleep(0.3)
+            b.wait(lambda d: b.find("#signin-error").text and
+                   not b.find("button#signin-submit").get_attribute("disabled"), "an answer")
+        assert re.fullmatch(r"Too many attempts — try again in \d+ minutes?\.",
+                            b.find("#signin-error").text), b.find("#signin-error").text
+        assert not b.js("return document.querySelector('#signin-error *');")
+    finally:
+        b.quit()
+        srv.stop()
 
 
 @pytest.mark.xfail(strict=True, reason="design (docs/webapp.md): a plain sign-out keeps the user's "
