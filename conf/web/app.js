@@ -1189,7 +1189,19 @@
 
     function validShare(s) {
         return s && typeof s.url === "string" && ownUrl(s.url) && typeof s.token === "string" &&
-               typeof s.path === "string" && Number.isFinite(s.expires_at);
+               typeof s.path === "string" && Number.isFinite(s.expires_at) && linkIs(s.url, s.path, s.token);
+    }
+
+    /* The link opens exactly that path with that token: an entry planted in the list (the
+     * browser does not lock it) cannot show one file and hand out another. */
+    function linkIs(url, path, token) {
+        try {
+            const u = new URL(url, location.origin);
+            return decodeURIComponent(u.pathname) === path &&
+                   [...u.searchParams].some(([, v]) => v === token);
+        } catch {
+            return false;
+        }
     }
 
     /* Links we show and store point to this server only (never javascript: or elsewhere). */
