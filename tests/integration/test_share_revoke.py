@@ -12,8 +12,9 @@ import pytest
 from taharness import paths, tokens
 from taharness.http import Client
 from taharness.keys import HS256, KeyFile, new_key
+from taharness.links import HELLO, bearer, link_works, mint_link, session_works
 from taharness.redis import RedisServer
-from taharness.site import FILES, MINT, WHOAMI
+from taharness.site import MINT, WHOAMI
 from taharness.waiting import wait_until
 
 # The full ledger of test_a_full_ledger_says_what_it_revoked: refused revocations are errors.
@@ -21,7 +22,6 @@ ERROR_LOG_ALLOW = [r"TA00033: revocation ledger: full",
                    r"TA00131: revocation of carol's link \S+ from \S+ could not be "
                    r"recorded \(full\)"]
 
-HELLO = FILES["files/hello.txt"]
 CLEARED_FOR = 1.0  # seconds a child reuses the shared store's "not revoked" (ta_revoke.c)
 
 
@@ -34,31 +34,6 @@ def srv(apache_factory):
 def c(srv):
     with Client(srv.base_url) as client:
         yield client
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": "Bearer " + token}
-
-
-def mint_link(c, session: str, path="/files/hello.txt", kind="share", ttl=600) -> dict:
-    """A link minted over HTTP by the session's owner: {"token", "url", "expires_at"}."""
-    r = c.post("/auth/mint", headers=bearer(session), json={"path": path, "kind": kind, "ttl": ttl})
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def link_works(srv, link: dict) -> bool:
-    """Whether a stranger (no cookie, no session) can open the link."""
-    with Client(srv.base_url) as stranger:
-        r = stranger.get(link["url"])
-    assert r.status_code in (200, 401), (r.status_code, r.text[:200])
-    return r.status_code == 200 and r.text == HELLO
-
-
-def session_works(c, session: str) -> bool:
-    r = c.get("/auth/whoami", headers=bearer(session))
-    assert r.status_code in (200, 401), r.status_code
-    return r.status_code == 200
 
 
 def revoke(c, session, link_token, how="json", source="bearer", **kw):

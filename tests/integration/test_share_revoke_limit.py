@@ -15,13 +15,13 @@ import pytest
 
 from taharness import paths, tokens
 from taharness.http import Client
+from taharness.links import bearer, link_works, mint_link, session_works
 from taharness.redis import RedisServer
-from taharness.site import FILES, MINT, WHOAMI
+from taharness.site import MINT, WHOAMI
 from taharness.waiting import wait_until
 
 LIMIT = 100     # TA_LINK_REVOKE_LIMIT (mod_tokenauth/ta_loginlimit.h)
 LOCKOUT = 3600  # TA_LINK_REVOKE_LOCKOUT
-HELLO = FILES["files/hello.txt"]
 
 # test_an_unwritable_counter_fails_closed: the redis that refuses writes is an error, three
 # times (mod_socache_redis names the key, hex: "tr:", a link revocation counter).
@@ -31,17 +31,6 @@ ERROR_LOG_ALLOW = [r"AH03478: scache_rd: error setting key 'tokenauth:74723a[0-9
                    r"TA00136: carol from \S+: link revocations cannot be counted \(unavailable\)"]
 
 
-def bearer(token: str) -> dict:
-    return {"Authorization": "Bearer " + token}
-
-
-def mint_link(c, session: str, path="/files/hello.txt", kind="share") -> dict:
-    """A link minted over HTTP by the session's owner: {"token", "url", "expires_at"}."""
-    r = c.post("/auth/mint", headers=bearer(session), json={"path": path, "kind": kind})
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
 def revoke(c, session: str, token: str, form=False):
     """POST /logout asking to revoke token, the session as bearer."""
     if form:
@@ -49,20 +38,6 @@ def revoke(c, session: str, token: str, form=False):
                       data={"token": token})
     return c.post("/logout", headers=dict(bearer(session), Accept="application/json"),
                   json={"token": token})
-
-
-def link_works(srv, link: dict) -> bool:
-    """Whether a stranger (no cookie, no session) can open the link."""
-    with Client(srv.base_url) as stranger:
-        r = stranger.get(link["url"])
-    assert r.status_code in (200, 401), (r.status_code, r.text[:200])
-    return r.status_code == 200 and r.text == HELLO
-
-
-def session_works(c, session: str) -> bool:
-    r = c.get("/auth/whoami", headers=bearer(session))
-    assert r.status_code in (200, 401), r.status_code
-    return r.status_code == 200
 
 
 def assert_throttled(r):
