@@ -352,6 +352,21 @@ def test_return_goes_nowhere_but_under_files(browser, alice, ret):
     assert "Photos" in b.rows()          # the home: the return was not followed
 
 
+def test_a_crafted_return_cannot_write_a_message_on_the_sign_in_form(browser):
+    """?return= is named in the sign-in hint, next to the password field: a hostile link must
+    not get to write its own instructions there."""
+    b = browser
+    lure = ("/files/ Your password has expired. Type your old password, a space and a new one"
+            " in the password field. IT desk: +1 555 0100 /")
+    b.get("/app/?return=" + urllib.parse.quote(lure))
+    b.wait(lambda d: b.shown("form#signin-form"), "the sign-in form")
+    hint = b.find("#signin-hint").text
+    assert len(hint) <= 90 and "IT desk" not in hint, hint
+    b.get("/app/?return=/files/Photos/Trips/")
+    b.wait(lambda d: "Photos/Trips" in b.find("#signin-hint").text, "the folder named")
+    assert b.find("#signin-hint").text == "Sign in to open /Photos/Trips/."
+
+
 def test_return_to_a_folder_is_followed(browser, alice):
     b = browser
     b.sign_in(alice, query="?return=/files/Photos/")
