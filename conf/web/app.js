@@ -24,6 +24,7 @@
     const SIGNIN_HINT = "Use the user name and password of your account on this server.";
     const PAGE_SIZE = 2000;           // entries per listing request
     const MAX_ENTRIES = 20000;        // a folder larger than this is shown in part
+    const RETURN_SHOWN_MAX = 60;      // longest ?return= path the sign-in hint names
     const THUMB_TTL = 3600;           // lifetime asked for the gallery's url token
     const THUMB_RENEW_BEFORE = 300;   // seconds before its expiry the token is renewed
     const IMAGE_EXT = new Set(["png", "jpg", "jpeg", "gif", "webp", "avif", "bmp", "ico", "svg"]);
@@ -1455,8 +1456,11 @@
         }
         const target = parseReturn(new URLSearchParams(location.search).get("return"));
         if (target) {
+            // The path comes from whoever made the link: named only when short, so that a
+            // link cannot write its own instructions beside the password field.
             const shown = shownName("/" + target.segments.join("/") + (target.isDir && target.segments.length ? "/" : ""));
-            $("signin-hint").textContent = "Sign in to open " + shown + ".";
+            $("signin-hint").textContent = shown.length <= RETURN_SHOWN_MAX ?
+                "Sign in to open " + shown + "." : "Sign in to open the " + (target.isDir ? "folder" : "file") + " you were sent to.";
         }
         $("username").focus();
     }
