@@ -561,6 +561,34 @@ def test_throttled_sign_in_says_minutes_from_retry_after_only(harness, alice):
         srv.stop()
 
 
+def test_a_page_left_open_never_lists_another_accounts_link_as_its_users(browser, alice, bob):
+    """alice's page stays open (another window) while bob signs in on this browser: the cookie
+    is bob's now. A share made from alice's listing would be a link to bob's file: the page
+    must not offer or list it as alice's link."""
+    b = browser
+    b.sign_in(alice, "#/Photos/")
+    b.wait(lambda d: "sunset.png" in b.rows(), "Photos")
+    status = b.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch('/login', {method: 'POST', headers: {'Content-Type': 'application/json'},"
+        " body: JSON.stringify({username: arguments[0], password: arguments[1]})})"
+        ".then(r => done(r.status), e => done(String(e)));", bob.name, bob.password)
+    assert status == 200
+    share_row(b, "sunset.png")
+    b.click("button#share-create")
+    b.wait(lambda d: b.find("input#share-url").get_attribute("value") or
+           b.find("#share-error").text or b.find("#whoami").text == bob.name, "an answer")
+    time.sleep(0.5)
+    offered = b.find("input#share-url").get_attribute("value")
+    listed = b.js("return localStorage.getItem('tokenauth.shares.alice');") or ""
+    for url in [offered] + re.findall(r'"url":"([^"]+)"', listed):
+        if url:
+            token = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["token"][0]
+            payload = token.split(".")[1]
+            claims = json.loads(__import__("base64").urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            assert claims["sub"] == alice.name, "bob's link offered as alice's: %s" % url
+
+
 @pytest.mark.xfail(strict=True, reason="design (docs/webapp.md): a plain sign-out keeps the user's "
                    "share list in localStorage, readable by whoever uses this browser profile next; "
                    "'sign out everywhere' clears it")
