@@ -1146,6 +1146,14 @@
             $("share-error").textContent = "The server answered with a link to somewhere else.";
             return;
         }
+        if (tokenSubject(d.token) !== state.user) {
+            // Another account signed in on this browser meanwhile (the cookie is theirs): the
+            // link is to their file. It is revoked, never shown, and the page catches up.
+            request(state.config.logout, { method: "POST", body: { token: d.token } }).catch(() => {});
+            $("share-error").textContent = "Another account is signed in on this browser now.";
+            recheck();
+            return;
+        }
         const url = new URL(d.url, location.origin).href;
         addShare(state.user, { url, token: d.token, path: target.path, expires_at: d.expires_at, created_at: now() });
         $("share-url").value = url;
@@ -1202,6 +1210,17 @@
                    [...u.searchParams].some(([, v]) => v === token);
         } catch {
             return false;
+        }
+    }
+
+    /* The user a token names (its "sub"; read, not verified: the server verified it). */
+    function tokenSubject(token) {
+        try {
+            const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+            const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0))));
+            return typeof claims.sub === "string" ? claims.sub : null;
+        } catch {
+            return null;
         }
     }
 

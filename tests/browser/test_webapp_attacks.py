@@ -587,6 +587,8 @@ def test_a_page_left_open_never_lists_another_accounts_link_as_its_users(browser
             payload = token.split(".")[1]
             claims = json.loads(__import__("base64").urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
             assert claims["sub"] == alice.name, "bob's link offered as alice's: %s" % url
+    # the page catches up: bob's name and bob's files, nothing of alice's
+    b.wait(lambda d: b.find("#whoami").text == bob.name and "sunset.png" in b.rows(), "bob's Photos")
 
 
 @pytest.mark.xfail(strict=True, reason="design (docs/webapp.md): a plain sign-out keeps the user's "
