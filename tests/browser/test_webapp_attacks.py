@@ -56,6 +56,8 @@ HOSTILE_FILES = [
 ]
 HOSTILE_DIRS = ["%2e%2e", "a#b", "<b title='x'>bold"]
 HOSTILE_ROOT = "Shared"
+HOSTILE_PICTURES = ["a#b.png", "q?token=x.png", "p%2F..%2Fq.png", "<svg onload=%s>.png" % PWN,
+                    "sp ace\u202E.png"]
 # the demo test's other account is refused by Require user, which httpd logs at error level
 ERROR_LOG_ALLOW = [r"AH01631: user mallory: authorization failure"]
 # What the page may show in place of such a name must not carry these (bidi controls, C0/C1).
@@ -98,6 +100,8 @@ def populate(user) -> None:
         put(user, HOSTILE_ROOT + "/" + name, b"hostile name\n")
     for name in HOSTILE_DIRS:
         put(user, HOSTILE_ROOT + "/" + name + "/inside.txt", b"inside\n")
+    for name in HOSTILE_PICTURES:
+        put(user, "Odd pictures/" + name, PICTURES["sunset.png"]())
 
 
 @pytest.fixture(scope="module")
@@ -316,6 +320,24 @@ def test_share_links_of_hostile_names_name_that_file_or_are_refused(browser, ali
         assert r.status_code == 200, (name, url, r.status_code)
     stored = b.js("return JSON.parse(localStorage.getItem('tokenauth.shares.alice'));")
     assert sorted(s["url"] for s in stored) == sorted(u for u, _ in made.values() if u)
+    assert not b.pwned()
+
+
+def test_thumbnails_of_hostile_names_are_those_files_through_the_folders_token(browser, alice):
+    b = browser
+    b.sign_in(alice, "#/Odd%20pictures/")
+    b.wait(lambda d: len(b.rows()) == len(HOSTILE_PICTURES), "the pictures")
+    b.click("button#view-gallery")
+    b.wait(lambda d: b.js("const t = document.querySelectorAll('img.thumb');"
+                          "return t.length === arguments[0] && Array.from(t).every("
+                          " i => i.complete && i.naturalWidth > 0);", len(HOSTILE_PICTURES)),
+           "every thumbnail loaded")
+    for name, src in b.js("return Array.from(document.querySelectorAll('img.thumb'))"
+                          ".map(i => [i.dataset.name, i.src]);"):
+        u = urllib.parse.urlsplit(src)
+        assert urllib.parse.unquote(u.path) == "/files/Odd pictures/" + name and not u.fragment
+        assert list(urllib.parse.parse_qs(u.query)) == ["token"]
+    b.click("button#view-list")
     assert not b.pwned()
 
 
