@@ -30,6 +30,16 @@ WATCH_INTERVAL = 5.0                    # seconds between two checks of the acco
 PICTURE_SIZE = (640, 400)
 DAY = 86400
 
+# The shipped site (conf/webapp.conf), for the demo account only: the namespace's user
+# database is a copy of the machine's, whose own accounts must neither sign in
+# (TokenAuthMinUID, the demo's uid being above theirs) nor, should one have a uid above it, be
+# served (Require user).
+def site(h: Harness, user) -> str:
+    web = webapp.copy_app(h.workdir / "demo-web")
+    block = webapp.site(h.key_file.path, web)
+    return ("TokenAuthMinUID %d\n" % user.uid +
+            block.replace("Require valid-user", "Require user " + user.name))
+
 
 # --- the demo account's home --------------------------------------------------------------
 TEXTS = {
@@ -97,7 +107,7 @@ def setup(h: Harness) -> Demo:
     """The account with its files, Apache with the demo site only, and a share link."""
     user = h.users.add_user(DEMO_USER, "demo-" + secrets.token_urlsafe(6))
     fill_home(user)
-    server = webapp.start_server(h, "demo", populate=None)
+    server = h.start_apache("demo", snippets=[site(h, user)], populate=None)
     scope = "/files/" + SHARED_PHOTO
     share = h.mint(user.name, kind="share", scope=scope, ttl=SHARE_TTL)
     return Demo(h, server, user, server.url(scope + "?token=" + share))

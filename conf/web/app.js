@@ -24,6 +24,7 @@
     const SIGNIN_HINT = "Use the user name and password of your account on this server.";
     const PAGE_SIZE = 2000;           // entries per listing request
     const MAX_ENTRIES = 20000;        // a folder larger than this is shown in part
+    const RETURN_SHOWN_MAX = 60;      // longest ?return= path the sign-in hint names
     const THUMB_TTL = 3600;           // lifetime asked for the gallery's url token
     const THUMB_RENEW_BEFORE = 300;   // seconds before its expiry the token is renewed
     const IMAGE_EXT = new Set(["png", "jpg", "jpeg", "gif", "webp", "avif", "bmp", "ico", "svg"]);
@@ -81,6 +82,15 @@
         if (entry.type === "dir")
             return "folder";
         return KIND_BY_EXT.get(extension(entry.name)) || "file";
+    }
+
+    /* A name as the page shows it: bidi controls (U+202E draws "report<RLO>fdp.exe" as
+     * "reportexe.pdf") and control characters (a newline looks like a space) become a visible
+     * U+FFFD, so that no name can pose as another. Links and data-name keep the real name. */
+    const HIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+    function shownName(name) {
+        return name.replace(HIDDEN_CHARS, "\ufffd");
     }
 
     function isPicture(entry) {
@@ -141,9 +151,9 @@
     /* A <time> for Unix seconds: short in the table, the full date as its title. */
     function timeElement(seconds, format) {
         const t = el("time");
-        if (!Number.isFinite(seconds))
-            return t;
         const d = new Date(seconds * 1000);
+        if (!Number.isFinite(seconds) || Number.isNaN(d.getTime()))
+            return t;   // no date, or none a Date can hold (toISOString would throw)
         t.dateTime = d.toISOString();
         if (format)
             t.textContent = format.format(d);
@@ -386,9 +396,18 @@
         $("loading").hidden = true;
         $("folder-error").hidden = true;
         $("viewer-image").removeAttribute("src");
+        $("viewer-image").alt = "";
         $("viewer-title").textContent = "";
+        $("viewer-count").textContent = "";
+        $("viewer-download").href = "#";
+        $("viewer-download").setAttribute("download", "");
+        state.shareTarget = null;
+        $("share-name").textContent = "";
         $("share-url").value = "";
+        $("share-expires").replaceChildren();
         $("shares-list").replaceChildren();
+        $("files-caption").textContent = "Files";
+        document.title = "Files";
         for (const id of ["viewer", "share-dialog", "shares-dialog"])
             if ($(id).open)
                 $(id).close();
@@ -692,7 +711,7 @@
         const nav = $("breadcrumbs");
         const ol = el("ol");
         const crumbs = [{ label: "Files", segs: [] }];
-        segments.forEach((s, i) => crumbs.push({ label: s, segs: segments.slice(0, i + 1) }));
+        segments.forEach((s, i) => crumbs.push({ label: shownName(s), segs: segments.slice(0, i + 1) }));
         crumbs.forEach((c, i) => {
             const li = el("li");
             const a = el("a");
@@ -710,8 +729,8 @@
         });
         nav.replaceChildren(ol);
         nav.scrollLeft = nav.scrollWidth;
-        $("files-caption").textContent = "Contents of " + (segments.length ? segments.join("/") : "your files");
-        document.title = (segments.length ? segments[segments.length - 1] : "Files") + " — Files";
+        $("files-caption").textContent = "Contents of " + (segments.length ? shownName(segments.join("/")) : "your files");
+        document.title = (segments.length ? shownName(segments[segments.length - 1]) : "Files") + " — Files";
     }
 
     function compareEntries(a, b) {
@@ -791,7 +810,7 @@
 
         const nameCell = el("td", "c-name");
         const link = el("a", "name kind-" + kind);
-        link.append(icon(ICON_BY_KIND[kind]), el("span", "label", entry.name));
+        link.append(icon(ICON_BY_KIND[kind]), el("span", "label", shownName(entry.name)));
         if (entry.type === "dir") {
             link.href = hashFor([...state.segments, entry.name]);
         } else {
@@ -835,7 +854,7 @@
         a.href = filesUrl(state.segments, name);
         a.setAttribute("download", name);
         a.title = "Download";
-        a.append(icon("download"), el("span", "visually-hidden", "Download " + name));
+        a.append(icon("download"), el("span", "visually-hidden", "Download " + shownName(name)));
         return a;
     }
 
@@ -843,7 +862,7 @@
         const b = el("button", "share icon-button");
         b.type = "button";
         b.title = "Share";
-        b.append(icon("link"), el("span", "visually-hidden", "Share " + entry.name));
+        b.append(icon("link"), el("span", "visually-hidden", "Share " + shownName(entry.name)));
         b.addEventListener("click", () => openShare(entry, b));
         return b;
     }
@@ -902,15 +921,15 @@
                 img.height = 180;
                 img.addEventListener("load", () => img.classList.add("loaded"));
                 img.addEventListener("error", () => img.classList.add("broken"));
-                b.append(img, el("span", "tile-name", e.name));
-                b.setAttribute("aria-label", "Open " + e.name);
+                b.append(img, el("span", "tile-name", shownName(e.name)));
+                b.setAttribute("aria-label", "Open " + shownName(e.name));
                 b.addEventListener("click", () => openViewer(e.name, b));
                 li.append(b);
                 pictures.push(img);
             } else {
                 const a = el("a", "tile other kind-" + kindOf(e));
                 a.href = e.type === "dir" ? hashFor([...state.segments, e.name]) : filesUrl(state.segments, e.name);
-                a.append(icon(ICON_BY_KIND[kindOf(e)], "big"), el("span", "tile-name", e.name));
+                a.append(icon(ICON_BY_KIND[kindOf(e)], "big"), el("span", "tile-name", shownName(e.name)));
                 li.append(a);
             }
             list.append(li);
@@ -1033,8 +1052,8 @@
         img.classList.remove("loaded");
         img.onload = () => img.classList.add("loaded");
         img.src = url;
-        img.alt = entry.name;
-        $("viewer-title").textContent = entry.name;
+        img.alt = shownName(entry.name);
+        $("viewer-title").textContent = shownName(entry.name);
         $("viewer-count").textContent = (state.viewerIndex + 1) + " / " + list.length;
         $("viewer-download").href = url;
         $("viewer-download").setAttribute("download", entry.name);
@@ -1087,7 +1106,7 @@
             path: isDir ? filesPath(segs) : filesPath(segs, entry.name),
         };
         $("share-title").textContent = isDir ? "Share a folder" : "Share a file";
-        $("share-name").textContent = entry.name;
+        $("share-name").textContent = shownName(entry.name);
         setIcon($("share-icon"), ICON_BY_KIND[kindOf(entry)]);
         $("share-result").hidden = true;
         $("share-url").value = "";
@@ -1125,6 +1144,14 @@
         }
         if (!ownUrl(d.url)) {
             $("share-error").textContent = "The server answered with a link to somewhere else.";
+            return;
+        }
+        if (tokenSubject(d.token) !== state.user) {
+            // Another account signed in on this browser meanwhile (the cookie is theirs): the
+            // link is to their file. It is revoked, never shown, and the page catches up.
+            request(state.config.logout, { method: "POST", body: { token: d.token } }).catch(() => {});
+            $("share-error").textContent = "Another account is signed in on this browser now.";
+            recheck();
             return;
         }
         const url = new URL(d.url, location.origin).href;
@@ -1171,7 +1198,30 @@
 
     function validShare(s) {
         return s && typeof s.url === "string" && ownUrl(s.url) && typeof s.token === "string" &&
-               typeof s.path === "string" && Number.isFinite(s.expires_at);
+               typeof s.path === "string" && Number.isFinite(s.expires_at) && linkIs(s.url, s.path, s.token);
+    }
+
+    /* The link opens exactly that path with that token: an entry planted in the list (the
+     * browser does not lock it) cannot show one file and hand out another. */
+    function linkIs(url, path, token) {
+        try {
+            const u = new URL(url, location.origin);
+            return decodeURIComponent(u.pathname) === path &&
+                   [...u.searchParams].some(([, v]) => v === token);
+        } catch {
+            return false;
+        }
+    }
+
+    /* The user a token names (its "sub"; read, not verified: the server verified it). */
+    function tokenSubject(token) {
+        try {
+            const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+            const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0))));
+            return typeof claims.sub === "string" ? claims.sub : null;
+        } catch {
+            return null;
+        }
     }
 
     /* Links we show and store point to this server only (never javascript: or elsewhere). */
@@ -1240,7 +1290,7 @@
         li.dataset.path = s.path;
         const isDir = s.path.endsWith("/");
         const root = state.config.files;
-        const shown = s.path.startsWith(root) ? "/" + s.path.slice(root.length) : s.path;
+        const shown = shownName(s.path.startsWith(root) ? "/" + s.path.slice(root.length) : s.path);
         // The name first (what people recognise), its folder and the expiry below.
         const parts = shown.split("/").filter(Boolean);
         const name = parts.length ? parts[parts.length - 1] + (isDir ? "/" : "") : "/";
@@ -1425,8 +1475,11 @@
         }
         const target = parseReturn(new URLSearchParams(location.search).get("return"));
         if (target) {
-            const shown = "/" + target.segments.join("/") + (target.isDir && target.segments.length ? "/" : "");
-            $("signin-hint").textContent = "Sign in to open " + shown + ".";
+            // The path comes from whoever made the link: named only when short, so that a
+            // link cannot write its own instructions beside the password field.
+            const shown = shownName("/" + target.segments.join("/") + (target.isDir && target.segments.length ? "/" : ""));
+            $("signin-hint").textContent = shown.length <= RETURN_SHOWN_MAX ?
+                "Sign in to open " + shown + "." : "Sign in to open the " + (target.isDir ? "folder" : "file") + " you were sent to.";
         }
         $("username").focus();
     }

@@ -86,8 +86,11 @@ def test_the_app_comes_first_and_root_leads_to_it(demo, printed, http):
 def test_only_the_contract_locations(demo, printed, http):
     conf = demo.server.config_text()
     assert set(re.findall(r"<Location ([^>]+)>", conf)) == CONTRACT_LOCATIONS
-    # the shipped block, the app served from a copy in the work directory
-    assert webapp.shipped_block(demo.harness.workdir / "demo-web") in conf
+    # the shipped block, the app served from a copy in the work directory, for the demo
+    # account only
+    shipped = webapp.shipped_block(demo.harness.workdir / "demo-web")
+    assert shipped.replace("Require valid-user", "Require user demo") in conf
+    assert "TokenAuthMinUID %d" % demo.user.uid in conf
     token = printed_session(http, printed)
     for path in ("/web/hello.txt", "/env/id.txt", "/cgi/env.cgi", "/files/hello.txt",
                  "/web/account.html", "/auth/jwks", "/open/hello.txt"):

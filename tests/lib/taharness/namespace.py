@@ -42,9 +42,11 @@ class MountNamespace:
         return self
 
     def _copy_etc(self) -> None:
-        """Copies keep owner and mode, so PAM and NSS see what they expect."""
-        self.etc.mkdir(mode=0o755)
-        os.chmod(self.etc, 0o755)
+        """Copies keep owner and mode, so PAM and NSS see what they expect. The folder opens
+        to others only once they do: copy2 writes a copy before it sets its mode, and an open
+        file stays readable."""
+        self.etc.mkdir(mode=0o700)
+        os.chmod(self.etc, 0o700)
         for name in ETC_FILES:
             src = Path("/etc") / name
             if not src.exists():
@@ -55,6 +57,7 @@ class MountNamespace:
                 os.chown(dst, 0, grp.getgrnam("shadow").gr_gid)
                 os.chmod(dst, 0o640)
         shutil.copytree("/etc/pam.d", self.etc / "pam.d", symlinks=True)
+        os.chmod(self.etc, 0o755)
 
     def _binds(self) -> list:
         """(copy, target) pairs: what the holder bind-mounts over what."""
