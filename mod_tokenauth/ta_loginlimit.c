@@ -124,6 +124,36 @@ static ta_cache_status give_back(request_rec *r, const char *key, long long atte
     return save(r, key, &rec, &p);
 }
 
+/* The limit of single revocations (ta_loginlimit.h). */
+static const ta_throttle_policy single_policy = {TA_LINK_REVOKE_LIMIT, TA_LINK_REVOKE_WINDOW,
+                                                 TA_LINK_REVOKE_LOCKOUT};
+
+/* A locked single-revocation counter stored again, unchanged: shmcb drops its oldest entries
+ * when later stores wrap its buffer, and the one user the counter stops would otherwise push
+ * it out with their own logins (three stores each) and start afresh. Lock held; best effort. */
+static void store_again(request_rec *r, const char *key, const ta_throttle_rec *rec)
+{
+    ta_cache_status st = save(r, key, rec, &single_policy);
+
+    if (st != TA_CACHE_OK)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "TA00139: a locked single-revocation counter could not be stored again (%s)",
+                      ta_cache_status_name(st));
+}
+
+/* After a login of user: their counter kept young while it is locked, as every logout of a
+ * loop may be refused before it reaches the counter (a session from the second of a widened
+ * logout is revoked already). Lock held. */
+static void keep_locked_counter(request_rec *r, const char *user, long long now)
+{
+    char key[TA_THROTTLE_KEY_MAX];
+    ta_throttle_rec rec;
+
+    if (ta_throttle_revoker_key(user, strlen(user), key, sizeof(key)) != 0 &&
+        load(r, key, "single revocation", &rec) == TA_CACHE_OK && ta_throttle_wait(&rec, now) > 0)
+        store_again(r, key, &rec);
+}
+
 ta_cache_status ta_login_give_back(request_rec *r, const char *user, int clear_user)
 {
     long long t = (long long)apr_time_sec(r->request_time);
@@ -136,6 +166,8 @@ ta_cache_status ta_login_give_back(request_rec *r, const char *user, int clear_u
                     : give_back(r, k.user, t);
     if (st == TA_CACHE_OK)
         st = give_back(r, k.addr, t);
+    if (st == TA_CACHE_OK && clear_user)
+        keep_locked_counter(r, user, t);
     ta_cache_unlock(r);
     return st;
 }
@@ -145,8 +177,6 @@ ta_cache_status ta_login_give_back(request_rec *r, const char *user, int clear_u
 /* The wait under key, or count this request under it. Lock held. */
 static ta_cache_status link_attempt(request_rec *r, const char *key, long long now, long long *wait)
 {
-    static const ta_throttle_policy p = {TA_LINK_REVOKE_LIMIT, TA_LINK_REVOKE_WINDOW,
-                                         TA_LINK_REVOKE_LOCKOUT};
     ta_throttle_rec rec;
     ta_cache_status st;
 
@@ -156,19 +186,11 @@ static ta_cache_status link_attempt(request_rec *r, const char *key, long long n
         (st = ta_cache_confirm_miss(r)) != TA_CACHE_OK)
         return st; /* a shared store down answers "not found": a fresh count must be a real one */
     if ((*wait = ta_throttle_wait(&rec, now)) > 0) {
-        /* Stored again, unchanged: shmcb drops its oldest entries when later stores wrap its
-         * buffer, and the one user this record stops would otherwise push it out with their
-         * own logins (a few stores each) and start afresh. Kept young by every refused
-         * request, it stays as long as they keep asking. */
-        if ((st = save(r, key, &rec, &p)) != TA_CACHE_OK)
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                          "TA00139: a locked single-revocation counter could not be stored "
-                          "again (%s)",
-                          ta_cache_status_name(st));
+        store_again(r, key, &rec); /* kept young by every refused request */
         return TA_CACHE_OK;
     }
-    ta_throttle_fail(&rec, &p, now);
-    return save(r, key, &rec, &p);
+    ta_throttle_fail(&rec, &single_policy, now);
+    return save(r, key, &rec, &single_policy);
 }
 
 ta_cache_status ta_link_revoke_attempt(request_rec *r, const char *user, long long *wait)
