@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 import urllib.parse
 from pathlib import Path
@@ -25,21 +24,17 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from taharness import Harness, paths  # noqa: E402
+import appsite  # noqa: E402
+from taharness import Harness, webapp  # noqa: E402
 from taharness.samples import PICTURES  # noqa: E402
-from taharness.site import RELAXED_THROTTLE, key_file_line  # noqa: E402
+from taharness.site import RELAXED_THROTTLE  # noqa: E402
 
-from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import (NoSuchElementException,  # noqa: E402
                                         StaleElementReferenceException, TimeoutException)
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT = 10
-INSTALLED_APP = "/usr/share/tokenauth/web"
 
 # Names a hostile user gives files and folders in a folder the victim opens.
 PWN = "window.__pwn=1"
@@ -64,21 +59,6 @@ ERROR_LOG_ALLOW = [r"AH01631: user mallory: authorization failure"]
 INVISIBLE = re.compile("[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 # --- the site, the users --------------------------------------------------------------------
-
-
-def web_copy(dest: Path) -> Path:
-    shutil.copytree(paths.repo_root() / "conf" / "web", dest)
-    for dirpath, _, filenames in os.walk(dest):
-        os.chmod(dirpath, 0o755)
-        for n in filenames:
-            os.chmod(os.path.join(dirpath, n), 0o644)
-    return dest
-
-
-def shipped_site(key_file, web: Path) -> str:
-    text = (paths.repo_root() / "conf" / "webapp.conf").read_text()
-    assert INSTALLED_APP in text
-    return key_file_line(key_file) + "\n" + text.replace(INSTALLED_APP, str(web))
 
 
 def put(user, rel: str, data: bytes) -> None:
@@ -117,8 +97,8 @@ def harness():
 
 @pytest.fixture(scope="module")
 def server(harness):
-    web = web_copy(harness.workdir / "attack-web")
-    return harness.start_apache("attacks", snippets=[shipped_site(harness.key_file.path, web)],
+    web = webapp.copy_app(harness.workdir / "attack-web")
+    return harness.start_apache("attacks", snippets=[webapp.site(harness.key_file.path, web)],
                                 extra=[RELAXED_THROTTLE])
 
 
@@ -135,35 +115,11 @@ def bob(harness):
 # --- a small Chromium driver ------------------------------------------------------------
 
 
-class Browser:
+class Browser(appsite.Browser):
+    """appsite's Chromium (a fresh profile), with the few steps these tests take their own way."""
+
     def __init__(self, base_url: str):
-        self.base_url = base_url
-        self.profile = tempfile.mkdtemp(prefix="ta-attack-chromium-")
-        o = webdriver.ChromeOptions()
-        o.binary_location = CHROMIUM
-        for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                    "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-                    "--disable-background-networking", "--disable-sync", "--mute-audio",
-                    "--password-store=basic", "--window-size=1280,900",
-                    "--user-data-dir=" + self.profile):
-            o.add_argument(arg)
-        self.driver = None
-        try:
-            self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
-            self.driver.set_page_load_timeout(30)
-        except BaseException:
-            self.quit()
-            raise
-
-    def quit(self) -> None:
-        try:
-            if self.driver is not None:
-                self.driver.quit()
-        finally:
-            shutil.rmtree(self.profile, ignore_errors=True)
-
-    def js(self, script: str, *args):
-        return self.driver.execute_script(script, *args)
+        super().__init__(base_url, "attack", 1280, 900)
 
     def get(self, path: str) -> None:
         self.driver.get(path if re.match(r"^[a-z]+:", path) else self.base_url + path)
@@ -219,11 +175,24 @@ class Browser:
         return bool(self.js("return !!window.__pwn;"))
 
 
-@pytest.fixture
-def browser(server):
+@pytest.fixture(scope="module")
+def shared_browser(server):
     b = Browser(server.base_url)
     yield b
     b.quit()
+
+
+@pytest.fixture
+def browser(shared_browser):
+    """One Chromium for the module (starting one per test took a minute); each test starts
+    from a blank page without cookies or storage of the app's origin (sign_in clears them
+    too)."""
+    b = shared_browser
+    b.get("/app/")
+    b.driver.delete_all_cookies()
+    b.js("localStorage.clear(); sessionStorage.clear();")
+    b.get("about:blank")
+    return b
 
 
 def share_row(b: Browser, name: str) -> None:
@@ -560,8 +529,8 @@ def test_sign_out_everywhere_asks_first_then_ends_links_and_clears_the_list(brow
 
 
 def test_throttled_sign_in_says_minutes_from_retry_after_only(harness, alice):
-    srv = harness.start_apache("attacks-throttle", snippets=[shipped_site(
-        harness.key_file.path, web_copy(harness.workdir / "throttle-web"))],
+    srv = harness.start_apache("attacks-throttle", snippets=[webapp.site(
+        harness.key_file.path, webapp.copy_app(harness.workdir / "throttle-web"))],
         extra=["TokenAuthLoginThrottle 2 300 300"])
     b = Browser(srv.base_url)
     try:
