@@ -125,8 +125,8 @@ static ta_cache_status give_back(request_rec *r, const char *key, long long atte
 }
 
 /* The limit of single revocations (ta_loginlimit.h). */
-static const ta_throttle_policy single_policy = {TA_LINK_REVOKE_LIMIT, TA_LINK_REVOKE_WINDOW,
-                                                 TA_LINK_REVOKE_LOCKOUT};
+static const ta_throttle_policy single_policy = {TA_SINGLE_REVOKE_LIMIT, TA_SINGLE_REVOKE_WINDOW,
+                                                 TA_SINGLE_REVOKE_LOCKOUT};
 
 /* A locked single-revocation counter stored again, unchanged: shmcb drops its oldest entries
  * when later stores wrap its buffer, and the one user the counter stops would otherwise push
@@ -193,7 +193,7 @@ static ta_cache_status link_attempt(request_rec *r, const char *key, long long n
     return save(r, key, &rec, &single_policy);
 }
 
-ta_cache_status ta_link_revoke_attempt(request_rec *r, const char *user, long long *wait)
+ta_cache_status ta_single_revoke_attempt(request_rec *r, const char *user, long long *wait)
 {
     char key[TA_THROTTLE_KEY_MAX];
     ta_cache_status st;

@@ -26,14 +26,14 @@ ta_cache_status ta_login_give_back(request_rec *r, const char *user, int clear_u
  * one that reaches the limit still goes through. After it, requests to revoke a link are
  * refused for the lockout (429), and a logout revokes every token of the user instead (their
  * one cutoff entry). Fixed: a number to document, not to tune. */
-#define TA_LINK_REVOKE_LIMIT 100
-#define TA_LINK_REVOKE_WINDOW 3600  /* seconds */
-#define TA_LINK_REVOKE_LOCKOUT 3600 /* seconds */
+#define TA_SINGLE_REVOKE_LIMIT 100
+#define TA_SINGLE_REVOKE_WINDOW 3600  /* seconds */
+#define TA_SINGLE_REVOKE_LOCKOUT 3600 /* seconds */
 
 /* Before the link is looked at, under one lock: the seconds to wait while user has used up
  * their link revocations (*wait >= 1: answer 429), else count this request (*wait 0). Every
  * request counts, refused or not, so that guessing at links is bounded too. TA_CACHE_UNAVAILABLE
  * when the counter cannot be read or written. */
-ta_cache_status ta_link_revoke_attempt(request_rec *r, const char *user, long long *wait);
+ta_cache_status ta_single_revoke_attempt(request_rec *r, const char *user, long long *wait);
 
 #endif

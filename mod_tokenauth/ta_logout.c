@@ -89,6 +89,19 @@ static int refuse_kind(request_rec *r, const char *error)
     return ta_send_json(r, HTTP_FORBIDDEN, json_pack("{s:s}", "error", error));
 }
 
+/* Count one single revocation of user (ta_loginlimit.h): 0 with *wait (0, or the seconds
+ * the limit still holds); -1 when the count cannot be had, logged (TA00136) as what. */
+static int counted(request_rec *r, const char *user, const char *what, long long *wait)
+{
+    ta_cache_status st = ta_single_revoke_attempt(r, user, wait);
+
+    if (st == TA_CACHE_OK)
+        return 0;
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "TA00136: %s from %s: %s cannot be counted (%s)",
+                  user, r->useragent_ip, what, ta_cache_status_name(st));
+    return -1;
+}
+
 /* Whether a logout of one token may take a slot of the ledger: it counts against the user's
  * single revocations (ta_loginlimit.h, shared with revoking links). Past the limit the logout
  * is widened to every token of the user issued up to now, which updates the user's one cutoff
@@ -98,20 +111,15 @@ static int refuse_kind(request_rec *r, const char *error)
 static int widened_logout(request_rec *r, const ta_claims *c)
 {
     long long wait = 0;
-    ta_cache_status st = ta_link_revoke_attempt(r, c->sub, &wait);
 
-    if (st != TA_CACHE_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "TA00136: %s from %s: single revocations cannot be counted (%s)", c->sub,
-                      r->useragent_ip, ta_cache_status_name(st));
+    if (counted(r, c->sub, "single revocations", &wait) != 0)
         return -1;
-    }
     if (wait == 0)
         return 0;
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "TA00138: logout of %s from %s: more than %d single revocations within %d s: "
                   "every token of the user issued up to now is revoked instead",
-                  c->sub, r->useragent_ip, TA_LINK_REVOKE_LIMIT, TA_LINK_REVOKE_WINDOW);
+                  c->sub, r->useragent_ip, TA_SINGLE_REVOKE_LIMIT, TA_SINGLE_REVOKE_WINDOW);
     return 1;
 }
 
@@ -191,12 +199,8 @@ static int refuse_link(request_rec *r, const ta_request *id, int *rv, int status
 static int within_link_limit(request_rec *r, const ta_request *id, int *rv)
 {
     long long wait = 0;
-    ta_cache_status st = ta_link_revoke_attempt(r, id->claims.sub, &wait);
 
-    if (st != TA_CACHE_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "TA00136: %s from %s: link revocations cannot be counted (%s)",
-                      id->claims.sub, r->useragent_ip, ta_cache_status_name(st));
+    if (counted(r, id->claims.sub, "link revocations", &wait) != 0) {
         *rv = ta_unavailable(r);
         return 0;
     }
@@ -205,7 +209,7 @@ static int within_link_limit(request_rec *r, const ta_request *id, int *rv)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "TA00135: %s from %s: link not revoked: throttled after %d link revocations "
                   "within %d s (%" APR_INT64_T_FMT " s left)",
-                  id->claims.sub, r->useragent_ip, TA_LINK_REVOKE_LIMIT, TA_LINK_REVOKE_WINDOW,
+                  id->claims.sub, r->useragent_ip, TA_SINGLE_REVOKE_LIMIT, TA_SINGLE_REVOKE_WINDOW,
                   (apr_int64_t)wait);
     apr_table_setn(r->err_headers_out, "Retry-After",
                    apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)wait));

@@ -20,8 +20,8 @@ from taharness.redis import RedisServer
 from taharness.site import MINT, WHOAMI
 from taharness.waiting import wait_until
 
-LIMIT = 100     # TA_LINK_REVOKE_LIMIT (mod_tokenauth/ta_loginlimit.h)
-LOCKOUT = 3600  # TA_LINK_REVOKE_LOCKOUT
+LIMIT = 100     # TA_SINGLE_REVOKE_LIMIT (mod_tokenauth/ta_loginlimit.h)
+LOCKOUT = 3600  # TA_SINGLE_REVOKE_LOCKOUT
 
 # test_an_unwritable_counter_fails_closed: the redis that refuses writes is an error, three
 # times (mod_socache_redis names the key, hex: "tr:", a link revocation counter).
