@@ -638,12 +638,7 @@
             dropThumbToken();
             $("filter").value = "";
             $("no-match").hidden = true;
-            state.renderSeq++;
-            state.drawn = null;
-            $("files").tBodies[0].replaceChildren();
-            $("gallery").replaceChildren();
-            $("empty").hidden = true;
-            $("more").hidden = true;
+            clearDrawn();
         }
         // "Loading…" only when it takes long enough to notice
         const slow = setTimeout(() => {
@@ -691,14 +686,20 @@
             $("breadcrumbs").querySelector("[aria-current]")?.focus();
     }
 
-    function showFolderError(message) {
-        state.entries = [];
+    // Nothing of the folder drawn any more: no row, tile or note, and a drawing still under
+    // way stops.
+    function clearDrawn() {
         state.renderSeq++;
         state.drawn = null;
         $("files").tBodies[0].replaceChildren();
         $("gallery").replaceChildren();
         $("empty").hidden = true;
         $("more").hidden = true;
+    }
+
+    function showFolderError(message) {
+        state.entries = [];
+        clearDrawn();
         const p = $("folder-error");
         p.replaceChildren(el("span", "", message + " "));
         const back = el("a", "", "Go to your files");

@@ -61,15 +61,7 @@ INVISIBLE = re.compile("[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u20
 # --- the site, the users --------------------------------------------------------------------
 
 
-def put(user, rel: str, data: bytes) -> None:
-    target = user.host_home / rel
-    folder = user.host_home
-    for part in Path(rel).parent.parts:
-        folder = folder / part
-        folder.mkdir(mode=0o755, exist_ok=True)
-        os.chown(folder, user.uid, user.gid)
-    target.write_bytes(data)
-    os.chown(target, user.uid, user.gid)
+put = appsite.put_file  # a file in the user's home, owned by them, folders too
 
 
 def populate(user) -> None:
