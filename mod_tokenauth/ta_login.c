@@ -153,8 +153,9 @@ static int login_succeeded(request_rec *r, int json, credentials *c, const ta_au
     user = apr_pstrdup(r->pool, claims.sub);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "TA00020: login of %s from %s succeeded", user,
                   r->useragent_ip);
-    ta_set_cookie(r, ta_cookie_name(r), tok,
-                  a->expires_at - (long long)apr_time_sec(r->request_time));
+    /* the token's own lifetime (SPEC: Max-Age=TTL); expiry minus our clock was off by one
+     * whenever the helper signed in a later second than the request began */
+    ta_set_cookie(r, ta_cookie_name(r), tok, claims.exp - claims.iat);
     if (json)
         return ta_send_json(r, HTTP_OK,
                             json_pack("{s:s, s:s, s:I, s:s, s:I}", "token", tok, "token_type",
