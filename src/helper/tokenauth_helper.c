@@ -30,6 +30,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #define FD_LOG 2
 #define FD_HUB 3
@@ -150,6 +153,19 @@ static int lock_down(void)
 static ta_helper_conf hc;
 static ta_hconf *conf;
 
+/* The end, without exit()'s handlers: a connection thread that has just said it is done may
+ * still be in its own thread exit (OpenSSL's per-thread clean-up among it), and one that
+ * outlived a drain is still at work; OpenSSL's exit handler would free under either. */
+static void end_process(int rv) __attribute__((noreturn));
+static void end_process(int rv)
+{
+    fflush(NULL);
+#ifdef __SANITIZE_ADDRESS__
+    __lsan_do_leak_check(); /* what exit() would have run */
+#endif
+    _exit(rv);
+}
+
 int main(void)
 {
     const char *services[MAX_SERVICES + 1];
@@ -203,5 +219,5 @@ int main(void)
         ta_revstore_close(hc.ctx.ledger);
         ta_hconf_free(conf);
     }
-    return rv;
+    end_process(rv);
 }

@@ -6,6 +6,7 @@ container's init does not reap orphans). It is always stopped through the pid in
 pid file: SIGTERM, wait, SIGKILL after a bounded wait."""
 
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -18,6 +19,7 @@ STOP_TIMEOUT = 10
 RELOAD_TIMEOUT = 20
 PORT_ATTEMPTS = 3
 READY_LINE = "resuming normal operations"
+CRASH_RE = re.compile(r"AH00052: child pid (\d+) exit signal")
 
 
 class ApacheError(RuntimeError):
@@ -192,7 +194,21 @@ class ApacheServer:
             return any(a <= pos < b for a, b in self.transitions)
         lines = [ln for pos, ln in self.error_log.lines_at(since)
                  if not (in_transition(pos) and errorlog.is_transition_noise(ln))]
-        return errorlog.unexpected(lines, allow)
+        bad = errorlog.unexpected(lines, allow)
+        for line in list(bad):
+            crashed = CRASH_RE.search(line)
+            if crashed:
+                bad.append(self.last_words(int(crashed.group(1))))
+        return bad
+
+    def last_words(self, pid: int, n: int = 12) -> str:
+        """What the crashed process was (our helper logs its pid at start, TA00058) and the
+        last lines it logged: children are not dumpable (the module's own choice), so no core
+        tells."""
+        own = [ln for ln in self.error_log.lines() if "[pid %d:" % pid in ln or
+               "[pid %d]" % pid in ln or "helper %d " % pid in ln]
+        return "--- the last %d of %d error-log lines of pid %d:\n%s" % (
+            min(n, len(own)), len(own), pid, "\n".join(own[-n:]))
 
 
 def _children_of(pid: int) -> list:
