@@ -206,3 +206,69 @@ def test_cache_in_a_virtual_host_is_refused(harness):
     line = apacheconf.line_of(server.config_text(), "TokenAuthCache shmcb")
     assert "TokenAuthCache (%s:%d): belongs in the main server configuration" % (
         server.paths.conf, line) in result.stderr, result.stderr
+
+
+def message_lines(result):
+    """What the configuration test printed besides httpd's own "AH00526: Syntax error" line."""
+    return [ln for ln in result.stderr.splitlines()
+            if ln.strip() and not ln.startswith("AH00526")]
+
+
+def configtest_of(harness, *snippets):
+    """configtest of a server with the harness's key file and these snippets."""
+    server = harness.apache("config-%d" % len(harness.servers),
+                            snippets=[key_file_line(harness.key_file.path)] + list(snippets))
+    return server, server.configtest()
+
+
+def where(server, needle):
+    return "%s:%d" % (server.paths.conf, apacheconf.line_of(server.config_text(), needle))
+
+
+# --- the key file: the message says the fix -----------------------------------------------------
+
+KEY_FILE_FIXES = {
+    "missing key file": "{path}: cannot open: No such file or directory; create one with "
+                        "\"(umask 077; tokenauth keygen > {path})\"",
+    "key file mode 0644": "{path}: mode 0644 lets group or others read or write it (use 0600 or "
+                          "0400); fix with \"chmod 600 {path}\"",
+    "key file not owned by root": "{path}: owned by uid {uid}, not by root; fix with "
+                                  "\"chown root:root {path}\"",
+}
+
+
+@pytest.mark.parametrize("name", list(KEY_FILE_FIXES))
+def test_key_file_error_says_the_fix(harness, name):
+    builder = CASES[name][0]
+    server, faulty = bad_server(harness, name, builder)
+    result = server.configtest()
+    assert result.returncode != 0
+    path = re.match(r'TokenAuthKeyFile "(.*)"$', faulty).group(1)
+    expected = "TokenAuthKeyFile (%s): " % where(server, faulty) + KEY_FILE_FIXES[name].format(
+        path=path, uid=harness.users.get("alice").uid)
+    assert message_lines(result) == [expected], result.stderr
+
+
+# --- On/Off switches: one line of our own --------------------------------------------------------
+
+SWITCHES = ("TokenAuthQuerySessions", "TokenAuthRedact", "TokenAuthOwnerOnly")
+
+
+@pytest.mark.parametrize("directive", SWITCHES)
+@pytest.mark.parametrize("value", ["yes", "1", "\"true\""])
+def test_switch_that_is_not_on_or_off_names_file_and_line(harness, directive, value):
+    bad = "%s %s" % (directive, value)
+    server, result = configtest_of(harness, "<Location /switch>\n    %s\n</Location>" % bad)
+    assert result.returncode != 0
+    shown = value.strip('"')
+    assert message_lines(result) == ['%s (%s): "%s" is not On or Off' % (
+        directive, where(server, bad), shown)], result.stderr
+
+
+@pytest.mark.parametrize("directive", SWITCHES)
+def test_switch_takes_on_and_off_in_any_case(harness, directive):
+    server, result = configtest_of(harness, "%s On" % directive,
+                                   "<Location /a>\n    %s off\n</Location>" % directive,
+                                   "<Location /b>\n    %s OFF\n</Location>" % directive,
+                                   "<Location /c>\n    %s oN\n</Location>" % directive)
+    assert result.returncode == 0, result.stderr
