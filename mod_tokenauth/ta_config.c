@@ -2,6 +2,7 @@
 #include "ta_config.h"
 #include "ta_access.h"
 #include "ta_cache.h"
+#include "ta_homeauth.h"
 #include "ta_proto.h"
 #include "ta_user.h"
 
@@ -549,10 +550,11 @@ static int clean_relative_path(const char *p)
 }
 
 /* TokenAuthHome subdir|Off: in a <Location> (its path is the URL prefix that maps to
- * ~user/subdir); "." serves the whole home. */
+ * ~user/subdir) that "AuthType token" authenticates; "." serves the whole home. */
 static const char *set_home(cmd_parms *cmd, void *dcv, const char *arg)
 {
     ta_dir_conf *dc = dcv;
+    const char *problem;
 
     if (!strcasecmp(arg, "off")) {
         dc->home = "";
@@ -569,6 +571,8 @@ static const char *set_home(cmd_parms *cmd, void *dcv, const char *arg)
                          "\"%s\" is not \".\" or a relative path below the home (no "
                          "leading /, no . or .. components)",
                          arg);
+    if ((problem = ta_home_auth_problem(cmd)) != NULL)
+        return cfg_error(cmd, "%s", problem);
     dc->home = arg;
     dc->home_prefix = cmd->path;
     return NULL;
