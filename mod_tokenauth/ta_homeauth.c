@@ -125,12 +125,12 @@ const char *ta_home_auth_problem(cmd_parms *cmd)
     if (a.type == NULL)
         return apr_psprintf(cmd->pool,
                             "no \"AuthType token\" applies to <Location %s>, so every request "
-                            "here would be refused with 403. Add \"AuthType token\" and \"Require "
+                            "here would be refused. Add \"AuthType token\" and \"Require "
                             "valid-user\" to this section.",
                             cmd->path);
     return apr_psprintf(cmd->pool,
                         "<Location %s> is under \"AuthType %s\" (%s:%d), not \"AuthType token\", "
-                        "so every request here would be refused with 403. Use \"AuthType token\" "
+                        "so every request here would be refused. Use \"AuthType token\" "
                         "and \"Require valid-user\" here instead.",
                         cmd->path, a.type, a.where->filename ? a.where->filename : "?",
                         a.where->line_num);

@@ -277,11 +277,11 @@ def test_switch_takes_on_and_off_in_any_case(harness, directive):
 # --- TokenAuthHome needs "AuthType token" --------------------------------------------------------
 
 HOME_NO_AUTH = ("TokenAuthHome ({at}): no \"AuthType token\" applies to <Location {path}>, so "
-                "every request here would be refused with 403. Add \"AuthType token\" and "
+                "every request here would be refused. Add \"AuthType token\" and "
                 "\"Require valid-user\" to this section.")
 HOME_OTHER_AUTH = ("TokenAuthHome ({at}): <Location {path}> is under \"AuthType {type}\" "
-                   "({type_at}), not \"AuthType token\", so every request here would be refused "
-                   "with 403. Use \"AuthType token\" and \"Require valid-user\" here instead.")
+                   "({type_at}), not \"AuthType token\", so every request here would be refused. "
+                   "Use \"AuthType token\" and \"Require valid-user\" here instead.")
 
 TOKEN_SECTION = "    AuthType token\n    AuthName files\n    Require valid-user\n"
 
