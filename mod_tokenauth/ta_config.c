@@ -35,6 +35,8 @@ void *ta_create_server_conf(apr_pool_t *p, server_rec *s)
     ta_server_conf *c = apr_pcalloc(p, sizeof(ta_server_conf));
 
     (void)s;
+    /* zero (apr_pcalloc): key_file, keys, issuer, pam_service, login_page, throttle_set,
+     * min_uid, min_uid_set, index */
     c->throttle_limit = TA_DEFAULT_THROTTLE_LIMIT;
     c->throttle_window = TA_DEFAULT_THROTTLE_WINDOW;
     c->throttle_lockout = TA_DEFAULT_THROTTLE_LOCKOUT;
@@ -57,6 +59,7 @@ void *ta_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->throttle_limit = add->throttle_set ? add->throttle_limit : base->throttle_limit;
     c->throttle_window = add->throttle_set ? add->throttle_window : base->throttle_window;
     c->throttle_lockout = add->throttle_set ? add->throttle_lockout : base->throttle_lockout;
+    /* not merged: index (each server's own, numbered by post_config) */
     return c;
 }
 
@@ -65,6 +68,9 @@ void *ta_create_dir_conf(apr_pool_t *p, char *dir)
     ta_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
     (void)dir;
+    /* zero (apr_pcalloc): sources_set, query_sessions, query_sessions_set, query_param, cookie,
+     * session_ttl_set, url_ttl_set, login_url, logout_url, redact_set, home, home_prefix,
+     * owner_only_set, allow_hidden, hidden_set, home_cache_set */
     c->sources = TA_SRC_ALL;
     c->session_ttl = TA_DEFAULT_SESSION_TTL;
     c->url_ttl = TA_DEFAULT_URL_TTL;
