@@ -362,6 +362,10 @@ HOME_ACCEPTED = {
     "token in the same virtual host": [
         "<VirtualHost 127.0.0.1:1>\n<Location /files>\n" + TOKEN_SECTION + "</Location>\n"
         "<Location /files/sub>\n    TokenAuthHome public\n</Location>\n</VirtualHost>"],
+    "token in an <IfModule> of the same virtual host": [
+        "<VirtualHost 127.0.0.1:1>\n<IfModule mod_alias.c>\n<Location />\n" + TOKEN_SECTION
+        + "</Location>\n</IfModule>\n<Location /files>\n    TokenAuthHome public\n"
+        "</Location>\n</VirtualHost>"],
     "token in an <If> of the section": [
         "<Location /files>\n    TokenAuthHome public\n    <If \"%{HTTPS} != 'on'\">\n"
         "        AuthType token\n        AuthName files\n        Require valid-user\n"
