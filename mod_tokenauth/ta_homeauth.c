@@ -60,8 +60,8 @@ static int entry_matches(const char *entry, const ap_regex_t *re, const char *ur
 }
 
 /* The requests of a home location are its path and what lies below it: a section counts when
- * it matches the path itself or the path with a "/" after it (<Location /files/> covers
- * everything a <Location /files> home serves but its bare name, which redirects). */
+ * it matches the path itself or the path with a "/" after it (<Location /files/> covers every
+ * file of a <Location /files> home). */
 static int applies(apr_pool_t *p, const char *entry, int regex, const char *path)
 {
     ap_regex_t *re = NULL;
