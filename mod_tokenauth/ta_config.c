@@ -2,6 +2,7 @@
 #include "ta_config.h"
 #include "ta_access.h"
 #include "ta_cache.h"
+#include "ta_homeauth.h"
 #include "ta_proto.h"
 #include "ta_user.h"
 
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(tokenauth);
@@ -33,6 +35,8 @@ void *ta_create_server_conf(apr_pool_t *p, server_rec *s)
     ta_server_conf *c = apr_pcalloc(p, sizeof(ta_server_conf));
 
     (void)s;
+    /* zero (apr_pcalloc): key_file, keys, issuer, pam_service, login_page, throttle_set,
+     * min_uid, min_uid_set, index */
     c->throttle_limit = TA_DEFAULT_THROTTLE_LIMIT;
     c->throttle_window = TA_DEFAULT_THROTTLE_WINDOW;
     c->throttle_lockout = TA_DEFAULT_THROTTLE_LOCKOUT;
@@ -55,6 +59,7 @@ void *ta_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->throttle_limit = add->throttle_set ? add->throttle_limit : base->throttle_limit;
     c->throttle_window = add->throttle_set ? add->throttle_window : base->throttle_window;
     c->throttle_lockout = add->throttle_set ? add->throttle_lockout : base->throttle_lockout;
+    /* not merged: index (each server's own, numbered by post_config) */
     return c;
 }
 
@@ -63,6 +68,9 @@ void *ta_create_dir_conf(apr_pool_t *p, char *dir)
     ta_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
     (void)dir;
+    /* zero (apr_pcalloc): sources_set, query_sessions, query_sessions_set, query_param, cookie,
+     * session_ttl_set, url_ttl_set, login_url, logout_url, redact_set, home, home_prefix,
+     * owner_only_set, allow_hidden, hidden_set, home_cache_set */
     c->sources = TA_SRC_ALL;
     c->session_ttl = TA_DEFAULT_SESSION_TTL;
     c->url_ttl = TA_DEFAULT_URL_TTL;
@@ -158,6 +166,22 @@ static apr_status_t free_keys(void *ks)
     return APR_SUCCESS;
 }
 
+/* The command that mends a key file the loader refused, as "; ..." to end its message; "" when
+ * the file itself must be edited. A new file is created under umask 077: made 0644 and then
+ * chmod-ed, it could be opened by anyone in between and read once the key is in it. */
+static const char *key_file_fix(apr_pool_t *p, const char *path, ta_keys_status st)
+{
+    struct stat sb;
+
+    if (st == TA_KEYS_OPEN_FAILED && lstat(path, &sb) != 0 && errno == ENOENT)
+        return apr_psprintf(p, "; create one with \"(umask 077; tokenauth keygen > %s)\"", path);
+    if (st == TA_KEYS_INSECURE_MODE)
+        return apr_psprintf(p, "; fix with \"chmod 600 %s\"", path);
+    if (st == TA_KEYS_NOT_ROOT_OWNED)
+        return apr_psprintf(p, "; fix with \"chown root:root %s\"", path);
+    return "";
+}
+
 /* TokenAuthKeyFile: read and check the keys now, so that a bad file stops configtest with
  * the directive's file and line. */
 static const char *set_key_file(cmd_parms *cmd, void *dummy, const char *arg)
@@ -173,7 +197,7 @@ static const char *set_key_file(cmd_parms *cmd, void *dummy, const char *arg)
         return cfg_error(cmd, "invalid path %s", arg);
     st = ta_keys_load(path, geteuid() == 0, TA_KEYS_PUBLIC, &ks, err, sizeof(err));
     if (st != TA_KEYS_OK)
-        return cfg_error(cmd, "%s: %s", path, err);
+        return cfg_error(cmd, "%s: %s%s", path, err, key_file_fix(cmd->temp_pool, path, st));
     apr_pool_cleanup_register(cmd->pool, ks, free_keys, apr_pool_cleanup_null);
     sc->key_file = path;
     sc->keys = ks;
@@ -333,24 +357,36 @@ static const char *set_sources(cmd_parms *cmd, void *dcv, const char *args)
     return NULL;
 }
 
-static const char *set_query_sessions(cmd_parms *cmd, void *dcv, int on)
+/* On or Off, in any case, for every switch of ours: *on is 1 or 0, else a one-line error. */
+static const char *parse_on_off(cmd_parms *cmd, const char *arg, int *on)
 {
-    ta_dir_conf *dc = dcv;
-
-    (void)cmd;
-    dc->query_sessions = on;
-    dc->query_sessions_set = 1;
+    if (!strcasecmp(arg, "on"))
+        *on = 1;
+    else if (!strcasecmp(arg, "off"))
+        *on = 0;
+    else
+        return cfg_error(cmd, "\"%s\" is not On or Off", arg);
     return NULL;
 }
 
-static const char *set_redact(cmd_parms *cmd, void *dcv, int on)
+static const char *set_query_sessions(cmd_parms *cmd, void *dcv, const char *arg)
 {
     ta_dir_conf *dc = dcv;
+    const char *err = parse_on_off(cmd, arg, &dc->query_sessions);
 
-    (void)cmd;
-    dc->redact = on;
-    dc->redact_set = 1;
-    return NULL;
+    if (err == NULL)
+        dc->query_sessions_set = 1;
+    return err;
+}
+
+static const char *set_redact(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    ta_dir_conf *dc = dcv;
+    const char *err = parse_on_off(cmd, arg, &dc->redact);
+
+    if (err == NULL)
+        dc->redact_set = 1;
+    return err;
 }
 
 /* A query parameter or cookie name: a token of RFC 7230 tchar, at most 64 bytes. */
@@ -520,10 +556,11 @@ static int clean_relative_path(const char *p)
 }
 
 /* TokenAuthHome subdir|Off: in a <Location> (its path is the URL prefix that maps to
- * ~user/subdir); "." serves the whole home. */
+ * ~user/subdir) that "AuthType token" authenticates; "." serves the whole home. */
 static const char *set_home(cmd_parms *cmd, void *dcv, const char *arg)
 {
     ta_dir_conf *dc = dcv;
+    const char *problem;
 
     if (!strcasecmp(arg, "off")) {
         dc->home = "";
@@ -540,19 +577,21 @@ static const char *set_home(cmd_parms *cmd, void *dcv, const char *arg)
                          "\"%s\" is not \".\" or a relative path below the home (no "
                          "leading /, no . or .. components)",
                          arg);
+    if ((problem = ta_home_auth_problem(cmd)) != NULL)
+        return cfg_error(cmd, "%s", problem);
     dc->home = arg;
     dc->home_prefix = cmd->path;
     return NULL;
 }
 
-static const char *set_owner_only(cmd_parms *cmd, void *dcv, int on)
+static const char *set_owner_only(cmd_parms *cmd, void *dcv, const char *arg)
 {
     ta_dir_conf *dc = dcv;
+    const char *err = parse_on_off(cmd, arg, &dc->owner_only);
 
-    (void)cmd;
-    dc->owner_only = on;
-    dc->owner_only_set = 1;
-    return NULL;
+    if (err == NULL)
+        dc->owner_only_set = 1;
+    return err;
 }
 
 static const char *set_hidden(cmd_parms *cmd, void *dcv, const char *arg)
@@ -606,8 +645,8 @@ const command_rec ta_directives[] = {
                      "window seconds, refuse for lockout seconds (default 5 300 300)"),
     AP_INIT_RAW_ARGS("TokenAuthSources", set_sources, NULL, DIR_SCOPE,
                      "where to look for a token: query cookie bearer"),
-    AP_INIT_FLAG("TokenAuthQuerySessions", set_query_sessions, NULL, DIR_SCOPE,
-                 "also accept session tokens from the query string (default Off)"),
+    AP_INIT_TAKE1("TokenAuthQuerySessions", set_query_sessions, NULL, DIR_SCOPE,
+                  "also accept session tokens from the query string (default Off)"),
     AP_INIT_TAKE1("TokenAuthQueryParam", set_query_param, NULL, DIR_SCOPE,
                   "query parameter that carries a token (default token)"),
     AP_INIT_TAKE1("TokenAuthCookie", set_cookie, NULL, DIR_SCOPE,
@@ -620,12 +659,12 @@ const command_rec ta_directives[] = {
                   "where browsers without a valid token are sent"),
     AP_INIT_TAKE1("TokenAuthLogoutURL", set_logout_url, NULL, DIR_SCOPE,
                   "the tokenauth-logout location that sign-out buttons of HTML pages post to"),
-    AP_INIT_FLAG("TokenAuthRedact", set_redact, NULL, DIR_SCOPE,
-                 "remove query tokens before anything logs them (default On)"),
+    AP_INIT_TAKE1("TokenAuthRedact", set_redact, NULL, DIR_SCOPE,
+                  "remove query tokens before anything logs them (default On)"),
     AP_INIT_TAKE1("TokenAuthHome", set_home, NULL, ACCESS_CONF,
                   "serve the token user's ~/subdir at this location (\".\" = the home), or Off"),
-    AP_INIT_FLAG("TokenAuthOwnerOnly", set_owner_only, NULL, DIR_SCOPE,
-                 "serve only files the token's user owns (default On)"),
+    AP_INIT_TAKE1("TokenAuthOwnerOnly", set_owner_only, NULL, DIR_SCOPE,
+                  "serve only files the token's user owns (default On)"),
     AP_INIT_TAKE1("TokenAuthHidden", set_hidden, NULL, DIR_SCOPE,
                   "deny (default) or allow dot-files and dot-directories"),
     AP_INIT_TAKE1("TokenAuthHomeCache", set_home_cache, NULL, DIR_SCOPE,

@@ -35,7 +35,6 @@ typedef struct {
     const char *issuer;          /* TokenAuthIssuer */
     const char *pam_service;     /* TokenAuthPAMService */
     const char *login_page;      /* TokenAuthLoginTemplate, read at start-up */
-    const char *cache;           /* TokenAuthCache as written; NULL: the default, shmcb */
     unsigned int throttle_limit; /* TokenAuthLoginThrottle N */
     long long throttle_window;   /* ... window (seconds) */
     long long throttle_lockout;  /* ... lockout (seconds) */

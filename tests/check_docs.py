@@ -4,7 +4,15 @@
 section in docs/directives.md with a non-empty "**Default:**" line and a row with a default in
 its summary table; and docs/directives.md documents no directive the code does not define.
 
-    /usr/bin/python3 tests/check_docs.py [--config FILE] [--docs FILE]
+And config code stays honest: every field of the two configuration structs (ta_dir_conf and
+ta_server_conf of mod_tokenauth/ta_config.h) is named in its create function and in its merge
+function of ta_config.c. Named means assigned there (`c->field = ...`), or, for a field whose
+default is the zero of apr_pcalloc, listed in the create function's comment
+`/* zero (apr_pcalloc): field, field */`, and, for a field a merge must not carry over, in the
+merge function's comment `/* not merged: field, field (why) */`. A field added to a struct and
+forgotten in a merge would read as zero in every merged section: that is what this catches.
+
+    /usr/bin/python3 tests/check_docs.py [--config FILE] [--header FILE] [--docs FILE]
 
 Prints one line per failed check, then "N passed, N failed"; exit status 1 when any failed."""
 
@@ -15,6 +23,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_CONFIG = os.path.join(ROOT, "mod_tokenauth", "ta_config.c")
+DEFAULT_HEADER = os.path.join(ROOT, "mod_tokenauth", "ta_config.h")
 DEFAULT_DOCS = os.path.join(ROOT, "docs", "directives.md")
 
 TABLE_RE = re.compile(r"command_rec\s+ta_directives\s*\[\s*\]\s*=\s*\{(.*?)\n\};", re.S)
@@ -23,6 +32,16 @@ HEADING_RE = re.compile(r"^(#{2,4})\s+`?(TokenAuth[A-Za-z0-9]*)`?\s*$")
 ANY_HEADING_RE = re.compile(r"^(#{1,6})\s")
 DEFAULT_RE = re.compile(r"^\s*(?:[-*]\s*)?\*\*Default:\*\*\s*(\S.*)$")
 ROW_RE = re.compile(r"^\|\s*\[?`(TokenAuth[A-Za-z0-9]*)`")
+
+# struct: (its create function, its merge function)
+CONF_STRUCTS = {
+    "ta_dir_conf": ("ta_create_dir_conf", "ta_merge_dir_conf"),
+    "ta_server_conf": ("ta_create_server_conf", "ta_merge_server_conf"),
+}
+COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+ZERO_RE = re.compile(r"/\*\s*zero \(apr_pcalloc\):(.*?)\*/", re.S)
+NOT_MERGED_RE = re.compile(r"/\*\s*not merged:([^(]*?)(?:\(.*?)?\*/", re.S)
+IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def code_directives(path):
@@ -36,6 +55,69 @@ def code_directives(path):
     if not names:
         raise SystemExit(f"check_docs: no AP_INIT_* TokenAuth entries in {path}")
     return names
+
+
+def struct_fields(text, name):
+    """The field names of `typedef struct { ... } name;` in C text."""
+    m = re.search(r"typedef\s+struct\s*(?:\w+\s*)?\{([^{}]*)\}\s*" + name + r"\s*;", text)
+    if m is None:
+        return None
+    fields = []
+    for decl in COMMENT_RE.sub(" ", m.group(1)).split(";"):
+        for declarator in decl.split(","):
+            declarator = re.sub(r":\s*\d+\s*$", "", declarator.strip())  # bit-field width
+            declarator = re.sub(r"\[[^]]*\]", "", declarator)               # array bounds
+            idents = IDENT_RE.findall(declarator)
+            if idents:
+                fields.append(idents[-1])
+    return fields
+
+
+def function_body(text, name):
+    """The text between the braces of the definition of function name, or None."""
+    m = re.search(r"^[^\n;]*\b" + name + r"\s*\([^;{]*\)\s*\{", text, re.M)
+    if m is None:
+        return None
+    depth, i = 1, m.end()
+    while i < len(text) and depth:
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        i += 1
+    return text[m.end():i - 1]
+
+
+def listed(body, pattern):
+    """The names listed in the comments of body that pattern matches."""
+    return {n for m in pattern.finditer(body) for n in IDENT_RE.findall(m.group(1))}
+
+
+def assigned(body, field):
+    return re.search(r"->\s*" + field + r"\s*=(?!=)", COMMENT_RE.sub(" ", body)) is not None
+
+
+def check_conf_structs(header_path, config_path, check):
+    """Every field of each configuration struct is named in its create and merge functions."""
+    with open(header_path, encoding="utf-8") as f:
+        header = f.read()
+    with open(config_path, encoding="utf-8") as f:
+        config = f.read()
+    h, c = shown(header_path), shown(config_path)
+    for struct, (create, merge) in CONF_STRUCTS.items():
+        fields = struct_fields(header, struct)
+        check(bool(fields), f"{struct}: no 'typedef struct {{ ... }} {struct};' in {h}")
+        for func, comment, word in ((create, ZERO_RE, "zero (apr_pcalloc)"),
+                                    (merge, NOT_MERGED_RE, "not merged")):
+            body = function_body(config, func)
+            check(body is not None, f"{struct}: no function {func} in {c}")
+            if body is None or not fields:
+                continue
+            names = listed(body, comment)
+            for field in fields:
+                check(assigned(body, field) or field in names,
+                      f"{struct}.{field}: not set in {func} of {c} and not listed in its "
+                      f"'/* {word}: ... */' comment")
+            for name in sorted(names - set(fields)):
+                check(False, f"{struct}: the '/* {word}: ... */' comment of {func} names "
+                             f"{name}, which is not a field")
 
 
 def doc_sections(path):
@@ -77,6 +159,7 @@ def shown(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default=DEFAULT_CONFIG)
+    ap.add_argument("--header", default=DEFAULT_HEADER)
     ap.add_argument("--docs", default=DEFAULT_DOCS)
     args = ap.parse_args()
 
@@ -114,6 +197,7 @@ def main():
                      f"{shown(args.config)}")
     for name in sorted(set(rows) - set(names)):
         check(False, f"{name}: in the summary table of {docs} but not in the command table")
+    check_conf_structs(args.header, args.config, check)
 
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -206,3 +206,211 @@ def test_cache_in_a_virtual_host_is_refused(harness):
     line = apacheconf.line_of(server.config_text(), "TokenAuthCache shmcb")
     assert "TokenAuthCache (%s:%d): belongs in the main server configuration" % (
         server.paths.conf, line) in result.stderr, result.stderr
+
+
+def message_lines(result):
+    """What the configuration test printed besides httpd's own "AH00526: Syntax error" line."""
+    return [ln for ln in result.stderr.splitlines()
+            if ln.strip() and not ln.startswith("AH00526")]
+
+
+def configtest_of(harness, *snippets):
+    """configtest of a server with the harness's key file and these snippets."""
+    server = harness.apache("config-%d" % len(harness.servers),
+                            snippets=[key_file_line(harness.key_file.path)] + list(snippets))
+    return server, server.configtest()
+
+
+def where(server, needle):
+    return "%s:%d" % (server.paths.conf, apacheconf.line_of(server.config_text(), needle))
+
+
+# --- the key file: the message says the fix -----------------------------------------------------
+
+KEY_FILE_FIXES = {
+    "missing key file": "{path}: cannot open: No such file or directory; create one with "
+                        "\"(umask 077; tokenauth keygen > {path})\"",
+    "key file mode 0644": "{path}: mode 0644 lets group or others read or write it (use 0600 or "
+                          "0400); fix with \"chmod 600 {path}\"",
+    "key file not owned by root": "{path}: owned by uid {uid}, not by root; fix with "
+                                  "\"chown root:root {path}\"",
+}
+
+
+@pytest.mark.parametrize("name", list(KEY_FILE_FIXES))
+def test_key_file_error_says_the_fix(harness, name):
+    builder = CASES[name][0]
+    server, faulty = bad_server(harness, name, builder)
+    result = server.configtest()
+    assert result.returncode != 0
+    path = re.match(r'TokenAuthKeyFile "(.*)"$', faulty).group(1)
+    expected = "TokenAuthKeyFile (%s): " % where(server, faulty) + KEY_FILE_FIXES[name].format(
+        path=path, uid=harness.users.get("alice").uid)
+    assert message_lines(result) == [expected], result.stderr
+
+
+# --- On/Off switches: one line of our own --------------------------------------------------------
+
+SWITCHES = ("TokenAuthQuerySessions", "TokenAuthRedact", "TokenAuthOwnerOnly")
+
+
+@pytest.mark.parametrize("directive", SWITCHES)
+@pytest.mark.parametrize("value", ["yes", "1", "\"true\""])
+def test_switch_that_is_not_on_or_off_names_file_and_line(harness, directive, value):
+    bad = "%s %s" % (directive, value)
+    server, result = configtest_of(harness, "<Location /switch>\n    %s\n</Location>" % bad)
+    assert result.returncode != 0
+    shown = value.strip('"')
+    assert message_lines(result) == ['%s (%s): "%s" is not On or Off' % (
+        directive, where(server, bad), shown)], result.stderr
+
+
+@pytest.mark.parametrize("directive", SWITCHES)
+def test_switch_takes_on_and_off_in_any_case(harness, directive):
+    server, result = configtest_of(harness, "%s On" % directive,
+                                   "<Location /a>\n    %s off\n</Location>" % directive,
+                                   "<Location /b>\n    %s OFF\n</Location>" % directive,
+                                   "<Location /c>\n    %s oN\n</Location>" % directive)
+    assert result.returncode == 0, result.stderr
+
+
+# --- TokenAuthHome needs "AuthType token" --------------------------------------------------------
+
+HOME_NO_AUTH = ("TokenAuthHome ({at}): no \"AuthType token\" applies to <Location {path}>, so "
+                "every request here would be refused. Add \"AuthType token\" and "
+                "\"Require valid-user\" to this section.")
+HOME_OTHER_AUTH = ("TokenAuthHome ({at}): <Location {path}> is under \"AuthType {type}\" "
+                   "({type_at}), not \"AuthType token\", so every request here would be refused. "
+                   "Use \"AuthType token\" and \"Require valid-user\" here instead.")
+
+TOKEN_SECTION = "    AuthType token\n    AuthName files\n    Require valid-user\n"
+
+HOME_REFUSED = {
+    # name: (snippets, section path, the AuthType in force or None, its line's text)
+    "no AuthType": (["<Location /files>\n    Require valid-user\n    TokenAuthHome public\n"
+                     "</Location>"], "/files", None, None),
+    "AuthType Basic": (["<Location /files>\n    AuthType Basic\n    AuthName files\n"
+                        "    Require valid-user\n    TokenAuthHome public\n</Location>"],
+                       "/files", "Basic", "AuthType Basic"),
+    "token, then Basic later in the section": (
+        ["<Location /files>\n" + TOKEN_SECTION + "    TokenAuthHome public\n"
+         "    AuthType Basic\n</Location>"], "/files", "Basic", "AuthType Basic"),
+    "token at a prefix that is not a whole segment": (
+        ["<Location /fil>\n" + TOKEN_SECTION + "</Location>",
+         "<Location /files>\n    TokenAuthHome public\n</Location>"], "/files", None, None),
+    "token at a longer path only": (
+        ["<Location /files/sub>\n" + TOKEN_SECTION + "</Location>",
+         "<Location /files>\n    TokenAuthHome public\n</Location>"], "/files", None, None),
+    "token in another virtual host": (
+        ["<VirtualHost 127.0.0.1:1>\n<Location />\n" + TOKEN_SECTION + "</Location>\n"
+         "</VirtualHost>",
+         "<VirtualHost 127.0.0.1:2>\n<Location /files>\n    TokenAuthHome public\n"
+         "</Location>\n</VirtualHost>"], "/files", None, None),
+    "token in a virtual host, home in the main server": (
+        ["<VirtualHost 127.0.0.1:1>\n<Location />\n" + TOKEN_SECTION + "</Location>\n"
+         "</VirtualHost>",
+         "<Location /files>\n    TokenAuthHome public\n</Location>"], "/files", None, None),
+    "a later prefix section sets Basic": (
+        ["<Location /files>\n" + TOKEN_SECTION + "    TokenAuthHome public\n</Location>",
+         "<Location />\n    AuthType Basic\n</Location>"], "/files", "Basic", "AuthType Basic"),
+    "a LocationMatch that does not match": (
+        ["<LocationMatch ^/other>\n" + TOKEN_SECTION + "</LocationMatch>",
+         "<Location /files>\n    TokenAuthHome public\n</Location>"], "/files", None, None),
+    "AuthType None": (["<Location /files>\n    AuthType None\n    TokenAuthHome public\n"
+                       "</Location>"], "/files", "None", "AuthType None"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOME_REFUSED))
+def test_home_without_token_auth_is_refused(harness, name):
+    snippets, path, auth_type, type_line = HOME_REFUSED[name]
+    server, result = configtest_of(harness, *snippets)
+    assert result.returncode != 0, result.stderr
+    at = where(server, "TokenAuthHome public")
+    if auth_type is None:
+        expected = HOME_NO_AUTH.format(at=at, path=path)
+    else:
+        expected = HOME_OTHER_AUTH.format(at=at, path=path, type=auth_type,
+                                          type_at=where(server, type_line))
+    assert message_lines(result) == [expected], result.stderr
+
+
+HOME_ACCEPTED = {
+    "token in the same section": ["<Location /files>\n" + TOKEN_SECTION
+                                  + "    TokenAuthHome public\n</Location>"],
+    "TOKEN in capitals, after TokenAuthHome": [
+        "<Location /files>\n    TokenAuthHome public\n    AuthType TOKEN\n    AuthName files\n"
+        "    Require valid-user\n</Location>"],
+    "quoted \"token\"": ["<Location /files>\n    AuthType \"token\"\n    AuthName files\n"
+                         "    Require valid-user\n    TokenAuthHome public\n</Location>"],
+    "token at a prefix Location": ["<Location /files>\n" + TOKEN_SECTION + "</Location>",
+                                   "<Location /files/sub>\n    TokenAuthHome public\n</Location>"],
+    "token at a later prefix Location /": [
+        "<Location /files/sub>\n    TokenAuthHome public\n</Location>",
+        "<Location />\n" + TOKEN_SECTION + "</Location>"],
+    "token at a prefix with a slash": ["<Location /files/>\n" + TOKEN_SECTION + "</Location>",
+                                       "<Location /files>\n    TokenAuthHome public\n</Location>"],
+    "token in a LocationMatch": ["<LocationMatch \"^/fi(les|x)\">\n" + TOKEN_SECTION
+                                 + "</LocationMatch>",
+                                 "<Location /files>\n    TokenAuthHome public\n</Location>"],
+    "token in a Location ~": ["<Location ~ \"/files/\">\n" + TOKEN_SECTION + "</Location>",
+                              "<Location /files>\n    TokenAuthHome public\n</Location>"],
+    "token in the main server, home in a virtual host": [
+        "<Location />\n" + TOKEN_SECTION + "</Location>",
+        "<VirtualHost 127.0.0.1:1>\n<Location /files>\n    TokenAuthHome public\n"
+        "</Location>\n</VirtualHost>"],
+    "token in the same virtual host": [
+        "<VirtualHost 127.0.0.1:1>\n<Location /files>\n" + TOKEN_SECTION + "</Location>\n"
+        "<Location /files/sub>\n    TokenAuthHome public\n</Location>\n</VirtualHost>"],
+    "token in an <IfModule> of the same virtual host": [
+        "<VirtualHost 127.0.0.1:1>\n<IfModule mod_alias.c>\n<Location />\n" + TOKEN_SECTION
+        + "</Location>\n</IfModule>\n<Location /files>\n    TokenAuthHome public\n"
+        "</Location>\n</VirtualHost>"],
+    "token in an <If> of the section": [
+        "<Location /files>\n    TokenAuthHome public\n    <If \"%{HTTPS} != 'on'\">\n"
+        "        AuthType token\n        AuthName files\n        Require valid-user\n"
+        "    </If>\n</Location>"],
+    "token in a <Limit> of the section": [
+        "<Location /files>\n    TokenAuthHome public\n    <Limit GET>\n" + TOKEN_SECTION
+        + "    </Limit>\n</Location>"],
+    "Off needs no AuthType": ["<Location /files>\n    TokenAuthHome Off\n</Location>"],
+}
+
+
+@pytest.mark.parametrize("name", list(HOME_ACCEPTED))
+def test_home_under_token_auth_passes_configtest(harness, name):
+    server, result = configtest_of(harness, *HOME_ACCEPTED[name])
+    assert result.returncode == 0, result.stderr
+    assert "Syntax OK" in result.stderr
+
+
+def test_home_inside_an_if_is_refused_by_its_placement(harness):
+    """TokenAuthHome belongs directly in a <Location>: in an <If> inside one (even with
+    "AuthType token" around it) the placement rule refuses it first."""
+    server, result = configtest_of(
+        harness, "<Location /files>\n" + TOKEN_SECTION + "    <If \"true\">\n"
+        "        TokenAuthHome public\n    </If>\n</Location>")
+    assert result.returncode != 0
+    assert message_lines(result) == [
+        "TokenAuthHome (%s): belongs in a <Location /path> section (not a regex, not "
+        "<Directory>, not the server level)" % where(server, "TokenAuthHome public")], \
+        result.stderr
+
+
+def test_home_under_a_prefix_location_serves_the_users_file(apache_factory, mint, alice):
+    """The legitimate configuration the check accepts also works: /files of the default site
+    has "AuthType token", and a home at /files/mine below it serves alice her own file."""
+    from taharness.homefiles import put_file
+    from taharness.http import Client
+
+    put_file(alice, "prefix-case.txt", "alice's file under a prefix location\n")
+    srv = apache_factory("home-prefix",
+                         extra=["<Location /files/mine>\n    TokenAuthHome public\n</Location>"])
+    with Client(srv.base_url) as c:
+        r = c.get("/files/mine/prefix-case.txt",
+                  headers={"Authorization": "Bearer " + mint("alice")})
+        assert r.status_code == 200, (r.status_code, r.content[:200])
+        assert r.content == b"alice's file under a prefix location\n"
+        anonymous = c.get("/files/mine/prefix-case.txt")
+        assert anonymous.status_code == 401
+        assert b"alice's file" not in anonymous.content
