@@ -109,17 +109,34 @@ static void scan_scope(apr_pool_t *p, const ap_directive_t *d, const char *path,
     }
 }
 
+/* Every AuthType that applies to path, worked out in a pool of its own: each check compiles
+ * every <LocationMatch> again, and the temporary pool lives until the whole configuration is
+ * read, so a thousand homes beside a thousand regular expressions would keep a million
+ * compiled ones. The AuthType found is copied out before the pool goes. */
+static int home_auth(cmd_parms *cmd, const ap_directive_t *vhost, auth_seen *a)
+{
+    apr_pool_t *p;
+
+    if (apr_pool_create(&p, cmd->temp_pool) != APR_SUCCESS)
+        return -1;
+    scan_scope(p, ap_conftree, cmd->path, a); /* the main server's apply in every host */
+    if (vhost != NULL)
+        scan_scope(p, vhost->first_child, cmd->path, a);
+    if (a->type != NULL)
+        a->type = apr_pstrdup(cmd->temp_pool, a->type);
+    apr_pool_destroy(p);
+    return 0;
+}
+
 const char *ta_home_auth_problem(cmd_parms *cmd)
 {
-    apr_pool_t *p = cmd->temp_pool;
     const ap_directive_t *vhost = cmd->directive->parent;
     auth_seen a = {NULL, NULL, 0};
 
     while (vhost != NULL && !named(vhost, "<VirtualHost"))
         vhost = vhost->parent;
-    scan_scope(p, ap_conftree, cmd->path, &a); /* the main server's apply in every host */
-    if (vhost != NULL)
-        scan_scope(p, vhost->first_child, cmd->path, &a);
+    if (home_auth(cmd, vhost, &a) != 0)
+        return "cannot check its AuthType: out of memory";
     if ((a.type != NULL && strcasecmp(a.type, "token") == 0) || a.maybe_token)
         return NULL;
     if (a.type == NULL)

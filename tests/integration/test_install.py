@@ -120,3 +120,28 @@ def test_uninstall_removes_ours_and_keeps_edits_and_the_key(dest):
     assert (dest / KEYS).exists() and "kept %s" % (dest / KEYS) in r.stdout
     left = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
     assert left == ["etc/apache2/mods-available/tokenauth.conf", KEYS], left
+
+
+def test_uninstall_without_our_record_removes_nothing(tmp_path):
+    """Files that make install did not put there (the Debian package's, say: no checksum
+    record) are not ours to remove: uninstall refuses and leaves every one in place."""
+    module = tmp_path / "usr/lib/apache2/modules/mod_tokenauth.so"
+    cli = tmp_path / "usr/local/bin/tokenauth"
+    app = tmp_path / "usr/share/tokenauth/web/app.js"
+    for f in (module, cli, app):
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(b"the package's own file\n")
+    r = make("uninstall", tmp_path, check=False)
+    assert r.returncode != 0
+    assert "not installed by make install" in r.stderr, r.stderr
+    assert all(f.read_bytes() == b"the package's own file\n" for f in (module, cli, app))
+
+
+def test_a_destdir_with_a_space_is_refused(tmp_path):
+    """make splits words at spaces: "DESTDIR=/tmp/a b" would install into /tmp/a and b/, and
+    uninstall would remove /usr/lib/... of the machine itself. Both refuse it."""
+    dest = tmp_path / "a b"
+    for target in ("install", "uninstall"):
+        r = make(target, dest, check=False)
+        assert r.returncode != 0 and "DESTDIR must not contain spaces" in r.stderr, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
