@@ -145,3 +145,25 @@ def test_a_destdir_with_a_space_is_refused(tmp_path):
         r = make(target, dest, check=False)
         assert r.returncode != 0 and "DESTDIR must not contain spaces" in r.stderr, r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_install_refuses_over_the_package(tmp_path):
+    """Where dpkg's database (the one below DESTDIR) says the module belongs to our package,
+    install would overwrite the package's files behind dpkg's back: refused, nothing written.
+    The same install goes ahead once the package is gone from that database."""
+    dpkg = tmp_path / "var/lib/dpkg"
+    (dpkg / "info").mkdir(parents=True)
+    (dpkg / "updates").mkdir()
+    (dpkg / "status").write_text(
+        "Package: libapache2-mod-tokenauth\nStatus: install ok installed\nArchitecture: amd64\n"
+        "Version: 0.13.0\nMaintainer: x <x@example.org>\nDescription: x\n\n")
+    listed = dpkg / "info/libapache2-mod-tokenauth.list"
+    listed.write_text("/usr/lib/apache2/modules/mod_tokenauth.so\n")
+    r = make("install", tmp_path, check=False)
+    assert r.returncode != 0
+    assert "the libapache2-mod-tokenauth package is installed" in r.stderr
+    assert not (tmp_path / "usr").exists() and not (tmp_path / "etc").exists()
+    listed.unlink()
+    (dpkg / "status").write_text("")
+    make("install", tmp_path)
+    assert (tmp_path / "usr/lib/apache2/modules/mod_tokenauth.so").is_file()
