@@ -3,10 +3,10 @@ home: a large configuration (a home per group, hundreds of regular expressions) 
 pass configtest in bounded memory, not keep every regular expression it compiled for every
 home until the whole configuration is read."""
 
-import os
-import resource
+import json
 import time
 
+from taharness.namespace import PYTHON
 from taharness.site import key_file_line
 
 HOMES = 1000
@@ -23,43 +23,31 @@ def sections():
                '    Require valid-user\n    TokenAuthHome public\n</Location>' % i)
 
 
-def peak_of(run):
-    """run() in a forked process of its own; the largest peak RSS (MiB) of the processes it
-    waited for. This process's own children (earlier tests') would count otherwise."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        code = 0
-        try:
-            ok = run()
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            os.write(w, ("%d %f" % (ok, peak)).encode())
-        except BaseException:
-            code = 1
-        os._exit(code)
-    os.close(w)
-    with os.fdopen(r) as f:
-        out = f.read()
-    os.waitpid(pid, 0)
-    ok, peak = out.split()
-    return ok == "1", float(peak)
+# Runs argv[2:] with the environment additions of argv[1] (JSON) and prints its peak RSS in
+# KiB. A small process of its own starts it: Linux keeps the largest RSS a process had before
+# exec, so a child forked from the test runner (hundreds of MiB by then) would report that.
+MEASURE = """
+import json, os, resource, subprocess, sys
+r = subprocess.run(sys.argv[2:], env=dict(os.environ, **json.loads(sys.argv[1])),
+                   capture_output=True, text=True)
+sys.stderr.write(r.stderr)
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
 
 
 def test_many_homes_and_regular_expressions_pass_configtest_in_bounded_memory(harness):
     server = harness.apache("home-check-scale",
                             snippets=[key_file_line(harness.key_file.path)] + list(sections()))
-    if "ASAN_OPTIONS" in server.env:
+    env = dict(server.env)
+    if "ASAN_OPTIONS" in env:
         # ASan keeps freed blocks in quarantine (256 MiB): what the check frees must show
-        server.env = dict(server.env, ASAN_OPTIONS=server.env["ASAN_OPTIONS"] +
-                          ":quarantine_size_mb=0")
-
-    def configtest():
-        r = server.configtest()
-        return r.returncode == 0 and "Syntax OK" in r.stderr
-
+        env["ASAN_OPTIONS"] += ":quarantine_size_mb=0"
+    server.write_config()
     started = time.monotonic()
-    ok, peak_mib = peak_of(configtest)
+    r = harness.ns.run([PYTHON, "-I", "-c", MEASURE, json.dumps(env)] +
+                       [str(a) for a in server._argv("-t")], timeout=120)
     seconds = time.monotonic() - started
-    assert ok, server.configtest().stderr[-2000:]
+    code, peak_kib = r.stdout.split()
+    assert code == "0" and "Syntax OK" in r.stderr, r.stderr[-2000:]
+    peak_mib = int(peak_kib) / 1024
     assert peak_mib < MAX_RSS_MIB, "configtest peaked at %.0f MiB in %.1f s" % (peak_mib, seconds)

@@ -17,6 +17,9 @@ _LINE = re.compile(r"^\[[^\]]*\] \[(?:(?P<module>[\w.-]*):)?(?P<level>\w+)\] ")
 # after the listener has closed its pollset. Tolerated only inside such a transition.
 TRANSITION_NOISE = (
     re.compile(r"\(9\)Bad file descriptor: AH03093: process_socket: apr_pollset_add failure"),
+    # at an ungraceful stop the event MPM's main thread closes the workers' sockets while a
+    # worker may be closing its own (httpd's close_worker_sockets race): only inside a stop
+    re.compile(r"\(9\)Bad file descriptor: AH00468: error closing socket"),
 )
 
 ALWAYS_BAD = (
