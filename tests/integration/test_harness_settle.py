@@ -9,7 +9,7 @@ import threading
 import time
 from types import SimpleNamespace
 
-from taharness import apache, ports
+from taharness import apache, ports, site
 from taharness.http import Client
 from taharness.waiting import wait_until
 
@@ -19,6 +19,15 @@ def loopback_server():
     srv.bind(("127.0.0.1", 0))
     srv.listen(4)
     return srv, srv.getsockname()[1]
+
+
+def hung_up(srv, port):
+    """The server's end of a connection whose client has hung up, once the table shows it."""
+    client = socket.create_connection(("127.0.0.1", port), timeout=5)
+    conn, _ = srv.accept()
+    client.close()
+    assert wait_until(lambda: ports.closing_connections(port) == 1, 5)
+    return conn
 
 
 def test_a_connection_counts_from_the_clients_hang_up_until_the_server_closes_it():
@@ -49,10 +58,7 @@ def test_other_ports_do_not_count():
     srv, port = loopback_server()
     other, other_port = loopback_server()
     with srv, other:
-        client = socket.create_connection(("127.0.0.1", port), timeout=5)
-        conn, _ = srv.accept()
-        client.close()
-        assert wait_until(lambda: ports.closing_connections(port) == 1, 5)
+        conn = hung_up(srv, port)
         assert ports.closing_connections(other_port) == 0
         conn.close()
 
@@ -67,11 +73,7 @@ def settle_on(port):
 def test_settle_waits_until_the_server_has_closed_what_its_client_hung_up():
     srv, port = loopback_server()
     with srv:
-        client = socket.create_connection(("127.0.0.1", port), timeout=5)
-        conn, _ = srv.accept()
-        client.close()
-        assert wait_until(lambda: ports.closing_connections(port) == 1, 5)
-        closer = threading.Timer(0.5, conn.close)
+        closer = threading.Timer(0.5, hung_up(srv, port).close)
         closer.start()
         took = settle_on(port)
         closer.join()
@@ -81,23 +83,13 @@ def test_settle_waits_until_the_server_has_closed_what_its_client_hung_up():
 def test_settle_gives_up_on_a_connection_that_is_never_closed():
     srv, port = loopback_server()
     with srv:
-        client = socket.create_connection(("127.0.0.1", port), timeout=5)
-        conn, _ = srv.accept()
-        client.close()
-        assert wait_until(lambda: ports.closing_connections(port) == 1, 5)
+        conn = hung_up(srv, port)
         took = settle_on(port)
         conn.close()
         assert apache.SETTLE_TIMEOUT <= took < apache.SETTLE_TIMEOUT + 1, took
 
 
-HOME = """
-<Location /h>
-    AuthType token
-    AuthName "files"
-    Require valid-user
-    TokenAuthHome public
-</Location>
-"""
+HOME = "<Location /h>\n%s\n    TokenAuthHome public\n</Location>\n" % site.TOKEN_AUTH
 
 
 def test_a_server_stops_cleanly_right_after_its_client_hangs_up(apache_factory, mint, alice):
