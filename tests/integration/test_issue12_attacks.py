@@ -328,6 +328,15 @@ def test_a_file_opened_as_a_page_is_never_stored_and_a_subresource_is_revalidate
         "Cache-Control"] == "private, no-cache"
 
 
+def wait_for_url(d, suffix: str, timeout: float = 10) -> None:
+    """Until the browser is at a URL ending with suffix: a click that submits a form returns
+    before the navigation it starts has ended, and a d.get() meanwhile would cut it off."""
+    deadline = time.time() + timeout
+    while not d.current_url.endswith(suffix) and time.time() < deadline:
+        time.sleep(0.1)
+    assert d.current_url.endswith(suffix), d.current_url
+
+
 def test_back_after_signing_out_shows_no_file_in_a_browser(srv, user, secret):
     """Headless Chromium: sign in, open a file, open the listing, press Sign out, go back."""
     assert shutil.which("chromedriver"), "chromedriver is not installed (chromium-driver)"
@@ -343,14 +352,12 @@ def test_back_after_signing_out_shows_no_file_in_a_browser(srv, user, secret):
         d.find_element(By.NAME, "username").send_keys(user.name)
         d.find_element(By.NAME, "password").send_keys(user.password)
         d.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait_for_url(d, "/h/docs/")  # signed in: the cookie is set
         d.get(base + secret)
         assert "TOP-SECRET-CONTENT" in d.page_source, "the file opens while signed in"
         d.get(base + "/h/docs/")
         d.find_element(By.XPATH, "//button[text()='Sign out']").click()
-        deadline = time.time() + 10
-        while not d.current_url.endswith("/login") and time.time() < deadline:
-            time.sleep(0.1)
-        assert d.current_url.endswith("/login")
+        wait_for_url(d, "/login")
         d.back()  # the listing: asked again, refused
         assert "secret.txt" not in d.page_source
         d.back()  # the file
