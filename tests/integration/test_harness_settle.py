@@ -21,10 +21,16 @@ def loopback_server():
     return srv, srv.getsockname()[1]
 
 
-def hung_up(srv, port):
-    """The server's end of a connection whose client has hung up, once the table shows it."""
+def connection(srv, port):
+    """(client end, server end) of a fresh connection to the listener srv on port."""
     client = socket.create_connection(("127.0.0.1", port), timeout=5)
     conn, _ = srv.accept()
+    return client, conn
+
+
+def hung_up(srv, port):
+    """The server's end of a connection whose client has hung up, once the table shows it."""
+    client, conn = connection(srv, port)
     client.close()
     assert wait_until(lambda: ports.closing_connections(port) == 1, 5)
     return conn
@@ -33,8 +39,7 @@ def hung_up(srv, port):
 def test_a_connection_counts_from_the_clients_hang_up_until_the_server_closes_it():
     srv, port = loopback_server()
     with srv:
-        client = socket.create_connection(("127.0.0.1", port), timeout=5)
-        conn, _ = srv.accept()
+        client, conn = connection(srv, port)
         assert ports.closing_connections(port) == 0      # open both ways: nothing closing
         client.close()
         assert wait_until(lambda: ports.closing_connections(port) == 1, 5)
@@ -45,8 +50,7 @@ def test_a_connection_counts_from_the_clients_hang_up_until_the_server_closes_it
 def test_a_connection_the_server_closes_first_counts_while_the_server_lingers():
     srv, port = loopback_server()
     with srv:
-        client = socket.create_connection(("127.0.0.1", port), timeout=5)
-        conn, _ = srv.accept()
+        client, conn = connection(srv, port)
         conn.shutdown(socket.SHUT_WR)                      # as Apache's lingering close does
         assert wait_until(lambda: ports.closing_connections(port) == 1, 5)
         conn.close()

@@ -163,11 +163,11 @@ class ApacheServer:
         its clients just hung up (bounded). httpd's event MPM has a race there of its own: the
         child's main thread closes the sockets its workers hold (close_worker_sockets) without
         a lock, and reads a socket whose connection a worker is closing at that moment. Seen
-        as a child's segfault in apr_os_sock_get, called from the MPM's main thread, in about
-        one of thirty-five stops in test_helper_down's pattern (a request just after the helper
-        resumed, the client hangs up, the stop) (a backtrace taken with a SIGSEGV handler
-        preloaded into Apache), and as AH00468 when the close
-        itself races. Waiting for those closes keeps the run's crash check about our code."""
+        as a child's segfault in apr_os_sock_get, called from the MPM's main thread (a
+        backtrace taken with a SIGSEGV handler preloaded into Apache), in about one of
+        thirty-five stops in test_helper_down's pattern: a request just after the helper
+        resumed, the client hangs up, the stop. When the close itself races, it shows as
+        AH00468. Waiting for those closes keeps the run's crash check about our code."""
         wait_until(lambda: ports.closing_connections(self.paths.port) == 0, SETTLE_TIMEOUT)
         time.sleep(SETTLE_AFTER)
 
